@@ -1,0 +1,152 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests, packages and benchmarks E2ePs.
+.DESCRIPTION
+    Build   compiles the cmdlet assembly into bin/ and the engine with its dependencies into
+            bin/engine/, and compiles the markdown help in docs/help into MAML, so that
+            `Import-Module ./E2ePs.psd1` works from the repository root.
+    Test    builds, runs the xUnit suites and then the Pester suite in a fresh pwsh process, and
+            prints one closing line: "N passed, N failed, N skipped".
+    Package writes a self-contained module folder to out/E2ePs/<version>/, ready to copy into
+            $env:PSModulePath or to publish with Publish-PSResource.
+    Clean   removes bin/, out/ and every obj/ and bin/ folder of the projects.
+    Bench   runs the benchmarks against the Kubernetes API emulator and writes docs/benchmarks.md.
+.EXAMPLE
+    ./build.ps1
+    Builds the module.
+.EXAMPLE
+    ./build.ps1 -Task Test
+    Builds and runs every test.
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Clean', 'Bench')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Runs only the Pester files whose names match (for a quicker loop while developing).
+    [string] $PesterFilter = '*'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+
+function Invoke-Native {
+    # Runs a native command and stops the build when it fails.
+    param([Parameter(Mandatory)][string] $Command, [string[]] $Arguments)
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$Command $($Arguments -join ' ')' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Invoke-Build {
+    $bin = Join-Path $root 'bin'
+    if (Test-Path $bin) { Remove-Item $bin -Recurse -Force }
+    Invoke-Native dotnet @('build', (Join-Path $root 'E2ePs.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:NoSummary')
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/E2ePs/E2ePs.csproj'), '-c', $Configuration, '--no-build', '-o', $bin, '--nologo', '-v', 'q')
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/E2ePs.Engine/E2ePs.Engine.csproj'), '-c', $Configuration, '--no-build', '-o', (Join-Path $bin 'engine'), '--nologo', '-v', 'q')
+    # The engine must find E2ePs.dll in the default load context, never a private copy.
+    Remove-Item (Join-Path $bin 'engine/E2ePs.dll'), (Join-Path $bin 'engine/E2ePs.pdb'), (Join-Path $bin 'engine/E2ePs.xml') -ErrorAction SilentlyContinue
+    & (Join-Path $root 'src/Help/Build-Help.ps1') -Source (Join-Path $root 'docs/help') -ModuleRoot $root
+    Write-Host "Built E2ePs into $bin; Import-Module ./E2ePs.psd1 loads it."
+}
+
+function Get-NuGetPackageFolder {
+    param([Parameter(Mandatory)][string] $Id, [Parameter(Mandatory)][string] $Version)
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $folder = Join-Path $packages "$($Id.ToLowerInvariant())/$Version"
+    if (-not (Test-Path $folder)) {
+        Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/TestTools.csproj'), '--nologo', '-v', 'q')
+    }
+    $folder
+}
+
+function Read-TrxCounts {
+    # Adds up the counters of the TRX files that `dotnet test` wrote.
+    param([string] $Folder)
+    $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    foreach ($file in Get-ChildItem $Folder -Filter *.trx -Recurse -ErrorAction SilentlyContinue) {
+        [xml] $trx = Get-Content -LiteralPath $file.FullName -Raw
+        $counters = $trx.TestRun.ResultSummary.Counters
+        $counts.Passed += [int] $counters.passed
+        $counts.Failed += [int] $counters.failed + [int] $counters.error + [int] $counters.timeout + [int] $counters.aborted
+        $counts.Skipped += [int] $counters.notExecuted
+    }
+    $counts
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $out 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory -Path $results -Force | Out-Null
+
+    # xUnit: the engine and the emulator, without PowerShell.
+    & dotnet test (Join-Path $root 'E2ePs.sln') -c $Configuration --no-build --nologo `
+        --logger 'trx' --logger 'console;verbosity=minimal' --results-directory (Join-Path $results 'xunit')
+    $xunitExit = $LASTEXITCODE
+    $xunit = Read-TrxCounts (Join-Path $results 'xunit')
+
+    # Pester: the module surface, in a fresh pwsh process so that no assembly loaded here masks the build.
+    $pester = Join-Path (Get-NuGetPackageFolder -Id 'Pester' -Version '5.7.1') 'tools/Pester.psd1'
+    $summary = Join-Path $results 'pester-summary.json'
+    $pesterScript = Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'
+    & dotnet pwsh -NoProfile -NonInteractive -File $pesterScript -PesterModule $pester -Filter $PesterFilter `
+        -ResultPath (Join-Path $results 'pester.xml') -SummaryPath $summary
+    $pesterExit = $LASTEXITCODE
+    $pesterCounts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+
+    $passed = $xunit.Passed + $pesterCounts.Passed
+    $failed = $xunit.Failed + $pesterCounts.Failed
+    $skipped = $xunit.Skipped + $pesterCounts.Skipped
+    Write-Host "xUnit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($pesterCounts.Passed) passed, $($pesterCounts.Failed) failed, $($pesterCounts.Skipped) skipped"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0 -or $xunitExit -ne 0 -or $pesterExit -ne 0) {
+        exit 1
+    }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $manifest = Import-PowerShellDataFile (Join-Path $root 'E2ePs.psd1')
+    $destination = Join-Path $out "E2ePs/$($manifest.ModuleVersion)"
+    if (Test-Path $destination) { Remove-Item $destination -Recurse -Force }
+    New-Item -ItemType Directory -Path $destination -Force | Out-Null
+    foreach ($item in 'E2ePs.psd1', 'bin', 'module', 'templates', 'en-US', 'LICENSE', 'README.md', 'CHANGELOG.md') {
+        $source = Join-Path $root $item
+        if (Test-Path $source) { Copy-Item $source -Destination $destination -Recurse }
+    }
+    Get-ChildItem $destination -Recurse -Include '*.pdb' | Remove-Item
+    Write-Host "Packaged E2ePs $($manifest.ModuleVersion) into $destination"
+}
+
+function Invoke-Clean {
+    foreach ($folder in @((Join-Path $root 'bin'), $out, (Join-Path $root 'en-US'))) {
+        if (Test-Path $folder) { Remove-Item $folder -Recurse -Force }
+    }
+    Get-ChildItem (Join-Path $root 'src'), (Join-Path $root 'tests') -Directory -Recurse -Include 'bin', 'obj' |
+        Remove-Item -Recurse -Force -ErrorAction SilentlyContinue
+    Write-Host 'Cleaned.'
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    & (Join-Path $root 'tests/bench/Invoke-Benchmark.ps1') -RepositoryRoot $root
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+foreach ($step in $Task) {
+    switch ($step) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Test }
+        'Package' { Invoke-Package }
+        'Clean' { Invoke-Clean }
+        'Bench' { Invoke-Bench }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+using E2ePs.Contracts;
+using E2ePs.Engine.Manifests;
+
+namespace E2ePs.Engine.Catalog;
+
+/// <summary>Get-E2eJob's engine: finds deploy/k8s/99-test-*-e2e.yaml and reads each back.</summary>
+public sealed class JobCatalog : IJobCatalog
+{
+    /// <inheritdoc />
+    public IEnumerable<JobReadResult> Find(string repositoryRoot, IReadOnlyList<string> namePatterns)
+    {
+        ArgumentNullException.ThrowIfNull(namePatterns);
+        var root = Path.GetFullPath(repositoryRoot);
+        var folder = Path.Combine(root, "deploy", "k8s");
+        if (!Directory.Exists(folder))
+        {
+            yield break;
+        }
+
+        var matchers = namePatterns.Select(Wildcard).ToList();
+        foreach (var file in Directory.EnumerateFiles(folder, "99-test-*-e2e.yaml").Order(StringComparer.Ordinal))
+        {
+            var kubernetesName = Path.GetFileNameWithoutExtension(file)[3..];
+            var name = JobNames.ShortName(kubernetesName);
+            if (name is null || (matchers.Count > 0 && !matchers.Any(m => m.IsMatch(name))))
+            {
+                continue;
+            }
+
+            yield return Read(file, root);
+        }
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ListNames(string repositoryRoot)
+    {
+        var folder = Path.Combine(repositoryRoot, "deploy", "k8s");
+        return Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "99-test-*-e2e.yaml")
+                .Select(f => JobNames.ShortName(Path.GetFileNameWithoutExtension(f)[3..]))
+                .OfType<string>()
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : [];
+    }
+
+    /// <inheritdoc />
+    public JobReadResult Read(string manifestPath, string repositoryRoot)
+    {
+        try
+        {
+            var manifest = JobManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
+            return JobReadResult.Success(JobFactory.FromManifest(manifest, Path.GetFullPath(repositoryRoot), manifestPath));
+        }
+        catch (E2eException error)
+        {
+            return JobReadResult.Failure(error);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return JobReadResult.Failure(new E2eException("ManifestUnreadable", E2eErrorCategory.ReadError, manifestPath,
+                $"The manifest '{manifestPath}' could not be read: {error.Message}", error));
+        }
+        catch (NullReferenceException error)
+        {
+            // A document without the fields every E2ePs manifest has (spec, template, containers).
+            return JobReadResult.Failure(new E2eException("InvalidManifest", E2eErrorCategory.InvalidData, manifestPath,
+                $"The manifest '{manifestPath}' lacks a field every E2ePs job has (a Job spec with a pod template and a container).", error)
+            {
+                RecommendedAction = "Scaffold the job again with New-E2eJob -Force, or compare it with a freshly scaffolded one.",
+            });
+        }
+    }
+
+    private static Regex Wildcard(string pattern) =>
+        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
+            RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
+}

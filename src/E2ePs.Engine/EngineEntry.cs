@@ -1,0 +1,18 @@
+using E2ePs.Engine.Catalog;
+using E2ePs.Contracts;
+using E2ePs.Engine.Scaffolding;
+
+namespace E2ePs.Engine;
+
+/// <summary>
+/// The engine's entry point. The cmdlet assembly creates it by name, through reflection, inside the
+/// private load context; everything it hands out is typed by the cmdlet assembly's contracts.
+/// </summary>
+public sealed class EngineEntry : IE2eEngine
+{
+    /// <inheritdoc />
+    public IJobScaffolder Scaffolder { get; } = new JobScaffolder();
+
+    /// <inheritdoc />
+    public IJobCatalog Catalog { get; } = new JobCatalog();
+}

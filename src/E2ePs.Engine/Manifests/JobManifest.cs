@@ -1,0 +1,116 @@
+using E2ePs.Contracts;
+using k8s;
+using k8s.Models;
+using YamlDotNet.Core;
+
+namespace E2ePs.Engine.Manifests;
+
+/// <summary>
+/// The four documents of a job manifest as typed Kubernetes objects: ServiceAccount, Role,
+/// RoleBinding and Job. Parsing is strict, so a field the API schema does not know is an error.
+/// </summary>
+public sealed class JobManifest
+{
+    /// <summary>The ServiceAccount the pod runs under.</summary>
+    public required V1ServiceAccount ServiceAccount { get; init; }
+
+    /// <summary>The Role of the test.</summary>
+    public required V1Role Role { get; init; }
+
+    /// <summary>The RoleBinding of the Role to the ServiceAccount.</summary>
+    public required V1RoleBinding RoleBinding { get; init; }
+
+    /// <summary>The Job.</summary>
+    public required V1Job Job { get; init; }
+
+    /// <summary>The documents in the order they are written and applied: a Job's ServiceAccount must exist first.</summary>
+    public IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Documents => [ServiceAccount, Role, RoleBinding, Job];
+
+    /// <summary>Parses YAML text; <paramref name="source"/> names the file in errors.</summary>
+    public static JobManifest Parse(string yaml, string source)
+    {
+        List<object> documents;
+        try
+        {
+            documents = KubernetesYaml.LoadAllFromString(yaml, typeMap: null, strict: true);
+        }
+        catch (YamlException error)
+        {
+            throw new E2eException("InvalidManifest", E2eErrorCategory.InvalidData, source,
+                $"'{source}' is not a valid Kubernetes manifest (line {error.Start.Line}, column {error.Start.Column}): {Innermost(error).Message}", error)
+            {
+                RecommendedAction = "Fix the YAML at that line, or scaffold the job again with New-E2eJob -Force.",
+            };
+        }
+        catch (Exception error) when (error is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
+        {
+            throw new E2eException("InvalidManifest", E2eErrorCategory.InvalidData, source,
+                $"'{source}' is not a valid Kubernetes manifest: {error.Message}", error)
+            {
+                RecommendedAction = "Check the apiVersion and kind of each document, or scaffold the job again with New-E2eJob -Force.",
+            };
+        }
+
+        return new JobManifest
+        {
+            ServiceAccount = Single<V1ServiceAccount>(documents, source),
+            Role = Single<V1Role>(documents, source),
+            RoleBinding = Single<V1RoleBinding>(documents, source),
+            Job = Single<V1Job>(documents, source),
+        };
+    }
+
+    /// <summary>The manifest as YAML, documents separated by '---', after a comment header.</summary>
+    public string ToYaml(string header)
+    {
+        var writer = new StringWriter { NewLine = "\n" };
+        foreach (var line in header.Split('\n'))
+        {
+            writer.WriteLine(string.IsNullOrEmpty(line) ? "#" : "# " + line);
+        }
+
+        foreach (var document in Documents)
+        {
+            writer.WriteLine("---");
+            writer.Write(KubernetesYaml.Serialize(document));
+        }
+
+        return writer.ToString();
+    }
+
+    /// <summary>The test container of the Job.</summary>
+    public V1Container TestContainer =>
+        Job.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == JobLabels.TestContainer)
+        ?? Job.Spec?.Template?.Spec?.Containers?.FirstOrDefault()
+        ?? throw new E2eException("InvalidManifest", E2eErrorCategory.InvalidData, Job.Metadata?.Name, "The Job has no container.");
+
+    /// <summary>The init container that clones the repository, if the Job has one.</summary>
+    public V1Container? CloneContainer =>
+        Job.Spec?.Template?.Spec?.InitContainers?.FirstOrDefault(c => c.Name == JobLabels.CloneContainer);
+
+    private static T Single<T>(List<object> documents, string source)
+    {
+        var matches = documents.OfType<T>().ToList();
+        if (matches.Count == 1)
+        {
+            return matches[0];
+        }
+
+        var kind = typeof(T).Name[2..];
+        throw new E2eException("InvalidManifest", E2eErrorCategory.InvalidData, source,
+            $"'{source}' must hold exactly one {kind}; it holds {matches.Count}.")
+        {
+            RecommendedAction = "An E2ePs job manifest holds one ServiceAccount, Role, RoleBinding and Job. Scaffold it again with New-E2eJob -Force.",
+        };
+    }
+
+    private static Exception Innermost(Exception error)
+    {
+        while (error.InnerException is not null)
+        {
+            error = error.InnerException;
+        }
+
+        return error;
+    }
+}

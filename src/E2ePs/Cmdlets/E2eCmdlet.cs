@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using E2ePs.Contracts;
+using E2ePs.Loading;
+
+namespace E2ePs.Cmdlets;
+
+/// <summary>
+/// What every E2ePs cmdlet shares: the engine, a cancellation token that Ctrl+C cancels, path
+/// resolution through the provider, and the mapping of engine errors to ErrorRecords.
+/// </summary>
+public abstract class E2eCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancellation = new();
+    private bool _disposed;
+
+    /// <summary>The engine, loaded once per process into E2ePs's private load context.</summary>
+    protected static IE2eEngine Engine => EngineHost.Engine;
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+    protected CancellationToken CancellationToken => _cancellation.Token;
+
+    /// <summary>Where the module keeps its templates: beside the folder of E2ePs.dll.</summary>
+    protected static string TemplateRoot => ModuleLayout.TemplateRoot;
+
+    /// <inheritdoc />
+    protected override void StopProcessing()
+    {
+        _cancellation.Cancel();
+        base.StopProcessing();
+    }
+
+    /// <summary>Resolves a file-system path through the provider, relative to the current location.</summary>
+    protected string ResolveFileSystemPath(string? path) =>
+        SessionState.Path.GetUnresolvedProviderPathFromPSPath(string.IsNullOrEmpty(path) ? "." : path);
+
+    /// <summary>Writes a non-terminating error for one failed item; the others go on.</summary>
+    protected void WriteE2eError(E2eException error) => WriteError(ToErrorRecord(error));
+
+    /// <summary>Stops the command with an error.</summary>
+    protected void ThrowE2eError(E2eException error) => ThrowTerminatingError(ToErrorRecord(error));
+
+    /// <summary>Turns an engine error into an ErrorRecord with its id, category, target and recommended action.</summary>
+    public static ErrorRecord ToErrorRecord(E2eException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var category = Enum.TryParse<ErrorCategory>(error.Category.ToString(), out var parsed) ? parsed : ErrorCategory.NotSpecified;
+        var record = new ErrorRecord(error, error.ErrorId, category, error.Target);
+        if (error.RecommendedAction is not null)
+        {
+            record.ErrorDetails = new ErrorDetails(error.Message) { RecommendedAction = error.RecommendedAction };
+        }
+
+        return record;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the cancellation source.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (!_disposed && disposing)
+        {
+            _cancellation.Dispose();
+        }
+
+        _disposed = true;
+    }
+}

@@ -1,0 +1,139 @@
+using System.Collections;
+using System.Management.Automation;
+using E2ePs.Completion;
+using E2ePs.Contracts;
+using E2ePs.Models;
+
+namespace E2ePs.Cmdlets;
+
+/// <summary>New-E2eJob: scaffolds the Dockerfile, runner and manifest of an E2E job, all or nothing.</summary>
+[Cmdlet(VerbsCommon.New, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(E2eJob))]
+public sealed class NewE2eJobCommand : E2eCmdlet
+{
+    /// <summary>Short name of the job; the Kubernetes objects are named test-&lt;name&gt;-e2e.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary>The test to run: a pytest node id or path, a Pester path, a dotnet test project.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string TestPath { get; set; } = "";
+
+    /// <summary>Root of the repository; the current location by default.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName")]
+    public string? Path { get; set; }
+
+    /// <summary>Namespace the job runs in; "default" by default.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Namespace { get; set; }
+
+    /// <summary>Registry and path prefix of the image.</summary>
+    [Parameter]
+    public string? Registry { get; set; }
+
+    /// <summary>Full image reference; overrides -Registry and -Tag.</summary>
+    [Parameter]
+    public string? Image { get; set; }
+
+    /// <summary>Image tag; "latest" by default.</summary>
+    [Parameter]
+    public string? Tag { get; set; }
+
+    /// <summary>Git URL the init container clones; the repository's origin by default.</summary>
+    [Parameter]
+    public string? Repository { get; set; }
+
+    /// <summary>Branch the init container clones; the current branch by default.</summary>
+    [Parameter]
+    public string? Branch { get; set; }
+
+    /// <summary>Environment variables of the test container.</summary>
+    [Parameter]
+    public Hashtable? Env { get; set; }
+
+    /// <summary>Template: pytest (default), pester or dotnet.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(TemplateCompleter))]
+    public string Template { get; set; } = "pytest";
+
+    /// <summary>CPU request and limit: one value for both, or two (request, limit).</summary>
+    [Parameter]
+    [ValidateCount(1, 2)]
+    public string[]? Cpu { get; set; }
+
+    /// <summary>Memory request and limit: one value for both, or two (request, limit).</summary>
+    [Parameter]
+    [ValidateCount(1, 2)]
+    public string[]? Memory { get; set; }
+
+    /// <summary>Retries before the Job fails; 0 by default.</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int? BackoffLimit { get; set; }
+
+    /// <summary>Seconds the Job may run before Kubernetes stops it; 3600 by default.</summary>
+    [Parameter]
+    [ValidateRange(1, long.MaxValue)]
+    public long? ActiveDeadlineSeconds { get; set; }
+
+    /// <summary>Seconds a finished Job is kept; 3600 by default.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? TtlSecondsAfterFinished { get; set; }
+
+    /// <summary>Secret with keys username and password, for cloning a private repository.</summary>
+    [Parameter]
+    public string? GitCredentialSecret { get; set; }
+
+    /// <summary>Overwrite the files of an existing job.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var request = new NewJobRequest
+        {
+            Name = Name,
+            TestPath = TestPath,
+            RepositoryRoot = ResolveFileSystemPath(Path),
+            TemplateRoot = TemplateRoot,
+            Template = Template,
+            Namespace = Namespace,
+            Registry = Registry,
+            Image = Image,
+            Tag = Tag,
+            Repository = Repository,
+            Branch = Branch,
+            Env = Env,
+            Cpu = Cpu,
+            Memory = Memory,
+            BackoffLimit = BackoffLimit,
+            ActiveDeadlineSeconds = ActiveDeadlineSeconds,
+            TtlSecondsAfterFinished = TtlSecondsAfterFinished,
+            GitCredentialSecret = GitCredentialSecret,
+        };
+
+        try
+        {
+            var plan = Engine.Scaffolder.Plan(request);
+            foreach (var file in plan.Files)
+            {
+                WriteVerbose($"{(File.Exists(file.Path) ? "Overwrite" : "Create")} {file.Path}");
+            }
+
+            var files = string.Join(", ", plan.Files.Select(f => f.Path));
+            if (ShouldProcess(files, $"Write the E2E job '{plan.Job.JobName}'"))
+            {
+                WriteObject(Engine.Scaffolder.Write(plan, Force));
+            }
+        }
+        catch (E2eException error)
+        {
+            WriteE2eError(error);
+        }
+    }
+}

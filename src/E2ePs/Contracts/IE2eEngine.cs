@@ -1,0 +1,15 @@
+namespace E2ePs.Contracts;
+
+/// <summary>
+/// The engine's surface, as seen from the cmdlet assembly. The engine assembly implements it and is
+/// loaded into E2ePs's private AssemblyLoadContext; the cmdlets only ever talk to these interfaces,
+/// so no type from KubernetesClient or YamlDotNet crosses into PowerShell's default context.
+/// </summary>
+public interface IE2eEngine
+{
+    /// <summary>Writes job definitions (Dockerfile, runner, manifest).</summary>
+    IJobScaffolder Scaffolder { get; }
+
+    /// <summary>Finds and reads job definitions in a repository.</summary>
+    IJobCatalog Catalog { get; }
+}

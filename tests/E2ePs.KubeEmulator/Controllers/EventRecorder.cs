@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using E2ePs.KubeEmulator.Discovery;
+using E2ePs.KubeEmulator.Store;
+
+namespace E2ePs.KubeEmulator.Controllers;
+
+/// <summary>
+/// Writes core/v1 Events as kubelet, scheduler and job controller do: "&lt;object&gt;.&lt;hex&gt;" names,
+/// repeated events folded into one with a growing count and lastTimestamp.
+/// </summary>
+internal sealed class EventRecorder(ObjectStore store)
+{
+    private readonly Dictionary<string, string> _byFingerprint = new(StringComparer.Ordinal);
+    private readonly Lock _lock = new();
+
+    public void Record(StoredObject involved, string type, string reason, string message, string component, string? host = null, string? fieldPath = null, string? action = null)
+    {
+        if (involved.Namespace is null && involved.Type.Namespaced)
+        {
+            return;
+        }
+
+        var ns = involved.Namespace ?? "default";
+        var fingerprint = string.Join('\u0001', involved.Uid, type, reason, message, component, fieldPath ?? "");
+        var now = DateTimeOffset.UtcNow;
+        string? existing;
+        lock (_lock)
+        {
+            _byFingerprint.TryGetValue(fingerprint, out existing);
+        }
+
+        if (existing is not null)
+        {
+            var updated = store.Mutate(ResourceCatalog.Events, ns, existing, e =>
+            {
+                e["count"] = (e.Num("count") ?? 1) + 1;
+                e["lastTimestamp"] = JsonDefaults.Time(now);
+                return true;
+            });
+            if (updated is not null)
+            {
+                return;
+            }
+        }
+
+        var name = involved.Name + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var involvedObject = new JsonObject
+        {
+            ["kind"] = involved.Type.Kind,
+            ["namespace"] = involved.Namespace,
+            ["name"] = involved.Name,
+            ["uid"] = involved.Uid,
+            ["apiVersion"] = involved.Type.ApiVersion,
+            ["resourceVersion"] = involved.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (fieldPath is not null)
+        {
+            involvedObject["fieldPath"] = fieldPath;
+        }
+
+        var source = new JsonObject { ["component"] = component };
+        if (host is not null)
+        {
+            source["host"] = host;
+        }
+
+        var ev = new JsonObject
+        {
+            ["kind"] = "Event",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+            ["involvedObject"] = involvedObject,
+            ["reason"] = reason,
+            ["message"] = message,
+            ["source"] = source,
+            ["firstTimestamp"] = JsonDefaults.Time(now),
+            ["lastTimestamp"] = JsonDefaults.Time(now),
+            ["count"] = 1,
+            ["type"] = type,
+            ["eventTime"] = null,
+            ["reportingComponent"] = component,
+            ["reportingInstance"] = host ?? "",
+        };
+        if (action is not null)
+        {
+            ev["action"] = action;
+        }
+
+        try
+        {
+            store.Create(ResourceCatalog.Events, ev, dryRun: false);
+            lock (_lock)
+            {
+                _byFingerprint[fingerprint] = name;
+            }
+        }
+        catch (Http.ApiError)
+        {
+            // The namespace is going away; events are best effort, as in a real cluster.
+        }
+    }
+
+    public void Forget(string uid)
+    {
+        lock (_lock)
+        {
+            foreach (var key in _byFingerprint.Keys.Where(k => k.StartsWith(uid, StringComparison.Ordinal)).ToList())
+            {
+                _byFingerprint.Remove(key);
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace E2ePs.KubeEmulator;
+
+/// <summary>Start-up settings of an emulated cluster. Every value has a default that suits fast tests.</summary>
+public sealed class EmulatorOptions
+{
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Serve plain HTTP instead of HTTPS (no certificates, the token is still required).</summary>
+    public bool UseHttp { get; set; }
+
+    /// <summary>Where the kubeconfig for clients is written; null writes a file in a fresh temporary directory.</summary>
+    public string? KubeconfigPath { get; set; }
+
+    /// <summary>The admin bearer token; null generates a random one.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Namespace written into the kubeconfig context.</summary>
+    public string DefaultNamespace { get; set; } = "default";
+
+    /// <summary>Host:port of an OCI registry (e.g. 127.0.0.1:5000) that images on that host are checked against; null: all images exist unless a scenario says otherwise.</summary>
+    public string? RegistryHost { get; set; }
+
+    /// <summary>Nodes the scheduler places pods on. Empty means one default node "emulator-node-1" with 8 CPU / 32Gi.</summary>
+    public IList<NodeSpec> Nodes { get; } = new List<NodeSpec>();
+
+    /// <summary>Scripted container behaviours, matched in order (first match wins).</summary>
+    public IList<ContainerScenario> Scenarios { get; } = new List<ContainerScenario>();
+
+    /// <summary>Faults active from start.</summary>
+    public FaultSettings Faults { get; set; } = new();
+
+    /// <summary>One step of the simulated kubelet and controllers (scheduling, pulling, creating, starting).</summary>
+    public TimeSpan TimeStep { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Multiplier applied to <c>sleep N</c> in interpreted container commands (0.1 makes <c>sleep 5</c> last 0.5 s).</summary>
+    public double SleepScale { get; set; } = 1.0;
+
+    /// <summary>How many watch events are kept for resuming watches; older resource versions get 410 Gone.</summary>
+    public int WatchHistorySize { get; set; } = 10_000;
+
+    /// <summary>Interval of BOOKMARK events on watches that ask for them.</summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>A simulated node and its allocatable capacity.</summary>
+public sealed class NodeSpec
+{
+    /// <summary>Node name.</summary>
+    public string Name { get; set; } = "emulator-node-1";
+
+    /// <summary>Allocatable CPU as a Kubernetes quantity ("8", "500m").</summary>
+    public string Cpu { get; set; } = "8";
+
+    /// <summary>Allocatable memory as a Kubernetes quantity ("32Gi").</summary>
+    public string Memory { get; set; } = "32Gi";
+
+    /// <summary>Maximum number of pods.</summary>
+    public int Pods { get; set; } = 110;
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text;
+
+namespace E2ePs.KubeEmulator.Logs;
+
+/// <summary>
+/// The log of one container run, as a timeline fixed when the container starts: explicit lines at given offsets,
+/// then generated lines spread evenly over a duration. Nothing is stored per generated line: line i is computed,
+/// so gigabytes of log cost no memory and can be written at memory speed.
+/// </summary>
+internal sealed class ContainerLog
+{
+    private const int IndexDigits = 10;
+    private static readonly byte[] Prefix = "line "u8.ToArray();
+    private readonly List<(TimeSpan Offset, byte[] Line)> _lines;
+    private readonly byte[] _template;
+    private long _endTicks = long.MaxValue;
+
+    public ContainerLog(DateTimeOffset start, IEnumerable<(TimeSpan Offset, string Text)> lines, long generatedLines, int lineLength, TimeSpan generatedStart, TimeSpan generatedDuration)
+    {
+        Start = start;
+        _lines = lines.Select(l => (l.Offset, Encoding.UTF8.GetBytes(l.Text + "\n"))).ToList();
+        GeneratedLines = generatedLines;
+        LineLength = Math.Max(Prefix.Length + IndexDigits + 2, lineLength);
+        GeneratedStart = generatedStart;
+        GeneratedDuration = generatedDuration;
+        _template = new byte[LineLength];
+        Prefix.CopyTo(_template, 0);
+        const string filler = " the quick brown fox jumps over the lazy dog 0123456789";
+        for (var i = Prefix.Length + IndexDigits; i < LineLength - 1; i++)
+        {
+            _template[i] = (byte)filler[(i - Prefix.Length - IndexDigits) % filler.Length];
+        }
+
+        _template[LineLength - 1] = (byte)'\n';
+    }
+
+    public DateTimeOffset Start { get; }
+
+    public long GeneratedLines { get; }
+
+    public int LineLength { get; }
+
+    public TimeSpan GeneratedStart { get; }
+
+    public TimeSpan GeneratedDuration { get; }
+
+    public long TotalLines => _lines.Count + GeneratedLines;
+
+    /// <summary>When all lines have been written (the container may run longer).</summary>
+    public TimeSpan WritingEnds => GeneratedLines > 0 ? GeneratedStart + GeneratedDuration : _lines.Count > 0 ? _lines[^1].Offset : TimeSpan.Zero;
+
+    /// <summary>Set when the container terminated: lines due later were never written.</summary>
+    public bool Finished { get; private set; }
+
+    public void Finish(DateTimeOffset at)
+    {
+        Interlocked.Exchange(ref _endTicks, at.UtcTicks);
+        Finished = true;
+    }
+
+    public DateTimeOffset TimeOf(long index)
+    {
+        if (index < _lines.Count)
+        {
+            return Start + _lines[(int)index].Offset;
+        }
+
+        var j = index - _lines.Count;
+        if (GeneratedDuration <= TimeSpan.Zero || GeneratedLines == 0)
+        {
+            return Start + GeneratedStart;
+        }
+
+        return Start + GeneratedStart + TimeSpan.FromTicks((long)(GeneratedDuration.Ticks * ((double)(j + 1) / GeneratedLines)));
+    }
+
+    /// <summary>Number of lines written by <paramref name="now"/> (and before termination).</summary>
+    public long AvailableAt(DateTimeOffset now)
+    {
+        var cutoff = new DateTimeOffset(Math.Min(now.UtcTicks, Interlocked.Read(ref _endTicks)), TimeSpan.Zero);
+        return FirstAfter(cutoff);
+    }
+
+    /// <summary>Index of the first line stamped after <paramref name="t"/>.</summary>
+    public long FirstAfter(DateTimeOffset t) => Search(i => TimeOf(i) > t);
+
+    /// <summary>Index of the first line stamped at or after <paramref name="t"/>.</summary>
+    public long FirstAtOrAfter(DateTimeOffset t) => Search(i => TimeOf(i) >= t);
+
+    private long Search(Func<long, bool> isAfter)
+    {
+        long lo = 0, hi = TotalLines;
+        while (lo < hi)
+        {
+            var mid = lo + ((hi - lo) / 2);
+            if (isAfter(mid))
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+
+        return lo;
+    }
+
+    public int LengthOf(long index) => index < _lines.Count ? _lines[(int)index].Line.Length : LineLength;
+
+    /// <summary>Copies line <paramref name="index"/> (with its newline) into <paramref name="destination"/>, which must be large enough.</summary>
+    public int CopyLine(long index, Span<byte> destination)
+    {
+        if (index < _lines.Count)
+        {
+            var line = _lines[(int)index].Line;
+            line.CopyTo(destination);
+            return line.Length;
+        }
+
+        _template.CopyTo(destination);
+        var n = index - _lines.Count + 1;
+        for (var d = Prefix.Length + IndexDigits - 1; d >= Prefix.Length; d--)
+        {
+            destination[d] = (byte)('0' + (n % 10));
+            n /= 10;
+        }
+
+        return LineLength;
+    }
+
+    /// <summary>Kubelet's fixed-width RFC 3339 nanosecond stamp plus a space: "2026-11-28T06:16:23.123456789Z ".</summary>
+    public static int WriteTimestamp(DateTimeOffset t, Span<byte> destination)
+    {
+        t.UtcDateTime.TryFormat(destination, out var written, "yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture);
+        "00Z "u8.CopyTo(destination[written..]);
+        return written + 4;
+    }
+
+    public const int TimestampLength = 31;
+}

@@ -1,0 +1,316 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using E2ePs.KubeEmulator.Discovery;
+using E2ePs.KubeEmulator.Http;
+
+namespace E2ePs.KubeEmulator.Store;
+
+/// <summary>
+/// All objects of the cluster behind one lock, with one global resourceVersion counter (like etcd's revision)
+/// and a bounded ring of past events so watches can resume from a resourceVersion.
+/// </summary>
+internal sealed class ObjectStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, SortedDictionary<string, StoredObject>> _byType = new(StringComparer.Ordinal);
+    private readonly StoreEvent?[] _history;
+    private readonly List<WatchSubscription> _subscriptions = [];
+    private readonly List<Action<StoreEvent>> _listeners = [];
+    private int _historyStart;
+    private int _historyCount;
+    private long _lastDroppedRv;
+    private long _rv = 1;
+
+    public ObjectStore(int historySize) => _history = new StoreEvent?[Math.Max(16, historySize)];
+
+    public long CurrentResourceVersion
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _rv;
+            }
+        }
+    }
+
+    /// <summary>Called under the store lock for every change, in resourceVersion order; must not block.</summary>
+    public void AddListener(Action<StoreEvent> listener)
+    {
+        lock (_lock)
+        {
+            _listeners.Add(listener);
+        }
+    }
+
+    private static string Key(string? ns, string name) => (ns ?? "") + "/" + name;
+
+    private SortedDictionary<string, StoredObject> Table(ResourceType type)
+    {
+        if (!_byType.TryGetValue(type.StorageKey, out var table))
+        {
+            table = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
+            _byType[type.StorageKey] = table;
+        }
+
+        return table;
+    }
+
+    public StoredObject? Get(ResourceType type, string? ns, string name)
+    {
+        lock (_lock)
+        {
+            return Table(type).GetValueOrDefault(Key(type.Namespaced ? ns : null, name));
+        }
+    }
+
+    public bool NamespaceExists(string ns) => Get(ResourceCatalog.Namespaces, null, ns) is not null;
+
+    public (List<StoredObject> Items, long ResourceVersion) List(ResourceType type, string? ns, Func<StoredObject, bool>? filter = null)
+    {
+        lock (_lock)
+        {
+            var items = new List<StoredObject>();
+            foreach (var o in Table(type).Values)
+            {
+                if ((ns is null || o.Namespace == ns) && (filter is null || filter(o)))
+                {
+                    items.Add(o);
+                }
+            }
+
+            return (items, _rv);
+        }
+    }
+
+    /// <summary>Stores a new object: assigns uid, creationTimestamp and resourceVersion. Throws AlreadyExists.</summary>
+    public StoredObject Create(ResourceType type, JsonObject obj, bool dryRun)
+    {
+        lock (_lock)
+        {
+            var meta = obj.Obj("metadata");
+            var name = meta.Str("name") ?? throw ApiError.BadRequest("name or generateName is required");
+            var ns = type.Namespaced ? meta.Str("namespace") : null;
+            if (ns is not null && !_byType.GetValueOrDefault(ResourceCatalog.Namespaces.StorageKey)?.ContainsKey(Key(null, ns)) == true)
+            {
+                throw ApiError.NamespaceNotFound(ns);
+            }
+
+            var table = Table(type);
+            if (table.ContainsKey(Key(ns, name)))
+            {
+                throw ApiError.AlreadyExists(type, name);
+            }
+
+            meta.SetDefault("uid", Guid.NewGuid().ToString());
+            meta["creationTimestamp"] = JsonDefaults.Time(DateTimeOffset.UtcNow);
+            meta.Remove("deletionTimestamp");
+            if (dryRun)
+            {
+                meta["resourceVersion"] = null;
+                meta.Remove("resourceVersion");
+                return StoredObject.From(type, obj);
+            }
+
+            meta["resourceVersion"] = NextRv();
+            var stored = StoredObject.From(type, obj);
+            table[Key(ns, name)] = stored;
+            Publish(new StoreEvent("ADDED", stored, null));
+            return stored;
+        }
+    }
+
+    /// <summary>
+    /// Replaces an object. When <paramref name="expectedRv"/> is given and differs from the stored one: 409 Conflict.
+    /// An unchanged object keeps its resourceVersion and publishes nothing, as on a real server.
+    /// </summary>
+    public StoredObject Update(ResourceType type, JsonObject obj, string? expectedRv, bool dryRun)
+    {
+        lock (_lock)
+        {
+            var meta = obj.Obj("metadata");
+            var name = meta.Str("name") ?? throw ApiError.BadRequest("name is required");
+            var ns = type.Namespaced ? meta.Str("namespace") : null;
+            var table = Table(type);
+            if (!table.TryGetValue(Key(ns, name), out var current))
+            {
+                throw ApiError.NotFound(type, name);
+            }
+
+            if (!string.IsNullOrEmpty(expectedRv) && expectedRv != current.ResourceVersion.ToString(CultureInfo.InvariantCulture))
+            {
+                throw ApiError.Conflict(type, name);
+            }
+
+            // Identity fields are owned by the server.
+            var old = current.ToNode();
+            var oldMeta = old.Obj("metadata");
+            meta["uid"] = oldMeta["uid"]?.DeepClone();
+            meta["creationTimestamp"] = oldMeta["creationTimestamp"]?.DeepClone();
+            meta["resourceVersion"] = oldMeta["resourceVersion"]?.DeepClone();
+            if (oldMeta["deletionTimestamp"] is not null)
+            {
+                meta["deletionTimestamp"] = oldMeta["deletionTimestamp"]!.DeepClone();
+            }
+
+            if (oldMeta["generation"] is not null)
+            {
+                var generation = oldMeta.Num("generation") ?? 1;
+                meta["generation"] = JsonNode.DeepEquals(old["spec"], obj["spec"]) ? generation : generation + 1;
+            }
+
+            if (JsonNode.DeepEquals(old, obj))
+            {
+                return current;
+            }
+
+            if (dryRun)
+            {
+                return StoredObject.From(type, obj);
+            }
+
+            meta["resourceVersion"] = NextRv();
+            var stored = StoredObject.From(type, obj);
+            table[Key(ns, name)] = stored;
+            Publish(new StoreEvent("MODIFIED", stored, current));
+            return stored;
+        }
+    }
+
+    /// <summary>Read-modify-write for controllers: <paramref name="mutate"/> returns false to leave the object alone.</summary>
+    public StoredObject? Mutate(ResourceType type, string? ns, string name, Func<JsonObject, bool> mutate)
+    {
+        lock (_lock)
+        {
+            var current = Table(type).GetValueOrDefault(Key(type.Namespaced ? ns : null, name));
+            if (current is null)
+            {
+                return null;
+            }
+
+            var node = current.ToNode();
+            if (!mutate(node))
+            {
+                return current;
+            }
+
+            return Update(type, node, null, dryRun: false);
+        }
+    }
+
+    /// <summary>Removes an object for good and publishes DELETED with a fresh resourceVersion.</summary>
+    public StoredObject? Remove(ResourceType type, string? ns, string name, string? expectedUid = null)
+    {
+        lock (_lock)
+        {
+            var table = Table(type);
+            var key = Key(type.Namespaced ? ns : null, name);
+            if (!table.TryGetValue(key, out var current) || (expectedUid is not null && current.Uid != expectedUid))
+            {
+                return null;
+            }
+
+            table.Remove(key);
+            var node = current.ToNode();
+            node.Obj("metadata")["resourceVersion"] = NextRv();
+            var deleted = StoredObject.From(type, node);
+            Publish(new StoreEvent("DELETED", deleted, current));
+            return deleted;
+        }
+    }
+
+    private string NextRv() => (++_rv).ToString(CultureInfo.InvariantCulture);
+
+    private void Publish(StoreEvent e)
+    {
+        if (_historyCount == _history.Length)
+        {
+            _lastDroppedRv = _history[_historyStart]!.ResourceVersion;
+            _history[_historyStart] = e;
+            _historyStart = (_historyStart + 1) % _history.Length;
+        }
+        else
+        {
+            _history[(_historyStart + _historyCount) % _history.Length] = e;
+            _historyCount++;
+        }
+
+        foreach (var s in _subscriptions)
+        {
+            if (s.Type.StorageKey == e.Object.Type.StorageKey && (s.Namespace is null || s.Namespace == e.Object.Namespace))
+            {
+                s.Channel.Writer.TryWrite(e);
+            }
+        }
+
+        foreach (var l in _listeners)
+        {
+            l(e);
+        }
+    }
+
+    /// <summary>
+    /// Opens a watch. Without a resourceVersion (or "0") the current objects come first as ADDED;
+    /// from a resourceVersion the retained events after it are replayed; older than the history: Expired.
+    /// </summary>
+    public WatchSubscription Subscribe(ResourceType type, string? ns, long? fromRv)
+    {
+        lock (_lock)
+        {
+            var sub = new WatchSubscription(this, type, ns);
+            if (fromRv is null or 0)
+            {
+                foreach (var o in Table(type).Values)
+                {
+                    if (ns is null || o.Namespace == ns)
+                    {
+                        sub.Channel.Writer.TryWrite(new StoreEvent("ADDED", o, null));
+                    }
+                }
+            }
+            else
+            {
+                if (fromRv < _lastDroppedRv)
+                {
+                    throw ApiError.Expired(fromRv.Value, _lastDroppedRv);
+                }
+
+                for (var i = 0; i < _historyCount; i++)
+                {
+                    var e = _history[(_historyStart + i) % _history.Length]!;
+                    if (e.ResourceVersion > fromRv && e.Object.Type.StorageKey == type.StorageKey && (ns is null || e.Object.Namespace == ns))
+                    {
+                        sub.Channel.Writer.TryWrite(e);
+                    }
+                }
+            }
+
+            sub.StartRv = _rv;
+            _subscriptions.Add(sub);
+            return sub;
+        }
+    }
+
+    internal void Unsubscribe(WatchSubscription sub)
+    {
+        lock (_lock)
+        {
+            _subscriptions.Remove(sub);
+        }
+    }
+}
+
+/// <summary>A registered watch: events arrive on <see cref="Channel"/> until disposed.</summary>
+internal sealed class WatchSubscription(ObjectStore store, ResourceType type, string? ns) : IDisposable
+{
+    public ResourceType Type { get; } = type;
+
+    public string? Namespace { get; } = ns;
+
+    public long StartRv { get; set; }
+
+    public Channel<StoreEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<StoreEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void Dispose() => store.Unsubscribe(this);
+}
