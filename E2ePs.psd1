@@ -13,6 +13,7 @@
     CmdletsToExport      = @(
         'New-E2eJob'
         'Get-E2eJob'
+        'Build-E2eImage'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -15,4 +15,7 @@ public sealed class EngineEntry : IE2eEngine
 
     /// <inheritdoc />
     public IJobCatalog Catalog { get; } = new JobCatalog();
+
+    /// <inheritdoc />
+    public IImageBuilder Images { get; } = new global::E2ePs.Engine.Images.ImageBuilder();
 }

@@ -12,4 +12,7 @@ public interface IE2eEngine
 
     /// <summary>Finds and reads job definitions in a repository.</summary>
     IJobCatalog Catalog { get; }
+
+    /// <summary>Builds, tags and pushes job images with podman, docker or buildah.</summary>
+    IImageBuilder Images { get; }
 }
