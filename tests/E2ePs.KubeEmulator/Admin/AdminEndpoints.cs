@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using E2ePs.KubeEmulator.Http;
+using E2ePs.KubeEmulator.Store;
+
+namespace E2ePs.KubeEmulator.Admin;
+
+/// <summary>A user token added through the admin API; RBAC decides what it may do.</summary>
+public sealed class TokenRequest
+{
+    /// <summary>The bearer token; null generates one.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>User name, e.g. "alice" or "system:serviceaccount:ns:runner".</summary>
+    public string User { get; set; } = "";
+
+    /// <summary>Groups besides system:authenticated.</summary>
+    public IList<string> Groups { get; set; } = new List<string>();
+}
+
+/// <summary>
+/// /_emulator/…: stats, scenarios, faults, nodes and tokens as JSON (camelCase), with the admin bearer token.
+/// </summary>
+internal sealed class AdminEndpoints(Cluster cluster)
+{
+    public async Task HandleAsync(HttpContext ctx, string[] path)
+    {
+        var method = ctx.Request.Method;
+        var stats = cluster.Stats;
+        switch (path, method)
+        {
+            case (["stats"], "GET"):
+                await WriteAsync(ctx, stats.Snapshot());
+                break;
+            case (["stats", "reset"], "POST"):
+                stats.Reset();
+                await WriteAsync(ctx, stats.Snapshot());
+                break;
+            case (["scenarios"], "GET"):
+                await WriteAsync(ctx, cluster.Scenarios.All);
+                break;
+            case (["scenarios"], "PUT" or "POST"):
+                cluster.Scenarios.Add(await ReadListAsync<ContainerScenario>(ctx, "scenarios"));
+                await WriteAsync(ctx, cluster.Scenarios.All);
+                break;
+            case (["scenarios"], "DELETE"):
+                cluster.Scenarios.Clear();
+                await WriteAsync(ctx, cluster.Scenarios.All);
+                break;
+            case (["faults"], "GET"):
+                await WriteAsync(ctx, cluster.Faults.Current);
+                break;
+            case (["faults"], "POST" or "PUT"):
+                cluster.Faults.Set(await ReadAsync<FaultSettings>(ctx));
+                await WriteAsync(ctx, cluster.Faults.Current);
+                break;
+            case (["faults"], "DELETE"):
+                cluster.Faults.Clear();
+                await WriteAsync(ctx, cluster.Faults.Current);
+                break;
+            case (["nodes"], "PUT" or "POST"):
+                var nodes = await ReadListAsync<NodeSpec>(ctx, "nodes");
+                cluster.Scheduler.SetNodes(nodes);
+                await WriteAsync(ctx, nodes);
+                break;
+            case (["tokens"], "POST" or "PUT"):
+                var request = await ReadAsync<TokenRequest>(ctx);
+                if (string.IsNullOrWhiteSpace(request.User))
+                {
+                    throw ApiError.BadRequest("user is required");
+                }
+
+                request.Token ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+                cluster.Tokens.Add(request.Token, request.User, request.Groups);
+                await WriteAsync(ctx, request);
+                break;
+            default:
+                throw ApiError.NotFoundPath();
+        }
+    }
+
+    private async Task WriteAsync<T>(HttpContext ctx, T value) =>
+        await ResponseWriter.BytesAsync(ctx, cluster.Stats, 200, JsonSerializer.SerializeToUtf8Bytes(value, JsonDefaults.Web));
+
+    private static async Task<T> ReadAsync<T>(HttpContext ctx)
+        where T : new()
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync<T>(ctx.Request.Body, JsonDefaults.Web, ctx.RequestAborted) ?? new T();
+        }
+        catch (JsonException e)
+        {
+            throw ApiError.BadRequest(e.Message);
+        }
+    }
+
+    /// <summary>Accepts a JSON array, a single object, or {"&lt;name&gt;": [ … ]}.</summary>
+    private static async Task<List<T>> ReadListAsync<T>(HttpContext ctx, string wrapper)
+    {
+        try
+        {
+            var node = await JsonNode.ParseAsync(ctx.Request.Body, cancellationToken: ctx.RequestAborted);
+            if (node is JsonObject o && o[wrapper] is JsonArray wrapped)
+            {
+                node = wrapped;
+            }
+
+            return node switch
+            {
+                JsonArray a => a.Deserialize<List<T>>(JsonDefaults.Web) ?? [],
+                JsonObject single => [single.Deserialize<T>(JsonDefaults.Web)!],
+                _ => [],
+            };
+        }
+        catch (JsonException e)
+        {
+            throw ApiError.BadRequest(e.Message);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using E2ePs.KubeEmulator.Admin;
+using E2ePs.KubeEmulator.Http;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace E2ePs.KubeEmulator;
+
+/// <summary>
+/// An emulated Kubernetes cluster on 127.0.0.1: the REST API (HTTPS, bearer token) plus simulated job controller,
+/// scheduler and kubelet. Start one with <see cref="StartAsync"/>, point clients at <see cref="KubeconfigPath"/>,
+/// and dispose it to stop.
+/// </summary>
+public sealed class EmulatorServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly Cluster _cluster;
+
+    private EmulatorServer(WebApplication app, Cluster cluster, Uri serverUri, string kubeconfigPath, string token, X509Certificate2? ca)
+    {
+        _app = app;
+        _cluster = cluster;
+        ServerUri = serverUri;
+        KubeconfigPath = kubeconfigPath;
+        Token = token;
+        CaCertificate = ca;
+    }
+
+    /// <summary>Base address of the API server, e.g. https://127.0.0.1:41234/.</summary>
+    public Uri ServerUri { get; }
+
+    /// <summary>The kubeconfig written for clients (cluster, user and context "emulator").</summary>
+    public string KubeconfigPath { get; }
+
+    /// <summary>The admin bearer token (full access, and the only token accepted by /_emulator/).</summary>
+    public string Token { get; }
+
+    /// <summary>The CA that signed the server certificate; null with <see cref="EmulatorOptions.UseHttp"/>.</summary>
+    public X509Certificate2? CaCertificate { get; }
+
+    /// <summary>Starts a cluster and returns once it accepts requests.</summary>
+    public static async Task<EmulatorServer> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var token = options.Token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var cluster = new Cluster(options, token);
+        var (ca, serverCert) = options.UseHttp ? (null, null) : Certificates.Create();
+        var api = new ApiServer(cluster);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 10_000;
+            kestrel.Limits.MinResponseDataRate = null;
+            kestrel.Listen(IPAddress.Loopback, options.Port, listen =>
+            {
+                listen.Protocols = options.UseHttp ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                listen.Use(next => async connection =>
+                {
+                    cluster.Stats.ConnectionOpened();
+                    try
+                    {
+                        await next(connection);
+                    }
+                    finally
+                    {
+                        cluster.Stats.ConnectionClosed();
+                    }
+                });
+                if (serverCert is not null)
+                {
+                    listen.UseHttps(serverCert);
+                }
+            });
+        });
+        var app = builder.Build();
+        app.Run(api.HandleAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            cluster.Dispose();
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var port = new Uri(address).Port;
+        var serverUri = new Uri($"{(options.UseHttp ? "http" : "https")}://127.0.0.1:{port}/");
+        api.ServerAddress = $"127.0.0.1:{port}";
+        var kubeconfig = Path.GetFullPath(options.KubeconfigPath ?? Path.Combine(Directory.CreateTempSubdirectory("kube-emulator-").FullName, "kubeconfig"));
+        KubeconfigWriter.Write(kubeconfig, serverUri, token, ca, options.DefaultNamespace);
+        return new EmulatorServer(app, cluster, serverUri, kubeconfig, token, ca);
+    }
+
+    /// <summary>Adds a container scenario (matched after the ones already present).</summary>
+    public void AddScenario(ContainerScenario scenario) => _cluster.Scenarios.Add([scenario]);
+
+    /// <summary>Removes all scenarios: containers fall back to the command interpreter.</summary>
+    public void ClearScenarios() => _cluster.Scenarios.Clear();
+
+    /// <summary>The faults in force now (counters show what is left).</summary>
+    public FaultSettings Faults => _cluster.Faults.Current;
+
+    /// <summary>Replaces the faults in force.</summary>
+    public void SetFaults(FaultSettings faults) => _cluster.Faults.Set(faults ?? new FaultSettings());
+
+    /// <summary>Switches all faults off.</summary>
+    public void ClearFaults() => _cluster.Faults.Clear();
+
+    /// <summary>Replaces the nodes; Pending pods are scheduled again.</summary>
+    public void SetNodes(IEnumerable<NodeSpec> nodes) => _cluster.Scheduler.SetNodes(nodes);
+
+    /// <summary>Adds a restricted user; RBAC (Roles, RoleBindings, ClusterRoles, ClusterRoleBindings) decides its access. Returns the bearer token.</summary>
+    public string AddToken(string userName, IEnumerable<string>? groups = null, string? token = null)
+    {
+        token ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        _cluster.Tokens.Add(token, userName, groups);
+        return token;
+    }
+
+    /// <summary>Request counters, open and peak watches and connections, bytes served.</summary>
+    public EmulatorStats GetStats() => _cluster.Stats.Snapshot();
+
+    /// <summary>Zeroes the counters.</summary>
+    public void ResetStats() => _cluster.Stats.Reset();
+
+    /// <summary>Stops the server and the simulation.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _app.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Open watches are cut at the deadline.
+        }
+
+        await _app.DisposeAsync();
+        _cluster.Dispose();
+    }
+}

@@ -1,0 +1,3 @@
+using E2ePs.KubeEmulator;
+
+return await CommandLine.RunAsync(args);
