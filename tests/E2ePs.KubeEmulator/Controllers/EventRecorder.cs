@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using E2ePs.KubeEmulator.Discovery;
 using E2ePs.KubeEmulator.Store;
@@ -13,6 +12,7 @@ internal sealed class EventRecorder(ObjectStore store)
 {
     private readonly Dictionary<string, string> _byFingerprint = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private long _lastNanos;
 
     public void Record(StoredObject involved, string type, string reason, string message, string component, string? host = null, string? fieldPath = null, string? action = null)
     {
@@ -44,7 +44,14 @@ internal sealed class EventRecorder(ObjectStore store)
             }
         }
 
-        var name = involved.Name + "." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        // As client-go names events: "<object>.<UnixNano in hex>", so listing by name is listing by time.
+        long nanos;
+        lock (_lock)
+        {
+            nanos = _lastNanos = Math.Max(_lastNanos + 1, (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+        }
+
+        var name = involved.Name + "." + nanos.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
         var involvedObject = new JsonObject
         {
             ["kind"] = involved.Type.Kind,

@@ -171,6 +171,8 @@ internal sealed class ApiServer
             ["apis"] => DiscoveryDocuments.GroupList(),
             ["apis", var g] => DiscoveryDocuments.Group(g),
             ["apis", var g, var v] => DiscoveryDocuments.ResourceList(g, v),
+            ["openapi", "v3"] => OpenApiDocuments.Root(),
+            ["openapi", "v3", .. var rest] => OpenApiDocuments.GroupVersion(rest),
             _ => null,
         };
         if (segments is ["healthz" or "livez" or "readyz", ..])
