@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using E2ePs.Contracts;
+using E2ePs.Engine.Images;
+
+namespace E2ePs.Images.Tests;
+
+/// <summary>Builds and pushes with the real engines against a real registry.</summary>
+[Collection(ImageBuilds.Name)]
+public sealed class BuildTests(ImageFixture fixture)
+{
+    private const string Dockerfile = """
+        FROM {{BASE}}
+        RUN echo built > /built.txt
+        COPY jobs/test-{{NAME}}-e2e/run.sh /app/run.sh
+        CMD ["/bin/sh", "/app/run.sh"]
+        """;
+
+    private static string DockerfileFor(string name) => Dockerfile.Replace("{{NAME}}", name, StringComparison.Ordinal);
+
+    [EngineTheory]
+    [MemberData(nameof(ImageFixture.EngineData), MemberType = typeof(ImageFixture))]
+    public async Task Push_ReturnsTheDigestTheRegistryServes(string engine)
+    {
+        var name = $"push-{engine}";
+        var job = fixture.NewJob(name, DockerfileFor(name));
+
+        var (image, events) = await fixture.BuildAsync(fixture.Request(job, engine, push: true, contentTag: true));
+
+        var repository = $"test-{name}-e2e";
+        var tags = await fixture.Registry.GetTagsAsync(repository);
+        Assert.Contains("latest", tags);
+        Assert.Contains(image.ContentTag, tags);
+        var served = await fixture.Registry.GetManifestDigestAsync(repository, "latest");
+        Assert.NotNull(image.Digest);
+        Assert.Equal(served, image.Digest);
+        Assert.Equal(served, await fixture.Registry.GetManifestDigestAsync(repository, image.ContentTag!));
+        Assert.Equal($"{fixture.Registry.Address}/{repository}@{served}", image.Reference);
+        Assert.Equal(image.Reference, image.Image);
+        Assert.True(image.Pushed);
+        Assert.Equal(engine, image.Engine);
+        Assert.Equal([$"{fixture.Registry.Address}/{repository}:latest", $"{fixture.Registry.Address}/{repository}:{image.ContentTag}"], image.Tags);
+        Assert.Equal((job.Name, job.JobName, job.Namespace, job.Path), (image.Name, image.JobName, image.Namespace, image.Path));
+        Assert.Same(job, image.Job);
+        Assert.True(fixture.Storage.HasImage(engine, image.Tags[0]));
+        Assert.True(fixture.Storage.HasImage(engine, image.ImageId));
+
+        // The output streamed step by step (STEP 1/n .. n/n; the engines add a step for --label), then tag and push commands.
+        var steps = events.Where(e => e.Step > 0).ToList();
+        var count = steps[0].StepCount;
+        Assert.InRange(count, 4, 5);
+        Assert.Equal(Enumerable.Range(1, count), steps.Select(e => e.Step).Distinct());
+        Assert.All(steps, e => Assert.Equal(count, e.StepCount));
+        Assert.Contains(events, e => e.IsCommand && e.Phase == ImageBuildPhase.Pushing && e.Text.Contains(" push ", StringComparison.Ordinal));
+        Assert.True(events.Select(e => e.Elapsed).SequenceEqual(events.Select(e => e.Elapsed).Order()));
+    }
+
+    [EngineTheory]
+    [MemberData(nameof(ImageFixture.EngineData), MemberType = typeof(ImageFixture))]
+    public async Task WithoutPush_TagsLocallyAndLeavesTheRegistryAlone(string engine)
+    {
+        var name = $"local-{engine}";
+        var job = fixture.NewJob(name, DockerfileFor(name));
+        var request = fixture.Request(job, engine, push: false);
+        request.Tags = ["1.0", $"{fixture.Registry.Address}/other/{name}:2"];
+
+        var (image, _) = await fixture.BuildAsync(request);
+
+        Assert.False(image.Pushed);
+        Assert.Null(image.Digest);
+        Assert.Equal($"{fixture.Registry.Address}/test-{name}-e2e:1.0", image.Reference);
+        Assert.True(fixture.Storage.HasImage(engine, $"{fixture.Registry.Address}/test-{name}-e2e:1.0"));
+        Assert.True(fixture.Storage.HasImage(engine, $"{fixture.Registry.Address}/other/{name}:2"));
+        Assert.False(fixture.Storage.HasImage(engine, $"{fixture.Registry.Address}/test-{name}-e2e:latest"));
+        Assert.Empty(await fixture.Registry.GetTagsAsync($"test-{name}-e2e"));
+    }
+
+    [EngineTheory]
+    [MemberData(nameof(ImageFixture.EngineData), MemberType = typeof(ImageFixture))]
+    public async Task FailedBuild_TagsAndPushesNothing(string engine)
+    {
+        var name = $"broken-{engine}";
+        var job = fixture.NewJob(name, "FROM {{BASE}}\nRUN echo about-to-fail && false\nCOPY jobs/x /x\n");
+
+        var error = await Assert.ThrowsAsync<E2eException>(() => fixture.BuildAsync(fixture.Request(job, engine, push: true, contentTag: true)));
+
+        Assert.Equal("ImageBuildFailed", error.ErrorId);
+        Assert.Equal(E2eErrorCategory.InvalidResult, error.Category);
+        Assert.Same(job, error.Target);
+        Assert.Contains("exit code", error.Message, StringComparison.Ordinal);
+        Assert.Contains("about-to-fail", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing was tagged or pushed", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await fixture.Registry.GetTagsAsync($"test-{name}-e2e"));
+        Assert.False(fixture.Storage.HasImage(engine, $"{fixture.Registry.Address}/test-{name}-e2e:latest"));
+    }
+
+    [EngineTheory]
+    [MemberData(nameof(ImageFixture.EngineData), MemberType = typeof(ImageFixture))]
+    public async Task PushToAStoppedRegistry_IsAConnectionError(string engine)
+    {
+        var name = $"unreachable-{engine}";
+        var job = fixture.NewJob(name, DockerfileFor(name), image: $"127.0.0.1:{TestSupport.LocalRegistry.FreePort()}/test-{name}-e2e:1");
+        var request = fixture.Request(job, engine, push: true);
+
+        var error = await Assert.ThrowsAsync<E2eException>(() => fixture.BuildAsync(request));
+
+        Assert.Equal("RegistryUnreachable", error.ErrorId);
+        Assert.Equal(E2eErrorCategory.ConnectionError, error.Category);
+        Assert.Equal(job.Image, error.Target);
+        Assert.NotNull(error.RecommendedAction);
+    }
+
+    [EngineFact]
+    public async Task PushOverPlainHttpWithTlsVerification_IsASecurityError()
+    {
+        var engine = ImageFixture.Engines[0];
+        var name = "tls";
+        var job = fixture.NewJob(name, DockerfileFor(name));
+        var request = fixture.Request(job, engine, push: true);
+        request.SkipTlsVerify = false;
+        // Build from the store, as the base image is already there; only the push talks to the registry.
+        request.BuildOptions = [.. TestSupport.ContainerStorage.BuildArguments, "--pull=never"];
+
+        var error = await Assert.ThrowsAsync<E2eException>(() => fixture.BuildAsync(request));
+
+        Assert.Equal("ImagePushTlsFailed", error.ErrorId);
+        Assert.Equal(E2eErrorCategory.SecurityError, error.Category);
+        Assert.Contains("-SkipTlsVerify", error.RecommendedAction, StringComparison.Ordinal);
+    }
+
+    [EngineFact]
+    public async Task Cancelling_KillsTheEngineProcessTree()
+    {
+        var engine = ImageFixture.Engines[0];
+        var marker = Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var job = fixture.NewJob("cancel", $"FROM {{{{BASE}}}}\nRUN sleep 3{marker}\n");
+        using var cancellation = new CancellationTokenSource();
+        var operation = fixture.Builder.Start(fixture.Builder.Plan(fixture.Request(job, engine, push: false)), cancellation.Token);
+
+        await foreach (var item in operation.Events.ReadAllAsync())
+        {
+            if (item.Step == 2)
+            {
+                break;
+            }
+        }
+
+        // Let the RUN step start its sleep, then press Ctrl+C.
+        var deadline = Stopwatch.StartNew();
+        while (!SleepRuns(marker) && deadline.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(SleepRuns(marker), "the RUN step never started");
+        var clock = Stopwatch.StartNew();
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => operation.Completion);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"cancellation took {clock.Elapsed}");
+        Assert.False(SleepRuns(marker), "the build's sleep still runs");
+    }
+
+    private static bool SleepRuns(string marker) =>
+        Directory.EnumerateDirectories("/proc").Any(folder =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ').Contains($"sleep 3{marker}", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return false;
+            }
+        });
+}

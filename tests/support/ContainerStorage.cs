@@ -1,0 +1,46 @@
+namespace E2ePs.TestSupport;
+
+/// <summary>
+/// A private containers/storage for podman and buildah (vfs driver, root and runroot in a temporary
+/// folder), so test runs never touch the machine's images or each other's. Deleted on dispose.
+/// </summary>
+public sealed class ContainerStorage : IDisposable
+{
+    /// <summary>Creates the folders.</summary>
+    public ContainerStorage()
+    {
+        Folder = Directory.CreateTempSubdirectory("test-storage-").FullName;
+        Root = Path.Combine(Folder, "root");
+        RunRoot = Path.Combine(Folder, "runroot");
+        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(RunRoot);
+    }
+
+    /// <summary>The temporary folder that holds everything.</summary>
+    public string Folder { get; }
+
+    /// <summary>--root.</summary>
+    public string Root { get; }
+
+    /// <summary>--runroot.</summary>
+    public string RunRoot { get; }
+
+    /// <summary>Global options of podman and buildah that select this storage.</summary>
+    public IReadOnlyList<string> GlobalArguments => ["--storage-driver", "vfs", "--root", Root, "--runroot", RunRoot];
+
+    /// <summary>Build options that work without a container runtime's privileges (no network namespaces, no cgroups).</summary>
+    public static IReadOnlyList<string> BuildArguments => ["--isolation", "chroot"];
+
+    /// <summary>Runs podman or buildah against this storage.</summary>
+    public ToolResult Run(string engine, params string[] arguments) =>
+        Tools.Run(engine, [.. GlobalArguments, .. arguments]);
+
+    /// <summary>Whether the engine's store has an image of that name or id.</summary>
+    public bool HasImage(string engine, string reference) =>
+        engine == "podman"
+            ? Run("podman", "image", "exists", reference).ExitCode == 0
+            : Run("buildah", "inspect", "--type", "image", reference).ExitCode == 0;
+
+    /// <inheritdoc />
+    public void Dispose() => Tools.DeleteFolder(Folder);
+}
