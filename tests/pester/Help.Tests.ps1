@@ -1,0 +1,95 @@
+#Requires -Version 7.4
+<#
+    Fails when a cmdlet or parameter of E2ePs lacks real help, after PSScriptAnalyzer's
+    Tests/Engine/ModuleHelp.Tests.ps1. It reads help the way a user does, through Get-Help on the
+    imported module, so it checks the compiled MAML and about topic, not the markdown.
+    Each cmdlet and each parameter is its own test, so a failure names exactly what is missing.
+#>
+
+BeforeDiscovery {
+    # Discovery runs before BeforeAll, so the data that generates the tests is computed here.
+    $repositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $module = Import-Module (Join-Path $repositoryRoot 'E2ePs.psd1') -PassThru -Force -ErrorAction Stop
+    $common = [System.Management.Automation.Cmdlet]::CommonParameters
+
+    $cmdlets = @(foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
+            @{
+                Name       = $command.Name
+                # WhatIf and Confirm are documented per cmdlet; Verbose, ErrorAction, ... are not.
+                Parameters = @($command.Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object | ForEach-Object { @{ Command = $command.Name; Parameter = $_ } })
+            }
+        })
+}
+
+BeforeAll {
+    $repositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    Import-Module (Join-Path $repositoryRoot 'E2ePs.psd1') -Force -ErrorAction Stop
+    $common = [System.Management.Automation.Cmdlet]::CommonParameters
+}
+
+Describe 'Help of <Name>' -ForEach $cmdlets {
+    BeforeAll {
+        $commandInfo = Get-Command -Name $Name -Module E2ePs
+        $help = Get-Help -Name $Name -Full
+    }
+
+    It 'has a synopsis that is not the generated syntax' {
+        # Without MAML, Get-Help makes up a synopsis from the syntax, which starts with the name.
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis.Trim() | Should -Not -BeLike "$Name *"
+        $help.Synopsis | Should -Not -Match '\[<CommonParameters>\]'
+    }
+
+    It 'has a description' {
+        ($help.Description.Text -join '').Trim() | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least two examples with code' {
+        $examples = @($help.Examples.Example | Where-Object { "$($_.Code)".Trim() })
+        $examples.Count | Should -BeGreaterOrEqual 2
+    }
+
+    It 'names every example and explains what it does' {
+        foreach ($example in $help.Examples.Example) {
+            $example.Title.Trim('-', ' ') | Should -Not -BeNullOrEmpty
+            ($example.Remarks.Text -join '').Trim() | Should -Not -BeNullOrEmpty -Because "example '$($example.Title.Trim('-', ' '))' should say what it shows"
+        }
+    }
+
+    It 'documents exactly the parameters of the code' {
+        $inCode = @($commandInfo.Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object)
+        $inHelp = @($help.Parameters.Parameter.Name | Where-Object { $_ -notin $common } | Sort-Object -Unique)
+        # Reported both ways, so the failure says which parameter is missing and which is extra.
+        @($inCode | Where-Object { $_ -notin $inHelp }) | Should -BeNullOrEmpty -Because 'every parameter of the code needs help'
+        @($inHelp | Where-Object { $_ -notin $inCode }) | Should -BeNullOrEmpty -Because 'help must not document a parameter the code lacks'
+    }
+
+    It 'shows the syntax of every parameter set' {
+        @($help.Syntax.SyntaxItem).Count | Should -Be @($commandInfo.ParameterSets).Count
+    }
+
+    It 'documents <Parameter>' -ForEach $Parameters {
+        $parameterHelp = $help.Parameters.Parameter | Where-Object Name -eq $Parameter
+        $parameterHelp | Should -Not -BeNullOrEmpty
+        ($parameterHelp.Description.Text -join '').Trim() | Should -Not -BeNullOrEmpty
+        # Help that says a mandatory parameter is optional (or the reverse) is out of date.
+        $mandatory = @($commandInfo.Parameters[$Parameter].ParameterSets.Values | ForEach-Object IsMandatory) -contains $true
+        $parameterHelp.Required | Should -Be $mandatory.ToString().ToLowerInvariant()
+    }
+}
+
+Describe 'about_E2ePs' {
+    It 'is found by Get-Help about_E2ePs' {
+        $topic = Get-Help about_E2ePs
+        $topic | Should -Not -BeNullOrEmpty
+        # An about topic comes back as its text; a miss comes back as a search result object.
+        "$topic" | Should -Match 'about_E2ePs'
+        "$topic" | Should -Match 'SHORT DESCRIPTION'
+        "$topic" | Should -Match 'LONG DESCRIPTION'
+    }
+
+    It 'keeps every line within 80 columns' {
+        $path = Join-Path $repositoryRoot 'en-US/about_E2ePs.help.txt'
+        @(Get-Content -LiteralPath $path | Where-Object Length -gt 80) | Should -BeNullOrEmpty
+    }
+}
