@@ -320,7 +320,7 @@ internal sealed class KubeletSimulator(Cluster cluster)
             return ScenarioCatalog.Plan(scenario, attempt);
         }
 
-        return CommandInterpreter.Plan(c.Argv, cluster.Options.SleepScale, name => ResolveService(name, rt.Namespace));
+        return CommandInterpreter.Plan(c.Argv, cluster.Options.SleepScale, rt.Namespace, name => ResolveService(name, rt.Namespace));
     }
 
     /// <summary>Cluster DNS for Services: "svc", "svc.ns", "svc.ns.svc", "svc.ns.svc.cluster.local".</summary>

@@ -12,7 +12,7 @@ internal static class CommandInterpreter
     /// <summary>Resolves a name as cluster DNS would for a pod in <c>namespace</c>: (FQDN, ClusterIP) or null.</summary>
     public delegate (string Fqdn, string Ip)? DnsResolver(string name);
 
-    public static ContainerPlan Plan(IReadOnlyList<string> argv, double sleepScale, DnsResolver resolve)
+    public static ContainerPlan Plan(IReadOnlyList<string> argv, double sleepScale, string podNamespace, DnsResolver resolve)
     {
         var lines = new List<(TimeSpan, string)>();
         var clock = TimeSpan.Zero;
@@ -58,7 +58,7 @@ internal static class CommandInterpreter
                     exit = 1;
                     break;
                 case "nslookup":
-                    exit = Nslookup(words.Count > 1 ? words[^1] : "", resolve, clock, lines);
+                    exit = Nslookup(words.Count > 1 ? words[^1] : "", podNamespace, resolve, clock, lines);
                     break;
                 case "getent":
                     exit = Getent(words, resolve, clock, lines);
@@ -79,7 +79,7 @@ internal static class CommandInterpreter
 
     private static bool IsShell(IReadOnlyList<string> argv) => Path.GetFileName(argv[0]) is "sh" or "bash" or "ash" or "dash";
 
-    private static int Nslookup(string name, DnsResolver resolve, TimeSpan clock, List<(TimeSpan, string)> lines)
+    private static int Nslookup(string name, string podNamespace, DnsResolver resolve, TimeSpan clock, List<(TimeSpan, string)> lines)
     {
         lines.Add((clock, "Server:\t\t10.96.0.10"));
         lines.Add((clock, "Address:\t10.96.0.10:53"));
@@ -87,7 +87,7 @@ internal static class CommandInterpreter
         var answer = resolve(name);
         if (answer is null)
         {
-            var fqdn = name.Contains('.', StringComparison.Ordinal) ? name : name + ".default.svc.cluster.local";
+            var fqdn = name.Contains('.', StringComparison.Ordinal) ? name : name + "." + podNamespace + ".svc.cluster.local";
             lines.Add((clock, $"** server can't find {fqdn}: NXDOMAIN"));
             lines.Add((clock, ""));
             return 1;

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using k8s;
+using Xunit;
+
+namespace E2ePs.KubeEmulator.Tests;
+
+/// <summary>The real kubectl, default flags, against the emulator.</summary>
+[Collection("emulator")]
+public sealed class KubectlTests(EmulatorFixture fx)
+{
+    private static string WriteManifest(string yaml)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"emulator-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public async Task CreateWaitLogsDescribeGetAndDelete()
+    {
+        var ns = await fx.NewNamespaceAsync("kubectl-create");
+        var file = WriteManifest(Manifests.RestrictedJobYaml("smoke", "echo test 1 passed; sleep 1; echo test 2 passed"));
+
+        var create = await fx.KubectlAsync("create", "-n", ns, "-f", file);
+        Assert.True(create.ExitCode == 0, create.Stderr);
+        Assert.Contains("job.batch/smoke created", create.Stdout, StringComparison.Ordinal);
+        Assert.Contains("serviceaccount/smoke-runner created", create.Stdout, StringComparison.Ordinal);
+
+        var wait = await fx.KubectlAsync("wait", "-n", ns, "--for=condition=complete", "job/smoke", "--timeout=30s");
+        Assert.True(wait.ExitCode == 0, wait.Stderr);
+        Assert.Contains("condition met", wait.Stdout, StringComparison.Ordinal);
+
+        var logs = await fx.KubectlAsync("logs", "-n", ns, "job/smoke", "-c", "test");
+        Assert.Equal("test 1 passed\ntest 2 passed\n", logs.Stdout);
+        var initLogs = await fx.KubectlAsync("logs", "-n", ns, "job/smoke", "-c", "prepare");
+        Assert.Equal("preparing workspace\n", initLogs.Stdout);
+
+        var get = await fx.KubectlAsync("get", "-n", ns, "jobs,pods", "-o", "json");
+        Assert.True(get.ExitCode == 0, get.Stderr);
+        using var doc = JsonDocument.Parse(get.Stdout);
+        var items = doc.RootElement.GetProperty("items").EnumerateArray().ToList();
+        var job = items.Single(i => i.GetProperty("kind").GetString() == "Job");
+        var pod = items.Single(i => i.GetProperty("kind").GetString() == "Pod");
+        Assert.Equal(1, job.GetProperty("status").GetProperty("succeeded").GetInt32());
+        Assert.Contains(job.GetProperty("status").GetProperty("conditions").EnumerateArray(), c => c.GetProperty("type").GetString() == "Complete");
+        Assert.Equal("Succeeded", pod.GetProperty("status").GetProperty("phase").GetString());
+        Assert.StartsWith("smoke-", pod.GetProperty("metadata").GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.Equal("smoke", pod.GetProperty("metadata").GetProperty("labels").GetProperty("batch.kubernetes.io/job-name").GetString());
+        var init = pod.GetProperty("status").GetProperty("initContainerStatuses")[0];
+        Assert.Equal("Completed", init.GetProperty("state").GetProperty("terminated").GetProperty("reason").GetString());
+
+        var describe = await fx.KubectlAsync("describe", "pod", "-n", ns, pod.GetProperty("metadata").GetProperty("name").GetString()!);
+        Assert.True(describe.ExitCode == 0, describe.Stderr);
+        Assert.Contains("Status:           Succeeded", describe.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Successfully assigned", describe.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Started container test", describe.Stdout, StringComparison.Ordinal);
+
+        var delete = await fx.KubectlAsync("delete", "-n", ns, "job/smoke", "--wait");
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+        await Eventually.WaitAsync(() => fx.Client.CoreV1.ListNamespacedPodAsync(ns), l => l.Items.Count == 0, "pods garbage-collected");
+        File.Delete(file);
+    }
+
+    [Fact]
+    public async Task ServerSideApplyIsIdempotentAndFailedJobCanBeAwaited()
+    {
+        var ns = await fx.NewNamespaceAsync("kubectl-apply");
+        var file = WriteManifest(Manifests.RestrictedJobYaml("ssa", "echo about to fail; sleep 1; exit 3"));
+
+        var apply = await fx.KubectlAsync("apply", "--server-side", "-n", ns, "-f", file);
+        Assert.True(apply.ExitCode == 0, apply.Stderr);
+        Assert.Contains("job.batch/ssa serverside-applied", apply.Stdout, StringComparison.Ordinal);
+        var rv1 = (await fx.Client.BatchV1.ReadNamespacedJobAsync("ssa", ns)).Metadata.ResourceVersion;
+
+        var follow = await fx.KubectlAsync("logs", "-f", "-n", ns, "job/ssa", "-c", "test", "--pod-running-timeout=20s");
+        Assert.True(follow.ExitCode == 0, follow.Stderr);
+        Assert.Equal("about to fail\n", follow.Stdout);
+
+        var wait = await fx.KubectlAsync("wait", "-n", ns, "--for=condition=failed", "job/ssa", "--timeout=30s");
+        Assert.True(wait.ExitCode == 0, wait.Stderr);
+
+        var job = await fx.Client.BatchV1.ReadNamespacedJobAsync("ssa", ns);
+        var failed = job.Status.Conditions.Single(c => c.Type == "Failed");
+        Assert.Equal("BackoffLimitExceeded", failed.Reason);
+        Assert.Equal("Job has reached the specified backoff limit", failed.Message);
+        Assert.Contains(job.Metadata.ManagedFields, m => m.Manager == "kubectl" && m.Operation == "Apply");
+
+        // A second apply of the same manifest changes nothing, so the resourceVersion stays.
+        var rvBefore = job.Metadata.ResourceVersion;
+        var again = await fx.KubectlAsync("apply", "--server-side", "-n", ns, "-f", file);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal(rvBefore, (await fx.Client.BatchV1.ReadNamespacedJobAsync("ssa", ns)).Metadata.ResourceVersion);
+        Assert.NotNull(rv1);
+        File.Delete(file);
+    }
+
+    [Fact]
+    public async Task ForbiddenCreateReadsLikeRbac()
+    {
+        var ns = await fx.NewNamespaceAsync("kubectl-rbac");
+        var token = fx.Server.AddToken("carol");
+        var kubeconfig = File.ReadAllText(fx.Server.KubeconfigPath).Replace(fx.Server.Token, token, StringComparison.Ordinal);
+        var path = Path.Combine(Path.GetTempPath(), $"emulator-carol-{Guid.NewGuid():N}.kubeconfig");
+        File.WriteAllText(path, kubeconfig);
+        var file = WriteManifest(Manifests.RestrictedJobYaml("denied", "echo hi"));
+        var psi = new System.Diagnostics.ProcessStartInfo("kubectl", ["create", "-n", ns, "-f", file, "--kubeconfig", path]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stderr = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.NotEqual(0, p.ExitCode);
+        Assert.Contains($"serviceaccounts is forbidden: User \"carol\" cannot create resource \"serviceaccounts\" in API group \"\" in the namespace \"{ns}\"", stderr, StringComparison.Ordinal);
+        Assert.Contains($"jobs.batch is forbidden: User \"carol\" cannot create resource \"jobs\" in API group \"batch\" in the namespace \"{ns}\"", stderr, StringComparison.Ordinal);
+        File.Delete(path);
+        File.Delete(file);
+    }
+}

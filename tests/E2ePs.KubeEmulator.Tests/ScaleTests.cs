@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using k8s;
+using k8s.Models;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace E2ePs.KubeEmulator.Tests;
+
+/// <summary>Throughput and scale figures (printed, not asserted on speed).</summary>
+public sealed class ScaleTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task LogThroughputIsMeasured()
+    {
+        await using var server = await EmulatorServer.StartAsync(new EmulatorOptions { TimeStep = TimeSpan.FromMilliseconds(5) });
+        server.AddScenario(new ContainerScenario { Image = "bench/logs*", LogMegabytes = 1000, LineLength = 120, DurationMs = 60_000 });
+        using var http = EmulatorFixture.CreateHttp(server, server.Token);
+        var (bytes, seconds) = await LogBenchmark.MeasureAsync(http, "default", "bench", 1000);
+        output.WriteLine($"log throughput: {bytes / 1e6:0} MB in {seconds:0.00} s = {bytes / 1e6 / seconds:0} MB/s");
+        Assert.True(bytes >= 999_000_000);
+    }
+
+    [Fact]
+    public async Task ThousandJobsWithAHundredWatches()
+    {
+        await using var server = await EmulatorServer.StartAsync(new EmulatorOptions { TimeStep = TimeSpan.FromMilliseconds(10), WatchHistorySize = 100_000 });
+        using var client = EmulatorFixture.CreateClient(server);
+        using var cts = new CancellationTokenSource();
+        var received = 0L;
+        var watches = Enumerable.Range(0, 100).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                var watchJobs = i % 2 == 0;
+                if (watchJobs)
+                {
+                    await foreach (var _ in client.BatchV1.WatchListJobForAllNamespacesAsync(cancellationToken: cts.Token))
+                    {
+                        Interlocked.Increment(ref received);
+                    }
+                }
+                else
+                {
+                    await foreach (var _ in client.CoreV1.WatchListPodForAllNamespacesAsync(cancellationToken: cts.Token))
+                    {
+                        Interlocked.Increment(ref received);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        })).ToList();
+        await Eventually.WaitAsync(() => Task.FromResult(server.GetStats()), s => s.OpenWatches == 100, "100 watches", 30);
+
+        var clock = Stopwatch.StartNew();
+        using var gate = new SemaphoreSlim(16);
+        await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                await client.BatchV1.CreateNamespacedJobAsync(Manifests.Job($"bulk-{i:D4}", "busybox:1.36", ["echo", "ok"]), "default");
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        var created = clock.Elapsed;
+        await Eventually.WaitAsync(
+            async () => (await client.BatchV1.ListNamespacedJobAsync("default")).Items.Count(j => j.Status?.Succeeded == 1),
+            n => n == 1000, "1000 jobs complete", 90);
+        var done = clock.Elapsed;
+        var stats = server.GetStats();
+        await cts.CancelAsync();
+        await Task.WhenAll(watches);
+        output.WriteLine($"1000 jobs: created in {created.TotalSeconds:0.0} s, all complete after {done.TotalSeconds:0.0} s; watch events delivered: {Interlocked.Read(ref received)}; peak watches {stats.PeakOpenWatches}; bytes served {stats.BytesServed / 1e6:0} MB");
+        Assert.Equal(1000, (await client.CoreV1.ListNamespacedPodAsync("default", labelSelector: "batch.kubernetes.io/job-name")).Items.Count);
+    }
+}
