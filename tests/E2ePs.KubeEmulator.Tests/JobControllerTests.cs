@@ -23,7 +23,7 @@ public sealed class JobControllerTests(EmulatorFixture fx)
     public async Task SuccessfulJobHasRealDefaultsLabelsAndConditions()
     {
         var ns = await fx.NewNamespaceAsync("job-success");
-        var created = await Client.BatchV1.CreateNamespacedJobAsync(Manifests.Job("ok", "busybox:1.36", ["sh", "-c", "echo hello; exit 0"]), ns);
+        var created = await Client.BatchV1.CreateNamespacedJobAsync(Manifests.Job("ok", "registry.example/fresh-image:1.0", ["sh", "-c", "echo hello; exit 0"]), ns);
         Assert.Equal(1, created.Spec.Completions);
         Assert.Equal(1, created.Spec.Parallelism);
         Assert.Equal("NonIndexed", created.Spec.CompletionMode);

@@ -53,6 +53,15 @@ internal sealed class ApiServer
         {
             // The client went away.
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug in the emulator: answer as the API server answers a panic, and say what happened.
+            await Console.Error.WriteLineAsync($"emulator: {ctx.Request.Method} {ctx.Request.Path}{ctx.Request.QueryString}: {e}");
+            if (!ctx.Response.HasStarted)
+            {
+                await ResponseWriter.StatusAsync(ctx, _cluster.Stats, new ApiError(500, "InternalError", "Internal error occurred: " + e.Message));
+            }
+        }
     }
 
     private async Task HandleCoreAsync(HttpContext ctx)

@@ -91,7 +91,9 @@ internal sealed class LogStreamer(Cluster cluster)
                         await writer.FlushAsync(ctx.RequestAborted);
                         if (cutHit && !(limitHit && bytesLeft <= keep))
                         {
-                            // Fault: the stream breaks mid-way, as a dropped connection would.
+                            // Fault: the stream breaks mid-way, as a dropped connection would. The pause lets the
+                            // bytes already written reach the client before the reset discards unsent data.
+                            await Task.Delay(100, ctx.RequestAborted);
                             ctx.Abort();
                         }
 

@@ -310,7 +310,7 @@ internal sealed class WatchSubscription(ObjectStore store, ResourceType type, st
 
     public long StartRv { get; set; }
 
-    public Channel<StoreEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<StoreEvent>(new UnboundedChannelOptions { SingleReader = true });
+    public Channel<StoreEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<StoreEvent>();
 
     public void Dispose() => store.Unsubscribe(this);
 }
