@@ -9,7 +9,8 @@ public sealed class ContainerStorage : IDisposable
     /// <summary>Creates the folders.</summary>
     public ContainerStorage()
     {
-        Folder = Directory.CreateTempSubdirectory("test-storage-").FullName;
+        // podman refuses a runroot longer than 50 characters: keep the path short.
+        Folder = Directory.CreateTempSubdirectory("ts-").FullName;
         Root = Path.Combine(Folder, "root");
         RunRoot = Path.Combine(Folder, "runroot");
         Directory.CreateDirectory(Root);

@@ -84,7 +84,8 @@ function New-TestContainerStorage {
         A private containers/storage folder for podman and buildah (vfs). Returns Folder and
         GlobalArguments (--storage-driver vfs --root ... --runroot ...). Remove it with Remove-TestContainerStorage.
     #>
-    $folder = Join-Path ([IO.Path]::GetTempPath()) "test-storage-$([guid]::NewGuid().ToString('n'))"
+    # podman refuses a runroot longer than 50 characters: keep the path short.
+    $folder = Join-Path ([IO.Path]::GetTempPath()) "ts-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
     New-Item -ItemType Directory -Path (Join-Path $folder 'root'), (Join-Path $folder 'runroot') | Out-Null
     [pscustomobject]@{
         Folder          = $folder
