@@ -18,4 +18,7 @@ public sealed class EngineEntry : IE2eEngine
 
     /// <inheritdoc />
     public IImageBuilder Images { get; } = new global::E2ePs.Engine.Images.ImageBuilder();
+
+    /// <inheritdoc />
+    public IClusterJobs Cluster { get; } = new global::E2ePs.Engine.Cluster.ClusterJobs();
 }

@@ -72,7 +72,12 @@ public sealed class JobManifest
         foreach (var document in Documents)
         {
             writer.WriteLine("---");
-            writer.Write(KubernetesYaml.Serialize(document));
+            var yaml = KubernetesYaml.Serialize(document);
+            writer.Write(yaml);
+            if (!yaml.EndsWith('\n'))
+            {
+                writer.WriteLine();
+            }
         }
 
         return writer.ToString();

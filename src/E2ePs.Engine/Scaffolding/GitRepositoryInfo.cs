@@ -16,8 +16,8 @@ public static partial class GitRepositoryInfo
     /// <summary>The current branch, or null when HEAD is detached or this is no git repository.</summary>
     public static string? CurrentBranch(string repositoryRoot)
     {
-        var branch = RunGit(repositoryRoot, "rev-parse", "--abbrev-ref", "HEAD");
-        return branch is null or "HEAD" ? null : branch;
+        // symbolic-ref also answers in a repository without commits, where rev-parse fails.
+        return RunGit(repositoryRoot, "symbolic-ref", "--quiet", "--short", "HEAD");
     }
 
     /// <summary>

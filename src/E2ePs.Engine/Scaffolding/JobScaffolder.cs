@@ -145,7 +145,15 @@ public sealed partial class JobScaffolder : IJobScaffolder
             return result;
         }
 
-        foreach (DictionaryEntry entry in env)
+        // A hashtable has no order of its own: sort its keys so the manifest is the same every time.
+        // An ordered dictionary ([ordered]@{...}) keeps the user's order.
+        var entries = env.Cast<DictionaryEntry>();
+        if (env is not System.Collections.Specialized.IOrderedDictionary)
+        {
+            entries = entries.OrderBy(e => Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        }
+
+        foreach (var entry in entries)
         {
             var name = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
             if (!JobNames.IsEnvName(name) || name.StartsWith(JobLabels.ReservedVariablePrefix, StringComparison.OrdinalIgnoreCase))
@@ -178,7 +186,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
 
         foreach (var value in values)
         {
-            if (!QuantityPattern().IsMatch(value))
+            if (!IsQuantity(value))
             {
                 throw new E2eException("InvalidResources", E2eErrorCategory.InvalidArgument, value,
                     $"'{value}' is not a Kubernetes quantity for -{parameter}.")
@@ -220,8 +228,27 @@ public sealed partial class JobScaffolder : IJobScaffolder
     [GeneratedRegex(@"^(?!.*\.\.)(?!/)(?!.*//)(?!.*@\{)[^\s~^:?*\[\\\x00-\x1f\x7f]+(?<!\.lock)(?<![/.])$", RegexOptions.CultureInvariant)]
     private static partial Regex GitRefPattern();
 
-    [GeneratedRegex(@"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+|[mkMGTPE]i?|Ki|u|n)?$", RegexOptions.CultureInvariant)]
     private static partial Regex QuantityPattern();
+
+    private static bool IsQuantity(string value)
+    {
+        if (!QuantityPattern().IsMatch(value))
+        {
+            return false;
+        }
+
+        try
+        {
+            // The client's own parser has the last word: what it accepts, the API server accepts.
+            _ = new k8s.Models.ResourceQuantity(value).ToDecimal();
+            return true;
+        }
+        catch (Exception error) when (error is FormatException or ArgumentException or OverflowException)
+        {
+            return false;
+        }
+    }
 
     [GeneratedRegex(@"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex LabelValuePattern();

@@ -33,6 +33,55 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
     protected string ResolveFileSystemPath(string? path) =>
         SessionState.Path.GetUnresolvedProviderPathFromPSPath(string.IsNullOrEmpty(path) ? "." : path);
 
+    /// <summary>
+    /// Enumerates an engine stream on the pipeline thread, so every item can be written with
+    /// WriteObject; ends quietly when Ctrl+C cancels the token.
+    /// </summary>
+    protected IEnumerable<T> Drain<T>(IAsyncEnumerable<T> source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var enumerator = source.GetAsyncEnumerator(CancellationToken);
+        try
+        {
+            while (true)
+            {
+                bool next;
+                try
+                {
+                    next = enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+                {
+                    yield break;
+                }
+
+                if (!next)
+                {
+                    yield break;
+                }
+
+                yield return enumerator.Current;
+            }
+        }
+        finally
+        {
+            try
+            {
+                enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Blocks the pipeline thread on an engine task; Ctrl+C ends the wait at once.</summary>
+    protected T Await<T>(Task<T> task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+    }
+
     /// <summary>Writes a non-terminating error for one failed item; the others go on.</summary>
     protected void WriteE2eError(E2eException error) => WriteError(ToErrorRecord(error));
 

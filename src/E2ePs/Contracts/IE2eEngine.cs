@@ -15,4 +15,7 @@ public interface IE2eEngine
 
     /// <summary>Builds, tags and pushes job images with podman, docker or buildah.</summary>
     IImageBuilder Images { get; }
+
+    /// <summary>Starts, waits for, reads the logs of and removes jobs in a cluster.</summary>
+    IClusterJobs Cluster { get; }
 }

@@ -1,0 +1,24 @@
+using E2ePs.Contracts;
+using k8s;
+
+namespace E2ePs.Engine.Cluster;
+
+/// <summary>A Kubernetes client for one kubeconfig and context, shared by every cmdlet of the process.</summary>
+public sealed class ClusterConnection
+{
+    internal ClusterConnection(IKubernetes client, ClusterIdentity identity)
+    {
+        Client = client;
+        Identity = identity;
+    }
+
+    /// <summary>The client.</summary>
+    public IKubernetes Client { get; }
+
+    /// <summary>Which cluster and context this is.</summary>
+    public ClusterIdentity Identity { get; }
+
+    /// <summary>The namespace to use: the given one, else the job's, else the context's.</summary>
+    public string NamespaceFor(string? requested, string? fromJob = null) =>
+        !string.IsNullOrEmpty(requested) ? requested : !string.IsNullOrEmpty(fromJob) ? fromJob : Identity.DefaultNamespace;
+}

@@ -1,0 +1,318 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using E2ePs.Contracts;
+using E2ePs.Engine.Cluster;
+using E2ePs.Engine.Manifests;
+using E2ePs.Engine.Waiting;
+using E2ePs.Models;
+using k8s;
+using k8s.Models;
+
+namespace E2ePs.Engine.Logs;
+
+/// <summary>
+/// Get-E2eLog's engine: every pod of a Job in creation order, init containers first, then the test
+/// container. Lines stream as they arrive and are never collected. A followed stream that drops is
+/// reopened from the last timestamp seen, and lines already written are skipped, so no line is lost
+/// or repeated.
+/// </summary>
+public static class LogReader
+{
+    // Reopening from "sinceSeconds" needs a margin for the clock difference between here and the node.
+    private static readonly TimeSpan s_reconnectMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>Streams the lines of a job's pods.</summary>
+    public static async IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var connection = ClusterConnections.Get(request.Target);
+        var ns = connection.NamespaceFor(request.Target.Namespace);
+        var selector = string.IsNullOrEmpty(request.Uid)
+            ? $"batch.kubernetes.io/job-name={request.JobName}"
+            : $"batch.kubernetes.io/controller-uid={request.Uid}";
+        var done = new HashSet<string>(StringComparer.Ordinal);
+
+        while (true)
+        {
+            var pod = request.Follow
+                ? await NextPodAsync(connection, ns, request.JobName, selector, done, cancellationToken)
+                : null;
+            var pods = request.Follow
+                ? pod is null ? [] : [pod]
+                : await ListPodsAsync(connection, ns, request.JobName, selector, cancellationToken);
+            if (pods.Count == 0)
+            {
+                yield break;
+            }
+
+            foreach (var current in pods)
+            {
+                done.Add(current.Metadata.Name);
+                foreach (var (container, isInit) in Containers(current, request.Container))
+                {
+                    await foreach (var line in ReadContainerAsync(connection, ns, current.Metadata.Name, container, isInit, request, cancellationToken))
+                    {
+                        yield return line;
+                    }
+                }
+            }
+
+            if (!request.Follow)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private static IEnumerable<(string Name, bool IsInit)> Containers(V1Pod pod, string? only) =>
+        (pod.Spec.InitContainers ?? []).Select(c => (c.Name, true))
+            .Concat((pod.Spec.Containers ?? []).Select(c => (c.Name, false)))
+            .Where(c => only is null || string.Equals(c.Name, only, StringComparison.Ordinal));
+
+    private static async Task<List<V1Pod>> ListPodsAsync(ClusterConnection connection, string ns, string jobName, string selector, CancellationToken cancellationToken)
+    {
+        V1PodList pods;
+        try
+        {
+            pods = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {jobName} in namespace {ns}", jobName);
+        }
+
+        if (pods.Items.Count == 0)
+        {
+            await EnsureJobExistsAsync(connection, ns, jobName, cancellationToken);
+        }
+
+        return pods.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>
+    /// The oldest pod not yet read; waits (watching, not polling) for one that is still being created,
+    /// and returns null once the Job has ended and every pod was read.
+    /// </summary>
+    private static async Task<V1Pod?> NextPodAsync(ClusterConnection connection, string ns, string jobName, string selector, HashSet<string> done, CancellationToken cancellationToken)
+    {
+        await EnsureJobExistsAsync(connection, ns, jobName, cancellationToken);
+        using var found = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        V1Pod? next = null;
+        var jobEnded = false;
+        var gate = new object();
+        var pods = new Dictionary<string, V1Pod>(StringComparer.Ordinal);
+
+        void Decide()
+        {
+            var candidate = pods.Values.Where(p => !done.Contains(p.Metadata.Name))
+                .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).FirstOrDefault();
+            if (candidate is not null || jobEnded)
+            {
+                next = candidate;
+                found.Cancel();
+            }
+        }
+
+        var watches = Task.WhenAll(
+            WatchLoop.PodsAsync(connection.Client, ns, selector, null, (type, pod) =>
+            {
+                lock (gate)
+                {
+                    if (type != WatchEventType.Deleted)
+                    {
+                        pods[pod.Metadata.Name] = pod;
+                    }
+
+                    Decide();
+                }
+            }, null, found.Token),
+            WatchLoop.JobsAsync(connection.Client, ns, null, $"metadata.name={jobName}", (type, job) =>
+            {
+                lock (gate)
+                {
+                    jobEnded = type == WatchEventType.Deleted || (job.Status?.Conditions ?? []).Any(c => c.Status == "True" && c.Type is "Complete" or "Failed");
+                    if (jobEnded)
+                    {
+                        Decide();
+                    }
+                }
+            }, null, found.Token));
+        try
+        {
+            await watches;
+        }
+        catch (OperationCanceledException) when (found.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception error) when (error is not OperationCanceledException and not E2eException)
+        {
+            throw KubernetesErrors.Translate(error, connection, $"watch the pods of Job {jobName} in namespace {ns}", jobName);
+        }
+
+        return next;
+    }
+
+    private static async Task EnsureJobExistsAsync(ClusterConnection connection, string ns, string jobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.Client.BatchV1.ReadNamespacedJobAsync(jobName, ns, cancellationToken: cancellationToken);
+        }
+        catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
+        {
+            throw new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, jobName,
+                $"There is no Job {jobName} in namespace {ns} on context '{connection.Identity.Context}'.", error)
+            {
+                RecommendedAction = "Start it with Start-E2eJob; a finished Job is deleted after its ttlSecondsAfterFinished.",
+            };
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            throw KubernetesErrors.Translate(error, connection, $"read Job {jobName} in namespace {ns}", jobName);
+        }
+    }
+
+    private static async IAsyncEnumerable<E2eLogLine> ReadContainerAsync(
+        ClusterConnection connection, string ns, string pod, string container, bool isInit, LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (request.Follow && !await ContainerStartedAsync(connection, ns, pod, container, cancellationToken))
+        {
+            yield break;
+        }
+
+        DateTimeOffset? last = null;
+        var countAtLast = 0;
+        var skipAtLast = 0;
+        var sinceSeconds = request.Since is { } since ? (int?)Math.Max(1, (int)Math.Ceiling(since.TotalSeconds)) : null;
+        var tail = request.Tail;
+        for (var attempt = 0; ; attempt++)
+        {
+            Stream? stream = null;
+            try
+            {
+                stream = await connection.Client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: container, follow: request.Follow,
+                    sinceSeconds: sinceSeconds, tailLines: tail, timestamps: true, cancellationToken: cancellationToken);
+            }
+            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.BadRequest) && !request.Follow)
+            {
+                // A container that never started (its init container failed, its image cannot be pulled) has no log.
+                yield break;
+            }
+            catch (Exception error) when (IsDrop(error) && request.Follow && attempt < 50 && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                continue;
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                throw KubernetesErrors.Translate(error, connection, $"read the log of container {container} of pod {pod} in namespace {ns}", pod);
+            }
+
+            var dropped = false;
+            using (stream)
+            using (var reader = new StreamReader(stream))
+            {
+                while (true)
+                {
+                    string? raw;
+                    try
+                    {
+                        raw = await reader.ReadLineAsync(cancellationToken);
+                    }
+                    catch (Exception error) when (IsDrop(error) && request.Follow)
+                    {
+                        dropped = true;
+                        break;
+                    }
+
+                    if (raw is null)
+                    {
+                        break;
+                    }
+
+                    var (timestamp, message) = LogLine.Parse(raw);
+                    if (timestamp is { } ts)
+                    {
+                        if (ts < last || (ts == last && skipAtLast > 0))
+                        {
+                            // Written before the stream dropped; the reopened stream sends it again.
+                            skipAtLast -= ts == last ? 1 : 0;
+                            continue;
+                        }
+
+                        countAtLast = ts == last ? countAtLast + 1 : 1;
+                        last = ts;
+                    }
+
+                    yield return new E2eLogLine { Pod = pod, Container = container, InitContainer = isInit, Timestamp = timestamp, Message = message };
+                }
+            }
+
+            if (!request.Follow || (!dropped && await ContainerEndedAsync(connection, ns, pod, container, cancellationToken)))
+            {
+                yield break;
+            }
+
+            // The stream ended while the container still runs, or dropped: reopen it from the last line seen.
+            tail = null;
+            sinceSeconds = last is { } from
+                ? (int)Math.Ceiling((DateTimeOffset.UtcNow - from + s_reconnectMargin).TotalSeconds)
+                : sinceSeconds;
+            // The lines stamped with the last timestamp come again: skip as many as were written.
+            skipAtLast = countAtLast;
+        }
+    }
+
+    private static bool IsDrop(Exception error) => error is IOException or HttpRequestException;
+
+    private static async Task<bool> ContainerStartedAsync(ClusterConnection connection, string ns, string pod, string container, CancellationToken cancellationToken)
+    {
+        var state = await WaitForContainerAsync(connection, ns, pod, container, s => s.State?.Running is not null || s.State?.Terminated is not null, cancellationToken);
+        return state is not null;
+    }
+
+    private static async Task<bool> ContainerEndedAsync(ClusterConnection connection, string ns, string pod, string container, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var current = await connection.Client.CoreV1.ReadNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken);
+            var status = ContainerStatus(current, container);
+            return status?.State?.Terminated is not null || current.Status?.Phase is "Succeeded" or "Failed";
+        }
+        catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
+        {
+            return true;
+        }
+    }
+
+    /// <summary>Watches the pod until its container matches <paramref name="ready"/>; null when the pod ended without it.</summary>
+    private static async Task<V1ContainerStatus?> WaitForContainerAsync(ClusterConnection connection, string ns, string pod, string container, Func<V1ContainerStatus, bool> ready, CancellationToken cancellationToken)
+    {
+        using var decided = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        V1ContainerStatus? result = null;
+        try
+        {
+            await WatchLoop.PodsAsync(connection.Client, ns, null, $"metadata.name={pod}", (type, current) =>
+            {
+                var status = ContainerStatus(current, container);
+                if (status is not null && ready(status))
+                {
+                    result = status;
+                    decided.Cancel();
+                }
+                else if (type == WatchEventType.Deleted || current.Status?.Phase is "Succeeded" or "Failed")
+                {
+                    decided.Cancel();
+                }
+            }, null, decided.Token);
+        }
+        catch (OperationCanceledException) when (decided.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return result;
+    }
+
+    private static V1ContainerStatus? ContainerStatus(V1Pod pod, string container) =>
+        (pod.Status?.InitContainerStatuses ?? []).Concat(pod.Status?.ContainerStatuses ?? []).FirstOrDefault(s => s.Name == container);
+}

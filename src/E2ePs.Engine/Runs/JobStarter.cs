@@ -1,0 +1,180 @@
+using System.Net;
+using E2ePs.Contracts;
+using E2ePs.Engine.Cluster;
+using E2ePs.Engine.Manifests;
+using E2ePs.Engine.Waiting;
+using E2ePs.Models;
+using k8s;
+using k8s.Models;
+
+namespace E2ePs.Engine.Runs;
+
+/// <summary>
+/// Start-E2eJob's engine. Everything is first sent as a server-side dry run, so a missing namespace, a
+/// denied permission or an invalid field fails before anything changes; then the RBAC objects are
+/// applied, the previous Job is deleted and waited for, and the Job is created.
+/// </summary>
+public static class JobStarter
+{
+    /// <summary>Field manager of E2ePs's server-side applies.</summary>
+    public const string FieldManager = "e2eps";
+
+    private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>Starts one run.</summary>
+    public static async Task<E2eRun> StartAsync(StartJobRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var connection = ClusterConnections.Get(request.Target);
+        var manifest = ReadManifest(request.ManifestPath);
+        var ns = connection.NamespaceFor(request.Target.Namespace, request.Job?.Namespace ?? manifest.Job.Metadata.NamespaceProperty);
+        var runId = RunIds.New();
+        ManifestOverrides.Apply(manifest, ns, runId, request.Image, request.Branch, request.Env);
+        var client = connection.Client;
+        var jobName = manifest.Job.Metadata.Name;
+
+        await CheckNamespaceAsync(connection, ns, jobName, cancellationToken);
+        await ApplyRbacAsync(connection, manifest, ns, dryRun: true, cancellationToken);
+        var previousExists = await CallAsync(connection, $"create Job {jobName} in namespace {ns} (dry run)", jobName, async () =>
+        {
+            try
+            {
+                await client.BatchV1.CreateNamespacedJobAsync(manifest.Job, ns, dryRun: "All", fieldManager: FieldManager, cancellationToken: cancellationToken);
+                return false;
+            }
+            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.Conflict))
+            {
+                return true;
+            }
+        });
+
+        await ApplyRbacAsync(connection, manifest, ns, dryRun: false, cancellationToken);
+        if (previousExists)
+        {
+            await DeleteAndWaitAsync(connection, ns, jobName, cancellationToken);
+        }
+
+        var created = await CallAsync(connection, $"create Job {jobName} in namespace {ns}", jobName,
+            () => client.BatchV1.CreateNamespacedJobAsync(manifest.Job, ns, fieldManager: FieldManager, cancellationToken: cancellationToken));
+
+        return new E2eRun
+        {
+            Name = JobNames.ShortName(jobName) ?? jobName,
+            JobName = jobName,
+            Namespace = ns,
+            Context = connection.Identity.Context,
+            Kubeconfig = connection.Identity.Kubeconfig,
+            Server = connection.Identity.Server,
+            RunId = runId,
+            Uid = created.Metadata.Uid,
+            Image = manifest.TestContainer.Image,
+            Status = E2eRunStatus.Pending,
+            StartTime = created.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : DateTimeOffset.UtcNow,
+            Job = request.Job,
+        };
+    }
+
+    /// <summary>Deletes a Job and its pods (foreground) and returns once the Job is gone.</summary>
+    public static async Task DeleteAndWaitAsync(ClusterConnection connection, string ns, string jobName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var client = connection.Client;
+        try
+        {
+            await client.BatchV1.DeleteNamespacedJobAsync(jobName, ns, propagationPolicy: "Foreground", cancellationToken: cancellationToken);
+        }
+        catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
+        {
+            return;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            throw KubernetesErrors.Translate(error, connection, $"delete the previous Job {jobName} in namespace {ns}", jobName);
+        }
+
+        // Foreground deletion keeps the Job until its pods are gone; creating it again before then
+        // is the race the hand-written "delete, then apply" runs into. Watch it go rather than poll.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_deleteTimeout);
+        try
+        {
+            await WatchLoop.UntilGoneAsync(client, ns, jobName, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new E2eException("PreviousJobNotDeleted", E2eErrorCategory.OperationTimeout, jobName,
+                $"The previous Job {jobName} in namespace {ns} was still being deleted after {s_deleteTimeout.TotalSeconds:0} s.")
+            {
+                RecommendedAction = $"Look for finalizers that keep it: kubectl get job {jobName} -n {ns} -o yaml.",
+            };
+        }
+        catch (Exception error) when (error is not OperationCanceledException and not E2eException)
+        {
+            throw KubernetesErrors.Translate(error, connection, $"wait for the deletion of Job {jobName} in namespace {ns}", jobName);
+        }
+    }
+
+    private static JobManifest ReadManifest(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new E2eException("ManifestNotFound", E2eErrorCategory.ObjectNotFound, path,
+                $"The manifest '{path}' does not exist.") { RecommendedAction = "Scaffold the job with New-E2eJob, or pass the path of a manifest with -Path." };
+        }
+
+        return JobManifest.Parse(File.ReadAllText(path), path);
+    }
+
+    private static async Task CheckNamespaceAsync(ClusterConnection connection, string ns, string jobName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connection.Client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: cancellationToken);
+        }
+        catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
+        {
+            throw new E2eException("NamespaceNotFound", E2eErrorCategory.ObjectNotFound, ns,
+                $"Cannot start {jobName}: the namespace '{ns}' does not exist on context '{connection.Identity.Context}' ({connection.Identity.Server}).", error)
+            {
+                RecommendedAction = $"Create it (kubectl create namespace {ns}) or pass -Namespace with an existing one.",
+            };
+        }
+        catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.Forbidden))
+        {
+            // A user confined to one namespace may not read namespaces; the dry run that follows still
+            // proves the namespace exists before anything changes.
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            throw KubernetesErrors.Translate(error, connection, $"read namespace {ns}", ns);
+        }
+    }
+
+    private static async Task ApplyRbacAsync(ClusterConnection connection, JobManifest manifest, string ns, bool dryRun, CancellationToken cancellationToken)
+    {
+        var client = connection.Client;
+        var dry = dryRun ? "All" : null;
+        var suffix = dryRun ? " (dry run)" : "";
+        var sa = manifest.ServiceAccount;
+        await CallAsync(connection, $"apply ServiceAccount {sa.Metadata.Name} in namespace {ns}{suffix}", sa.Metadata.Name,
+            () => client.CoreV1.PatchNamespacedServiceAccountAsync(new V1Patch(sa, V1Patch.PatchType.ApplyPatch), sa.Metadata.Name, ns, dryRun: dry, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken));
+        var role = manifest.Role;
+        await CallAsync(connection, $"apply Role {role.Metadata.Name} in namespace {ns}{suffix}", role.Metadata.Name,
+            () => client.RbacAuthorizationV1.PatchNamespacedRoleAsync(new V1Patch(role, V1Patch.PatchType.ApplyPatch), role.Metadata.Name, ns, dryRun: dry, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken));
+        var binding = manifest.RoleBinding;
+        await CallAsync(connection, $"apply RoleBinding {binding.Metadata.Name} in namespace {ns}{suffix}", binding.Metadata.Name,
+            () => client.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(new V1Patch(binding, V1Patch.PatchType.ApplyPatch), binding.Metadata.Name, ns, dryRun: dry, fieldManager: FieldManager, force: true, cancellationToken: cancellationToken));
+    }
+
+    private static async Task<T> CallAsync<T>(ClusterConnection connection, string action, object? target, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception error) when (error is not OperationCanceledException and not E2eException)
+        {
+            throw KubernetesErrors.Translate(error, connection, action, target);
+        }
+    }
+}

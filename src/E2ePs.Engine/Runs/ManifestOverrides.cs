@@ -1,0 +1,84 @@
+using System.Collections;
+using System.Globalization;
+using E2ePs.Contracts;
+using E2ePs.Engine.Images;
+using E2ePs.Engine.Manifests;
+using k8s.Models;
+
+namespace E2ePs.Engine.Runs;
+
+/// <summary>What Start-E2eJob changes on a manifest before applying it: namespace, run id, image, branch, environment.</summary>
+public static class ManifestOverrides
+{
+    /// <summary>Sets the values on the typed objects; the manifest file itself is never changed.</summary>
+    public static void Apply(JobManifest manifest, string ns, string runId, string? image, string? branch, IDictionary? env)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        foreach (var document in manifest.Documents)
+        {
+            document.Metadata.NamespaceProperty = ns;
+        }
+
+        foreach (var subject in manifest.RoleBinding.Subjects ?? [])
+        {
+            if (subject.Kind == "ServiceAccount")
+            {
+                subject.NamespaceProperty = ns;
+            }
+        }
+
+        var job = manifest.Job;
+        job.Metadata.Labels ??= new Dictionary<string, string>();
+        job.Metadata.Labels[JobLabels.RunId] = runId;
+        job.Metadata.ResourceVersion = null;
+        job.Metadata.Uid = null;
+        job.Status = null;
+        job.Spec.Template.Metadata ??= new V1ObjectMeta();
+        job.Spec.Template.Metadata.Labels ??= new Dictionary<string, string>();
+        job.Spec.Template.Metadata.Labels[JobLabels.RunId] = runId;
+
+        var container = manifest.TestContainer;
+        if (!string.IsNullOrEmpty(image))
+        {
+            ImageReference.Validate(image);
+            container.Image = image;
+        }
+
+        if (!string.IsNullOrEmpty(branch))
+        {
+            var clone = manifest.CloneContainer ?? throw new E2eException("NoCloneContainer", E2eErrorCategory.InvalidArgument, branch,
+                $"-Branch needs the '{JobLabels.CloneContainer}' init container, and the Job '{job.Metadata.Name}' has none.");
+            SetEnv(clone, "GIT_BRANCH", branch);
+        }
+
+        if (env is not null)
+        {
+            foreach (DictionaryEntry entry in env)
+            {
+                var name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "";
+                if (!JobNames.IsEnvName(name))
+                {
+                    throw new E2eException("InvalidEnvName", E2eErrorCategory.InvalidArgument, name,
+                        $"'{name}' cannot be an environment variable.") { RecommendedAction = "Use letters, digits, '_', '-' and '.', not starting with a digit." };
+                }
+
+                SetEnv(container, name, Convert.ToString(entry.Value, CultureInfo.InvariantCulture) ?? "");
+            }
+        }
+    }
+
+    private static void SetEnv(V1Container container, string name, string value)
+    {
+        container.Env ??= [];
+        var existing = container.Env.FirstOrDefault(e => e.Name == name);
+        if (existing is null)
+        {
+            container.Env.Add(new V1EnvVar { Name = name, Value = value });
+        }
+        else
+        {
+            existing.Value = value;
+            existing.ValueFrom = null;
+        }
+    }
+}

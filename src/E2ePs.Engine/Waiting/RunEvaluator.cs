@@ -1,0 +1,112 @@
+using E2ePs.Engine.Manifests;
+using E2ePs.Models;
+using k8s.Models;
+
+namespace E2ePs.Engine.Waiting;
+
+/// <summary>
+/// Decides from a Job and its pods whether a run succeeded, failed or still goes on, and fails fast
+/// where it cannot succeed: image pull failures, an unschedulable pod, a failed init container.
+/// Pure: the same objects always give the same verdict, so it is tested without a cluster.
+/// </summary>
+public static class RunEvaluator
+{
+    private static readonly HashSet<string> s_pullFailures = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"];
+    private static readonly HashSet<string> s_configFailures = ["CreateContainerConfigError", "CreateContainerError"];
+
+    /// <summary>The verdict on a run from its Job (null when deleted) and its pods.</summary>
+    public static RunVerdict Evaluate(V1Job? job, IReadOnlyCollection<V1Pod> pods)
+    {
+        ArgumentNullException.ThrowIfNull(pods);
+        var ordered = pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList();
+        var names = ordered.Select(p => p.Metadata.Name).ToList();
+        var latest = ordered.LastOrDefault();
+        var exitCode = TestContainerExit(latest)?.ExitCode;
+        var lastTermination = ordered.Select(TestContainerExit).LastOrDefault(t => t is not null);
+
+        if (job is null)
+        {
+            return new RunVerdict(E2eRunStatus.Failed, "JobDeleted", "The Job was deleted before it finished.", exitCode, names, DateTimeOffset.UtcNow);
+        }
+
+        var conditions = job.Status?.Conditions ?? [];
+        var complete = conditions.FirstOrDefault(c => c.Status == "True" && c.Type is "Complete" or "SuccessCriteriaMet");
+        if (complete is not null)
+        {
+            return new RunVerdict(E2eRunStatus.Succeeded, null, "The Job completed.", exitCode ?? 0, names, Time(job.Status?.CompletionTime) ?? Time(complete.LastTransitionTime));
+        }
+
+        var failed = conditions.FirstOrDefault(c => c.Status == "True" && c.Type is "Failed" or "FailureTarget");
+        if (failed is not null)
+        {
+            // An OOM kill says more than "BackoffLimitExceeded", which only says that retries ran out.
+            var oom = lastTermination?.Reason == "OOMKilled";
+            var reason = oom && failed.Reason == "BackoffLimitExceeded" ? "OOMKilled" : failed.Reason;
+            var message = oom ? $"The test container was killed for using more memory than its limit. {failed.Message}" : failed.Message;
+            if (lastTermination is { } t && !oom && failed.Reason == "BackoffLimitExceeded")
+            {
+                message = $"{failed.Message}: the test container exited with code {t.ExitCode} ({t.Reason}) after {names.Count} attempt(s).";
+            }
+
+            return new RunVerdict(E2eRunStatus.Failed, reason, message, lastTermination?.ExitCode, names, Time(failed.LastTransitionTime) ?? DateTimeOffset.UtcNow);
+        }
+
+        if (latest is null)
+        {
+            return new RunVerdict(E2eRunStatus.Pending, null, "Waiting for the Job's pod.", null, names, null);
+        }
+
+        var unschedulable = latest.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable");
+        if (unschedulable is not null)
+        {
+            return new RunVerdict(E2eRunStatus.Failed, "Unschedulable", $"Pod {latest.Metadata.Name} cannot be scheduled: {unschedulable.Message}", null, names, DateTimeOffset.UtcNow);
+        }
+
+        foreach (var init in latest.Status?.InitContainerStatuses ?? [])
+        {
+            if (init.State?.Terminated is { ExitCode: not 0 } terminated)
+            {
+                return new RunVerdict(E2eRunStatus.Failed, "InitContainerFailed",
+                    $"Init container {init.Name} of pod {latest.Metadata.Name} exited with code {terminated.ExitCode} ({terminated.Reason}).",
+                    null, names, Time(terminated.FinishedAt) ?? DateTimeOffset.UtcNow)
+                {
+                    FailedInitContainer = (latest.Metadata.Name, init.Name),
+                };
+            }
+        }
+
+        var statuses = (latest.Status?.InitContainerStatuses ?? []).Concat(latest.Status?.ContainerStatuses ?? []);
+        foreach (var status in statuses)
+        {
+            var waiting = status.State?.Waiting;
+            if (waiting?.Reason is { } reason && s_pullFailures.Contains(reason))
+            {
+                var image = status.Image ?? latest.Spec?.Containers?.FirstOrDefault(c => c.Name == status.Name)?.Image;
+                return new RunVerdict(E2eRunStatus.Failed, reason,
+                    $"Container {status.Name} of pod {latest.Metadata.Name} cannot pull image {image}: {waiting.Message}", null, names, DateTimeOffset.UtcNow)
+                {
+                    ImagePullFailing = true,
+                };
+            }
+
+            if (waiting?.Reason is { } configReason && s_configFailures.Contains(configReason))
+            {
+                return new RunVerdict(E2eRunStatus.Failed, configReason,
+                    $"Container {status.Name} of pod {latest.Metadata.Name} cannot be created: {waiting.Message}", null, names, DateTimeOffset.UtcNow);
+            }
+        }
+
+        var running = latest.Status?.Phase == "Running" || (job.Status?.Active ?? 0) > 0 && latest.Status?.Phase != "Pending";
+        return new RunVerdict(running ? E2eRunStatus.Running : E2eRunStatus.Pending, null, null, exitCode, names, null);
+    }
+
+    private static V1ContainerStateTerminated? TestContainerExit(V1Pod? pod)
+    {
+        var statuses = pod?.Status?.ContainerStatuses;
+        var status = statuses?.FirstOrDefault(s => s.Name == JobLabels.TestContainer) ?? statuses?.FirstOrDefault();
+        return status?.State?.Terminated ?? status?.LastState?.Terminated;
+    }
+
+    private static DateTimeOffset? Time(DateTime? time) =>
+        time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
+}

@@ -1,0 +1,19 @@
+using E2ePs.Models;
+
+namespace E2ePs.Engine.Waiting;
+
+/// <summary>What the Job and its pods say about a run at one moment.</summary>
+public sealed record RunVerdict(
+    E2eRunStatus Status,
+    string? Reason,
+    string? Message,
+    int? ExitCode,
+    IReadOnlyList<string> PodNames,
+    DateTimeOffset? CompletionTime)
+{
+    /// <summary>Pod and init container whose log tail explains the failure, when an init container failed.</summary>
+    public (string Pod, string Container)? FailedInitContainer { get; init; }
+
+    /// <summary>When the run is stuck on an image pull, since when; the waiter applies the grace period.</summary>
+    public bool ImagePullFailing { get; init; }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using E2ePs.Engine.Cluster;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+
+namespace E2ePs.Engine.Waiting;
+
+/// <summary>
+/// List, then watch from the list's resourceVersion with bookmarks; after a dropped connection resume
+/// from the last resourceVersion seen; after 410 Gone (the history moved on) list again. This is how
+/// every E2ePs wait learns about changes: never by polling.
+/// </summary>
+public static class WatchLoop
+{
+    /// <summary>How long the server keeps one watch open before it ends it and the loop resumes.</summary>
+    public const int WatchTimeoutSeconds = 300;
+
+    private static readonly TimeSpan s_maxReconnectDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>Counts of what the loop did, for verbose output and benchmarks.</summary>
+    public sealed class Statistics
+    {
+        private int _lists;
+        private int _watches;
+
+        /// <summary>Lists made (the first, and one after each 410).</summary>
+        public int Lists => _lists;
+
+        /// <summary>Watches opened (the first, and one per resume).</summary>
+        public int Watches => _watches;
+
+        internal void CountList() => Interlocked.Increment(ref _lists);
+
+        internal void CountWatch() => Interlocked.Increment(ref _watches);
+    }
+
+    /// <summary>Jobs of a namespace matching a label selector, until cancelled.</summary>
+    public static Task JobsAsync(IKubernetes client, string ns, string? labelSelector, string? fieldSelector, Action<WatchEventType, V1Job> onEvent, Statistics? statistics, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return RunAsync(
+            async ct =>
+            {
+                var list = await client.BatchV1.ListNamespacedJobAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct);
+                return (list.Items, list.Metadata.ResourceVersion);
+            },
+            (rv, onError, ct) => client.BatchV1.WatchListNamespacedJobAsync(ns, allowWatchBookmarks: true, fieldSelector: fieldSelector,
+                labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+            onEvent, statistics, cancellationToken);
+    }
+
+    /// <summary>Pods of a namespace matching a label and field selector, until cancelled.</summary>
+    public static Task PodsAsync(IKubernetes client, string ns, string? labelSelector, string? fieldSelector, Action<WatchEventType, V1Pod> onEvent, Statistics? statistics, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return RunAsync(
+            async ct =>
+            {
+                var list = await client.CoreV1.ListNamespacedPodAsync(ns, fieldSelector: fieldSelector, labelSelector: labelSelector, cancellationToken: ct);
+                return (list.Items, list.Metadata.ResourceVersion);
+            },
+            (rv, onError, ct) => client.CoreV1.WatchListNamespacedPodAsync(ns, allowWatchBookmarks: true, fieldSelector: fieldSelector,
+                labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+            onEvent, statistics, cancellationToken);
+    }
+
+    /// <summary>Returns once the Job named <paramref name="jobName"/> does not exist.</summary>
+    public static async Task UntilGoneAsync(IKubernetes client, string ns, string jobName, CancellationToken cancellationToken)
+    {
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var loop = RunAsync(
+            async ct =>
+            {
+                var list = await client.BatchV1.ListNamespacedJobAsync(ns, fieldSelector: $"metadata.name={jobName}", cancellationToken: ct);
+                if (list.Items.Count == 0)
+                {
+                    await gone.CancelAsync();
+                }
+
+                return (list.Items, list.Metadata.ResourceVersion);
+            },
+            (rv, onError, ct) => client.BatchV1.WatchListNamespacedJobAsync(ns, allowWatchBookmarks: true, fieldSelector: $"metadata.name={jobName}",
+                resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+            (type, _) =>
+            {
+                if (type == WatchEventType.Deleted)
+                {
+                    gone.Cancel();
+                }
+            },
+            statistics: null,
+            gone.Token);
+        try
+        {
+            await loop;
+        }
+        catch (OperationCanceledException) when (gone.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static async Task RunAsync<T>(
+        Func<CancellationToken, Task<(IList<T> Items, string ResourceVersion)>> list,
+        Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch,
+        Action<WatchEventType, T> onEvent,
+        Statistics? statistics,
+        CancellationToken cancellationToken)
+        where T : IKubernetesObject<V1ObjectMeta>
+    {
+        string? rv = null;
+        var failures = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                if (rv is null)
+                {
+                    statistics?.CountList();
+                    var (items, listVersion) = await list(cancellationToken);
+                    foreach (var item in items)
+                    {
+                        onEvent(WatchEventType.Added, item);
+                    }
+
+                    rv = listVersion;
+                }
+
+                var expired = false;
+                statistics?.CountWatch();
+                await foreach (var (type, item) in watch(rv, error => expired |= IsExpired(error), cancellationToken))
+                {
+                    failures = 0;
+                    rv = item.Metadata?.ResourceVersion ?? rv;
+                    if (type != WatchEventType.Bookmark)
+                    {
+                        onEvent(type, item);
+                    }
+                }
+
+                if (expired)
+                {
+                    rv = null;
+                }
+            }
+            catch (HttpOperationException error) when (error.Response?.StatusCode == HttpStatusCode.Gone)
+            {
+                rv = null;
+            }
+            catch (Exception error) when (IsTransient(error) && !cancellationToken.IsCancellationRequested)
+            {
+                // A dropped connection: resume from the last resourceVersion after a short, growing pause.
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(s_maxReconnectDelay.TotalMilliseconds, 50 * Math.Pow(2, failures)));
+                await Task.Delay(delay, cancellationToken);
+                if (failures > 20)
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
+    private static bool IsExpired(Exception error) =>
+        error is KubernetesException { Status.Code: (int)HttpStatusCode.Gone };
+
+    private static bool IsTransient(Exception error) =>
+        error is IOException or HttpRequestException or System.Text.Json.JsonException
+        || (error is HttpOperationException { Response: { } response } && ((int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests));
+}

@@ -1,0 +1,40 @@
+using System.Management.Automation;
+using E2ePs.Completion;
+using E2ePs.Contracts;
+
+namespace E2ePs.Cmdlets;
+
+/// <summary>
+/// The connection parameters of every cmdlet that talks to a cluster. They bind by property name, so
+/// an E2eRun piped from Start-E2eJob keeps talking to the cluster and namespace it was started in.
+/// </summary>
+public abstract class ClusterCmdlet : E2eCmdlet
+{
+    /// <summary>Kubeconfig file(s); KUBECONFIG, then ~/.kube/config, then the in-cluster service account by default.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Kubeconfig { get; set; }
+
+    /// <summary>Kubeconfig context; the current context by default.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ContextCompleter))]
+    public string? Context { get; set; }
+
+    /// <summary>Namespace; the job's, else the context's, by default.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
+    public string? Namespace { get; set; }
+
+    /// <summary>The target these parameters describe, with the kubeconfig path resolved through the provider.</summary>
+    protected ClusterTarget Target => new()
+    {
+        Kubeconfig = string.IsNullOrEmpty(Kubeconfig) ? null : string.Join(
+            System.IO.Path.PathSeparator,
+            Kubeconfig.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(ResolveFileSystemPath)),
+        Context = string.IsNullOrEmpty(Context) ? null : Context,
+        Namespace = string.IsNullOrEmpty(Namespace) ? null : Namespace,
+    };
+
+    /// <summary>The Kubernetes name of a job given by short name or by its full test-&lt;name&gt;-e2e name.</summary>
+    protected static string KubernetesJobName(string name) =>
+        name.StartsWith("test-", StringComparison.Ordinal) && name.EndsWith("-e2e", StringComparison.Ordinal) ? name : $"test-{name}-e2e";
+}

@@ -1,0 +1,85 @@
+using System.Management.Automation;
+using E2ePs.Completion;
+using E2ePs.Contracts;
+using E2ePs.Models;
+
+namespace E2ePs.Cmdlets;
+
+/// <summary>
+/// Get-E2eLog: the logs of every pod of a job, init containers first, each line an object written as
+/// it arrives. Binds by property name to an E2eRun or E2eJob piped in.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "E2eLog")]
+[OutputType(typeof(E2eLogLine))]
+public sealed class GetE2eLogCommand : ClusterCmdlet
+{
+    /// <summary>Short name (or full Kubernetes name) of the job.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(JobNameCompleter))]
+    public string Name { get; set; } = "";
+
+    /// <summary>UID of the Job, from an E2eRun: only the pods of that run, not of an earlier Job of the same name.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Uid { get; set; }
+
+    /// <summary>Stream the log until the test container ends, waiting for a pod still being created.</summary>
+    [Parameter]
+    public SwitchParameter Follow { get; set; }
+
+    /// <summary>Only this container, for example clone-repo or test-runner.</summary>
+    [Parameter]
+    public string? Container { get; set; }
+
+    /// <summary>Only the last lines of each container.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? Tail { get; set; }
+
+    /// <summary>Only lines newer than this, for example (New-TimeSpan -Minutes 5).</summary>
+    [Parameter]
+    public TimeSpan? Since { get; set; }
+
+    /// <summary>Write each line as text, prefixed with its timestamp, instead of as an object.</summary>
+    [Parameter]
+    public SwitchParameter Timestamps { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var request = new LogRequest
+        {
+            Target = Target,
+            JobName = KubernetesJobName(Name),
+            Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
+            Follow = Follow,
+            Container = Container,
+            Tail = Tail,
+            Since = Since,
+        };
+        string? section = null;
+        try
+        {
+            foreach (var line in Drain(Engine.Cluster.ReadLogsAsync(request, CancellationToken)))
+            {
+                if (line.Source != section)
+                {
+                    section = line.Source;
+                    WriteVerbose($"Log of {(line.InitContainer ? "init container" : "container")} {line.Container} of pod {line.Pod}");
+                }
+
+                if (Timestamps)
+                {
+                    WriteObject($"{line.Timestamp:yyyy-MM-ddTHH:mm:ss.fffffffZ} {line.Message}");
+                }
+                else
+                {
+                    WriteObject(line);
+                }
+            }
+        }
+        catch (E2eException error)
+        {
+            WriteE2eError(error);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Management.Automation;
+using E2ePs.Completion;
+using E2ePs.Contracts;
+using E2ePs.Models;
+
+namespace E2ePs.Cmdlets;
+
+/// <summary>
+/// Start-E2eJob: applies a job's ServiceAccount, Role and RoleBinding, deletes its previous Job and
+/// waits until it is gone, creates the Job with a new run id, and returns the run at once.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet)]
+[OutputType(typeof(E2eRun))]
+public sealed class StartE2eJobCommand : ClusterCmdlet
+{
+    private const string ByJobSet = "ByJob";
+    private const string ByNameSet = "ByName";
+    private readonly List<StartJobRequest> _requests = [];
+
+    /// <summary>Job definitions, from Get-E2eJob or New-E2eJob.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByJobSet)]
+    public E2eJob[]? InputObject { get; set; }
+
+    /// <summary>Short names of jobs of the repository at -Path (or the current location).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    [ArgumentCompleter(typeof(JobNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>A manifest file to start, or the repository root that holds the jobs named by -Name.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    [Alias("PSPath", "FullName", "ManifestPath")]
+    public string? Path { get; set; }
+
+    /// <summary>Image to run instead of the manifest's; an E2eImage piped in sets it to the image just built.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Image { get; set; }
+
+    /// <summary>Environment variables to add to or override in the test container.</summary>
+    [Parameter]
+    public Hashtable? Env { get; set; }
+
+    /// <summary>Branch for the init container to clone instead of the manifest's.</summary>
+    [Parameter]
+    public string? Branch { get; set; }
+
+    /// <summary>How many jobs are started at the same time.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            foreach (var (job, manifest) in Jobs())
+            {
+                var request = new StartJobRequest
+                {
+                    Target = Target,
+                    ManifestPath = manifest,
+                    Job = job,
+                    Image = string.IsNullOrEmpty(Image) || Image == job?.Image ? null : Image,
+                    Branch = Branch,
+                    Env = Env,
+                };
+                var identity = Engine.Cluster.Resolve(request.Target);
+                var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);
+                var ns = request.Target.Namespace ?? (string.IsNullOrEmpty(job?.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
+                if (ShouldProcess($"Job {jobName} in namespace {ns} on context '{identity.Context}' ({identity.Server})", "Apply its ServiceAccount, Role and RoleBinding, delete the previous Job and create it again"))
+                {
+                    _requests.Add(request);
+                }
+            }
+        }
+        catch (E2eException error)
+        {
+            WriteE2eError(error);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (_requests.Count == 0)
+        {
+            return;
+        }
+
+        var clock = Stopwatch.StartNew();
+        var progress = new ProgressRecord(1, "Starting E2E jobs", $"0 of {_requests.Count} started");
+        var started = 0;
+        foreach (var outcome in Drain(StartAllAsync()))
+        {
+            started++;
+            progress.StatusDescription = $"{started} of {_requests.Count} started ({clock.Elapsed:mm\\:ss})";
+            progress.PercentComplete = started * 100 / _requests.Count;
+            WriteProgress(progress);
+            if (outcome.Run is not null)
+            {
+                WriteVerbose($"Started {outcome.Run.Namespace}/{outcome.Run.JobName} (run {outcome.Run.RunId}, uid {outcome.Run.Uid}) on context '{outcome.Run.Context}'.");
+                WriteObject(outcome.Run);
+            }
+            else
+            {
+                WriteE2eError(outcome.Error!);
+            }
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+    }
+
+    private async IAsyncEnumerable<(E2eRun? Run, E2eException? Error)> StartAllAsync()
+    {
+        using var throttle = new SemaphoreSlim(ThrottleLimit);
+        var pending = _requests.Select(async request =>
+        {
+            await throttle.WaitAsync(CancellationToken);
+            try
+            {
+                return ((E2eRun?)await Engine.Cluster.StartAsync(request, CancellationToken), (E2eException?)null);
+            }
+            catch (E2eException error)
+            {
+                return (null, error);
+            }
+            finally
+            {
+                throttle.Release();
+            }
+        }).ToList();
+
+        while (pending.Count > 0)
+        {
+            var next = await Task.WhenAny(pending);
+            pending.Remove(next);
+            yield return await next;
+        }
+    }
+
+    private IEnumerable<(E2eJob? Job, string Manifest)> Jobs()
+    {
+        if (ParameterSetName == ByJobSet)
+        {
+            foreach (var job in InputObject ?? [])
+            {
+                yield return (job, job.ManifestPath);
+            }
+
+            yield break;
+        }
+
+        var path = ResolveFileSystemPath(Path);
+        if (File.Exists(path))
+        {
+            var read = Engine.Catalog.Read(path, System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "..", "..")));
+            if (read.Error is not null)
+            {
+                throw read.Error;
+            }
+
+            yield return (read.Job, path);
+            yield break;
+        }
+
+        foreach (var name in Name ?? [])
+        {
+            var found = Engine.Catalog.Find(path, [name]).ToList();
+            if (found.Count == 0)
+            {
+                WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
+                    $"There is no E2E job '{name}' in '{path}'.") { RecommendedAction = "List the jobs with Get-E2eJob, or pass -Path with the repository root or a manifest." });
+                continue;
+            }
+
+            foreach (var result in found)
+            {
+                if (result.Job is not null)
+                {
+                    yield return (result.Job, result.Job.ManifestPath);
+                }
+                else if (result.Error is not null)
+                {
+                    WriteE2eError(result.Error);
+                }
+            }
+        }
+    }
+}

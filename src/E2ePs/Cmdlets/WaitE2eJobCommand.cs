@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using E2ePs.Contracts;
+using E2ePs.Models;
+
+namespace E2ePs.Cmdlets;
+
+/// <summary>
+/// Wait-E2eJob: waits until each run has succeeded or failed, failing fast when a run cannot succeed,
+/// and returns the final run. A run that did not succeed also writes a non-terminating error.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Wait, "E2eJob")]
+[OutputType(typeof(E2eRun))]
+public sealed class WaitE2eJobCommand : E2eCmdlet
+{
+    private readonly List<E2eRun> _runs = [];
+
+    /// <summary>Runs from Start-E2eJob.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public E2eRun[]? InputObject { get; set; }
+
+    /// <summary>Seconds to wait in all; runs still going on then end with status TimedOut. No limit by default.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? Timeout { get; set; }
+
+    /// <summary>Seconds an image pull may fail before the run is reported failed; 0 by default.</summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int PullGracePeriod { get; set; }
+
+    /// <summary>On Ctrl+C, delete the Jobs still running instead of leaving them to finish in the cluster.</summary>
+    [Parameter]
+    public SwitchParameter CleanupOnCancel { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord() => _runs.AddRange(InputObject ?? []);
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (_runs.Count == 0)
+        {
+            return;
+        }
+
+        var options = new WaitOptions
+        {
+            Timeout = Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            PullGracePeriod = TimeSpan.FromSeconds(PullGracePeriod),
+        };
+        var clock = Stopwatch.StartNew();
+        var progress = new ProgressRecord(2, $"Waiting for {_runs.Count} E2E job(s)", "Listing");
+        var unfinished = new HashSet<string>(_runs.Select(r => r.RunId), StringComparer.Ordinal);
+        try
+        {
+            foreach (var update in Drain(Engine.Cluster.WaitAsync(_runs, options, CancellationToken)))
+            {
+                if (update.Finished is not { } run)
+                {
+                    progress.StatusDescription = $"{update.Pending} pending, {update.Running} running, {update.Succeeded} succeeded, {update.Failed} failed ({clock.Elapsed:hh\\:mm\\:ss})";
+                    progress.PercentComplete = (update.Succeeded + update.Failed) * 100 / _runs.Count;
+                    WriteProgress(progress);
+                    continue;
+                }
+
+                unfinished.Remove(run.RunId);
+                WriteObject(run);
+                if (run.Status != E2eRunStatus.Succeeded)
+                {
+                    WriteError(RunError(run));
+                }
+            }
+        }
+        catch (E2eException error)
+        {
+            ThrowE2eError(error);
+        }
+        finally
+        {
+            if (CancellationToken.IsCancellationRequested && CleanupOnCancel && unfinished.Count > 0)
+            {
+                CleanUp(unfinished);
+            }
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+    }
+
+    private void CleanUp(HashSet<string> unfinished)
+    {
+        // The pipeline is stopping: delete with a budget of our own, since the cmdlet's token is cancelled.
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var deletions = _runs.Where(r => unfinished.Contains(r.RunId)).Select(run =>
+            Engine.Cluster.RemoveAsync(new ClusterTarget { Kubeconfig = run.Kubeconfig, Context = run.Context, Namespace = run.Namespace }, run.JobName, all: false, budget.Token));
+        try
+        {
+            Task.WhenAll(deletions).Wait(budget.Token);
+        }
+        catch (Exception error) when (error is AggregateException or OperationCanceledException or E2eException)
+        {
+            // Best effort: a Job that could not be deleted ends by its own deadline and TTL.
+        }
+    }
+
+    private static ErrorRecord RunError(E2eRun run)
+    {
+        var (id, category) = run.Status switch
+        {
+            E2eRunStatus.TimedOut => ("E2eRunTimedOut", E2eErrorCategory.OperationTimeout),
+            E2eRunStatus.Cancelled => ("E2eRunCancelled", E2eErrorCategory.OperationStopped),
+            _ => ("E2eRunFailed", E2eErrorCategory.InvalidResult),
+        };
+        var exitCode = run.ExitCode is { } code ? $" (exit code {code})" : "";
+        var error = new E2eException(id, category, run,
+            $"{run.Namespace}/{run.JobName} {run.Status}: {run.Reason}{exitCode}. {run.Message}")
+        {
+            RecommendedAction = $"Read its log with Get-E2eLog -Name {run.Name} -Namespace {run.Namespace}, and its events with 'kubectl describe job {run.JobName} -n {run.Namespace}'.",
+        };
+        return ToErrorRecord(error);
+    }
+}

@@ -1,0 +1,35 @@
+using E2ePs.Models;
+
+namespace E2ePs.Contracts;
+
+/// <summary>Starts, waits for, reads the logs of and removes E2E jobs in a cluster.</summary>
+public interface IClusterJobs
+{
+    /// <summary>Resolves a target to its cluster without calling the API server; for -WhatIf and messages.</summary>
+    ClusterIdentity Resolve(ClusterTarget target);
+
+    /// <summary>
+    /// Applies the ServiceAccount, Role and RoleBinding (server-side apply), deletes the previous Job of
+    /// the same name with its pods and waits until it is gone, then creates the Job labelled with a new
+    /// run id. Checks the namespace first, so a failed start changes nothing.
+    /// </summary>
+    Task<E2eRun> StartAsync(StartJobRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Waits until every run has succeeded or failed, from one list and one watch per namespace; yields
+    /// progress as runs change and each run once it has ended.
+    /// </summary>
+    IAsyncEnumerable<WaitUpdate> WaitAsync(IReadOnlyList<E2eRun> runs, WaitOptions options, CancellationToken cancellationToken);
+
+    /// <summary>Streams the log lines of every pod of a job: init containers first, then the test container.</summary>
+    IAsyncEnumerable<E2eLogLine> ReadLogsAsync(LogRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a Job with its pods; with <paramref name="all"/>, also its ServiceAccount, Role and RoleBinding.</summary>
+    Task<IReadOnlyList<string>> RemoveAsync(ClusterTarget target, string jobName, bool all, CancellationToken cancellationToken);
+
+    /// <summary>Names of the contexts of a kubeconfig (or of KUBECONFIG, or the default file), for tab completion.</summary>
+    IReadOnlyList<string> ListContexts(string? kubeconfig);
+
+    /// <summary>Names of the namespaces of a cluster, for tab completion.</summary>
+    Task<IReadOnlyList<string>> ListNamespacesAsync(ClusterTarget target, CancellationToken cancellationToken);
+}

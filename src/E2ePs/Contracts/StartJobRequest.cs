@@ -1,0 +1,80 @@
+using System.Collections;
+using E2ePs.Models;
+
+namespace E2ePs.Contracts;
+
+/// <summary>The inputs of Start-E2eJob for one job.</summary>
+public sealed class StartJobRequest
+{
+    /// <summary>Which cluster.</summary>
+    public ClusterTarget Target { get; set; } = new();
+
+    /// <summary>The manifest to apply.</summary>
+    public string ManifestPath { get; set; } = "";
+
+    /// <summary>The job definition, when it came from the pipeline.</summary>
+    public E2eJob? Job { get; set; }
+
+    /// <summary>Image to run instead of the manifest's.</summary>
+    public string? Image { get; set; }
+
+    /// <summary>Branch to clone instead of the manifest's.</summary>
+    public string? Branch { get; set; }
+
+    /// <summary>Environment variables to add to or override in the test container.</summary>
+    public IDictionary? Env { get; set; }
+}
+
+/// <summary>How Wait-E2eJob waits.</summary>
+public sealed class WaitOptions
+{
+    /// <summary>How long to wait in all; null waits until every run has ended.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>How long an image pull may fail before the run is reported failed.</summary>
+    public TimeSpan PullGracePeriod { get; set; } = TimeSpan.Zero;
+}
+
+/// <summary>What Wait-E2eJob learns: progress counts, or a run that has ended.</summary>
+public sealed class WaitUpdate
+{
+    /// <summary>A run that has ended, or null for a progress update.</summary>
+    public E2eRun? Finished { get; init; }
+
+    /// <summary>Runs with no running pod yet.</summary>
+    public int Pending { get; init; }
+
+    /// <summary>Runs with a running pod.</summary>
+    public int Running { get; init; }
+
+    /// <summary>Runs that succeeded.</summary>
+    public int Succeeded { get; init; }
+
+    /// <summary>Runs that failed, timed out or were cancelled.</summary>
+    public int Failed { get; init; }
+}
+
+/// <summary>What Get-E2eLog reads.</summary>
+public sealed class LogRequest
+{
+    /// <summary>Which cluster.</summary>
+    public ClusterTarget Target { get; set; } = new();
+
+    /// <summary>Kubernetes name of the Job.</summary>
+    public string JobName { get; set; } = "";
+
+    /// <summary>UID of the Job, to skip pods of an earlier run of the same name.</summary>
+    public string? Uid { get; set; }
+
+    /// <summary>Follow the log until the test container ends.</summary>
+    public bool Follow { get; set; }
+
+    /// <summary>Only this container (init or test).</summary>
+    public string? Container { get; set; }
+
+    /// <summary>Only the last lines of each container.</summary>
+    public int? Tail { get; set; }
+
+    /// <summary>Only lines newer than this.</summary>
+    public TimeSpan? Since { get; set; }
+}
