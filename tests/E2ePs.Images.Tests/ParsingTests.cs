@@ -69,6 +69,7 @@ public sealed class ParsingTests
     [InlineData("denied: requested access to the resource is denied", "ImagePushUnauthorized", E2eErrorCategory.AuthenticationError)]
     [InlineData("pinging container registry r:5000: Get \"https://r:5000/v2/\": http: server gave HTTP response to HTTPS client", "ImagePushTlsFailed", E2eErrorCategory.SecurityError)]
     [InlineData("dial tcp: lookup registry.invalid: no such host", "RegistryUnreachable", E2eErrorCategory.ConnectionError)]
+    [InlineData("Get \"https://127.0.0.1:40123/v2/\": dial tcp 127.0.0.1:40123: connect: connection refused", "RegistryUnreachable", E2eErrorCategory.ConnectionError)]
     [InlineData("something else went wrong", "ImagePushFailed", E2eErrorCategory.WriteError)]
     public void PushErrors_AreClassified(string line, string id, E2eErrorCategory category)
     {

@@ -55,11 +55,12 @@ public static partial class BuildOutput
         string id;
         E2eErrorCategory category;
         string action;
-        if (Matches(output, "unauthorized", "authentication required", "denied", "401", "403", "no basic auth credentials"))
+        // Connection problems first: a port such as 127.0.0.1:40123 must not read as an HTTP 401.
+        if (Matches(output, "no such host", "connection refused", "i/o timeout", "network is unreachable", "dial tcp", "timeout"))
         {
-            id = "ImagePushUnauthorized";
-            category = E2eErrorCategory.AuthenticationError;
-            action = $"Log in with the engine's own login ('{engine} login {registry}'), or check that your account may push to this repository. E2ePs never takes a password itself.";
+            id = "RegistryUnreachable";
+            category = E2eErrorCategory.ConnectionError;
+            action = $"Check that the registry {registry} is running and reachable from this machine, and that the image reference names it correctly.";
         }
         else if (Matches(output, "server gave http response to https client", "x509", "certificate", "tls: "))
         {
@@ -69,11 +70,11 @@ public static partial class BuildOutput
                 ? $"For a local registry over plain HTTP, add {registry} to insecure-registries in the docker daemon's configuration; otherwise trust the registry's certificate."
                 : "For a local registry over plain HTTP or with a self-signed certificate, add -SkipTlsVerify; otherwise trust the registry's certificate.";
         }
-        else if (Matches(output, "no such host", "connection refused", "i/o timeout", "network is unreachable", "dial tcp", "timeout"))
+        else if (Matches(output, "unauthorized", "authentication required", "denied", "401 unauthorized", "403 forbidden", "status 401", "status 403", "no basic auth credentials"))
         {
-            id = "RegistryUnreachable";
-            category = E2eErrorCategory.ConnectionError;
-            action = $"Check that the registry {registry} is running and reachable from this machine, and that the image reference names it correctly.";
+            id = "ImagePushUnauthorized";
+            category = E2eErrorCategory.AuthenticationError;
+            action = $"Log in with the engine's own login ('{engine} login {registry}'), or check that your account may push to this repository. E2ePs never takes a password itself.";
         }
         else
         {
