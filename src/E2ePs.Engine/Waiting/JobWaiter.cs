@@ -73,7 +73,7 @@ public static class JobWaiter
         var state = runs.ToDictionary(r => r.RunId, _ => new RunObservation(), StringComparer.Ordinal);
         var gate = new object();
         var pending = new HashSet<string>(byRunId.Keys, StringComparer.Ordinal);
-        var initLogs = Channel.CreateUnbounded<(string RunId, RunVerdict Verdict)>();
+        var initLogs = Channel.CreateUnbounded<(string RunId, RunVerdict Verdict, V1Job? Job)>();
 
         void Reevaluate(string runId)
         {
@@ -114,9 +114,15 @@ public static class JobWaiter
                 }
             }
 
-            if (verdict.FailedInitContainer is not null)
+            if (verdict.FailedInitContainer is not null || verdict.FailedByJob)
             {
-                initLogs.Writer.TryWrite((runId, verdict));
+                RunObservation observation;
+                lock (gate)
+                {
+                    observation = state[runId];
+                }
+
+                initLogs.Writer.TryWrite((runId, verdict, observation.Job));
             }
             else
             {
@@ -161,7 +167,7 @@ public static class JobWaiter
 
         // Log tails are fetched beside the watches, so a failed init container is reported at once;
         // it stops only with the caller's token, never with the end of the watches.
-        var explainer = ExplainInitFailuresAsync(client, ns, initLogs.Reader, byRunId, board, cancellationToken);
+        var explainer = ExplainFailuresAsync(client, ns, initLogs.Reader, byRunId, board, cancellationToken);
         var tasks = new List<Task>
         {
             WatchLoop.JobsAsync(client, ns, JobLabels.RunId, null, OnJob, null, done.Token),
@@ -194,13 +200,26 @@ public static class JobWaiter
         await explainer;
     }
 
-    private static async Task ExplainInitFailuresAsync(IKubernetes client, string ns, ChannelReader<(string RunId, RunVerdict Verdict)> reader, Dictionary<string, E2eRun> runs, RunBoard board, CancellationToken cancellationToken)
+    private static async Task ExplainFailuresAsync(IKubernetes client, string ns, ChannelReader<(string RunId, RunVerdict Verdict, V1Job? Job)> reader, Dictionary<string, E2eRun> runs, RunBoard board, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (var (runId, verdict) in reader.ReadAllAsync(cancellationToken))
+            await foreach (var (runId, first, job) in reader.ReadAllAsync(cancellationToken))
             {
-                var (pod, container) = verdict.FailedInitContainer!.Value;
+                var verdict = first;
+                if (verdict.FailedByJob)
+                {
+                    var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{JobLabels.RunId}={runId}", cancellationToken: cancellationToken);
+                    verdict = RunEvaluator.Evaluate(job, pods.Items.ToList());
+                }
+
+                if (verdict.FailedInitContainer is null)
+                {
+                    board.Finish(runs[runId], verdict);
+                    continue;
+                }
+
+                var (pod, container) = verdict.FailedInitContainer.Value;
                 string tail;
                 try
                 {

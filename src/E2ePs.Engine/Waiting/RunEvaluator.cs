@@ -48,7 +48,10 @@ public static class RunEvaluator
                 message = $"{failed.Message}: the test container exited with code {t.ExitCode} ({t.Reason}) after {names.Count} attempt(s).";
             }
 
-            return new RunVerdict(E2eRunStatus.Failed, reason, message, lastTermination?.ExitCode, names, Time(failed.LastTransitionTime) ?? DateTimeOffset.UtcNow);
+            return new RunVerdict(E2eRunStatus.Failed, reason, message, lastTermination?.ExitCode, names, Time(failed.LastTransitionTime) ?? DateTimeOffset.UtcNow)
+            {
+                FailedByJob = true,
+            };
         }
 
         if (latest is null)

@@ -14,6 +14,12 @@ public sealed record RunVerdict(
     /// <summary>Pod and init container whose log tail explains the failure, when an init container failed.</summary>
     public (string Pod, string Container)? FailedInitContainer { get; init; }
 
+    /// <summary>
+    /// The Job itself reported the failure: the pods' last states (an OOM kill, an exit code) may not
+    /// have arrived on the pod watch yet, so the waiter reads them once more before it reports.
+    /// </summary>
+    public bool FailedByJob { get; init; }
+
     /// <summary>When the run is stuck on an image pull, since when; the waiter applies the grace period.</summary>
     public bool ImagePullFailing { get; init; }
 }
