@@ -14,6 +14,10 @@
         'New-E2eJob'
         'Get-E2eJob'
         'Build-E2eImage'
+        'Start-E2eJob'
+        'Wait-E2eJob'
+        'Get-E2eLog'
+        'Remove-E2eJob'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
