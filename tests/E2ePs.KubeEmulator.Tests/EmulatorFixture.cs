@@ -93,7 +93,7 @@ public sealed class EmulatorCollectionDefinition : ICollectionFixture<EmulatorFi
 /// <summary>Polling helpers for eventually-true conditions.</summary>
 public static class Eventually
 {
-    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, double seconds = 15)
+    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, double seconds = 15, int pollMs = 25)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         T last = default!;
@@ -105,7 +105,7 @@ public static class Eventually
                 return last;
             }
 
-            await Task.Delay(25);
+            await Task.Delay(pollMs);
         }
 
         throw new TimeoutException($"timed out waiting for {what}");

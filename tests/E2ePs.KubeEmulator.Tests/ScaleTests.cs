@@ -27,7 +27,8 @@ public sealed class ScaleTests(ITestOutputHelper output)
         using var client = EmulatorFixture.CreateClient(server);
         using var cts = new CancellationTokenSource();
         var received = 0L;
-        var watches = Enumerable.Range(0, 100).Select(i => Task.Run(async () =>
+        var watchCount = int.TryParse(Environment.GetEnvironmentVariable("EMULATOR_SCALE_WATCHES"), out var wc) ? wc : 100;
+        var watches = Enumerable.Range(0, watchCount).Select(i => Task.Run(async () =>
         {
             try
             {
@@ -51,7 +52,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
             {
             }
         })).ToList();
-        await Eventually.WaitAsync(() => Task.FromResult(server.GetStats()), s => s.OpenWatches == 100, "100 watches", 30);
+        await Eventually.WaitAsync(() => Task.FromResult(server.GetStats()), s => s.OpenWatches == watchCount, "watches open", 30);
 
         var clock = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(16);
@@ -70,7 +71,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
         var created = clock.Elapsed;
         await Eventually.WaitAsync(
             async () => (await client.BatchV1.ListNamespacedJobAsync("default")).Items.Count(j => j.Status?.Succeeded == 1),
-            n => n == 1000, "1000 jobs complete", 90);
+            n => n == 1000, "1000 jobs complete", 90, pollMs: 500);
         var done = clock.Elapsed;
         var stats = server.GetStats();
         await cts.CancelAsync();

@@ -130,7 +130,7 @@ internal sealed class JobController(Cluster cluster)
             return;
         }
 
-        var pods = cluster.Store.List(ResourceCatalog.Pods, ns, p => p.Labels.GetValueOrDefault("batch.kubernetes.io/controller-uid") == uid).Items;
+        var pods = cluster.Store.ListByIndexedLabel(ResourceCatalog.Pods, uid).Where(p => p.Namespace == ns).ToList();
         var newlySucceeded = 0;
         var newlyFailed = 0;
         foreach (var p in pods)
@@ -216,7 +216,7 @@ internal sealed class JobController(Cluster cluster)
 
             if (want > 0)
             {
-                active = cluster.Store.List(ResourceCatalog.Pods, ns, p => p.Labels.GetValueOrDefault("batch.kubernetes.io/controller-uid") == uid && !p.HasDeletionTimestamp && p.GetString("status.phase") is not ("Succeeded" or "Failed")).Items;
+                active = cluster.Store.ListByIndexedLabel(ResourceCatalog.Pods, uid).Where(p => p.Namespace == ns && !p.HasDeletionTimestamp && p.GetString("status.phase") is not ("Succeeded" or "Failed")).ToList();
             }
         }
 

@@ -30,7 +30,8 @@ internal sealed class PodScheduler(Cluster cluster)
 
     private readonly Dictionary<string, NodeState> _nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Node, double Cpu, double Memory)> _placed = new(StringComparer.Ordinal);
-    private readonly HashSet<(string? Ns, string Name)> _unschedulable = [];
+    /// <summary>Pods waiting for room, in arrival order, with their requests (so retries need no store access).</summary>
+    private readonly Dictionary<(string? Ns, string Name), (double Cpu, double Memory)> _unschedulable = [];
     private readonly Lock _lock = new();
 
     public void SetNodes(IEnumerable<NodeSpec> nodes)
@@ -147,20 +148,38 @@ internal sealed class PodScheduler(Cluster cluster)
         }
     }
 
+    /// <summary>Schedules waiting pods that fit now; the fit test uses cached requests, so a full cluster costs little.</summary>
     private void RetryUnschedulable()
     {
-        List<(string? Ns, string Name)> waiting;
+        List<(string? Ns, string Name)> candidates;
         lock (_lock)
         {
-            waiting = [.. _unschedulable];
+            candidates = [];
+            var free = _nodes.Values.Select(n => (Cpu: n.Cpu - n.UsedCpu, Memory: n.Memory - n.UsedMemory, Pods: n.Spec.Pods - n.UsedPods)).ToList();
+            foreach (var (key, req) in _unschedulable)
+            {
+                var index = free.FindIndex(f => f.Pods >= 1 && f.Cpu + 1e-9 >= req.Cpu && f.Memory + 0.5 >= req.Memory);
+                if (index >= 0)
+                {
+                    free[index] = (free[index].Cpu - req.Cpu, free[index].Memory - req.Memory, free[index].Pods - 1);
+                    candidates.Add(key);
+                }
+            }
         }
 
-        foreach (var (ns, name) in waiting)
+        foreach (var (ns, name) in candidates)
         {
             var pod = cluster.Store.Get(ResourceCatalog.Pods, ns, name);
             if (pod is not null && pod.GetString("spec.nodeName") is null && !pod.HasDeletionTimestamp)
             {
                 Schedule(pod);
+            }
+            else
+            {
+                lock (_lock)
+                {
+                    _unschedulable.Remove((ns, name));
+                }
             }
         }
     }
@@ -237,7 +256,7 @@ internal sealed class PodScheduler(Cluster cluster)
 
         if (chosen is null)
         {
-            MarkUnschedulable(pod, nodeCount, reasons);
+            MarkUnschedulable(pod, nodeCount, reasons, cpu, memory);
             return;
         }
 
@@ -282,12 +301,12 @@ internal sealed class PodScheduler(Cluster cluster)
         }
     }
 
-    private void MarkUnschedulable(StoredObject pod, int nodeCount, SortedDictionary<string, int> reasons)
+    private void MarkUnschedulable(StoredObject pod, int nodeCount, SortedDictionary<string, int> reasons, double cpu, double memory)
     {
         bool known;
         lock (_lock)
         {
-            known = !_unschedulable.Add((pod.Namespace, pod.Name));
+            known = !_unschedulable.TryAdd((pod.Namespace, pod.Name), (cpu, memory));
         }
 
         var detail = string.Join(", ", reasons.Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Value} {r.Key}")));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using E2ePs.KubeEmulator.Discovery;
@@ -17,6 +18,8 @@ internal sealed class ObjectStore
     private readonly StoreEvent?[] _history;
     private readonly List<WatchSubscription> _subscriptions = [];
     private readonly List<Action<StoreEvent>> _listeners = [];
+    /// <summary>Objects by (type, value of an indexed label): controllers find a job's pods without scanning all pods.</summary>
+    private readonly Dictionary<(string Type, string Value), HashSet<string>> _labelIndex = [];
     private int _historyStart;
     private int _historyCount;
     private long _lastDroppedRv;
@@ -143,24 +146,26 @@ internal sealed class ObjectStore
                 throw ApiError.Conflict(type, name);
             }
 
-            // Identity fields are owned by the server.
-            var old = current.ToNode();
-            var oldMeta = old.Obj("metadata");
-            meta["uid"] = oldMeta["uid"]?.DeepClone();
-            meta["creationTimestamp"] = oldMeta["creationTimestamp"]?.DeepClone();
-            meta["resourceVersion"] = oldMeta["resourceVersion"]?.DeepClone();
-            if (oldMeta["deletionTimestamp"] is not null)
+            // Identity fields are owned by the server (read from the stored element: no re-parse of the old object).
+            var oldMeta = current.Root.GetProperty("metadata");
+            meta["uid"] = current.Uid;
+            meta["creationTimestamp"] = oldMeta.TryGetProperty("creationTimestamp", out var created) ? created.GetString() : null;
+            meta["resourceVersion"] = current.ResourceVersion.ToString(CultureInfo.InvariantCulture);
+            if (oldMeta.TryGetProperty("deletionTimestamp", out var deleting) && deleting.ValueKind == JsonValueKind.String)
             {
-                meta["deletionTimestamp"] = oldMeta["deletionTimestamp"]!.DeepClone();
+                meta["deletionTimestamp"] = deleting.GetString();
             }
 
-            if (oldMeta["generation"] is not null)
+            if (oldMeta.TryGetProperty("generation", out var gen) && gen.TryGetInt64(out var generation))
             {
-                var generation = oldMeta.Num("generation") ?? 1;
-                meta["generation"] = JsonNode.DeepEquals(old["spec"], obj["spec"]) ? generation : generation + 1;
+                var oldSpec = current.Root.TryGetProperty("spec", out var os) ? JsonNode.Parse(os.GetRawText()) : null;
+                meta["generation"] = JsonNode.DeepEquals(oldSpec, obj["spec"]) ? generation : generation + 1;
             }
 
-            if (JsonNode.DeepEquals(old, obj))
+            // Unchanged objects keep their resourceVersion. Same content serializes to the same length whatever the
+            // property order, so only equal lengths need the structural comparison.
+            var bytes = JsonDefaults.ToBytes(obj);
+            if (bytes.Length == current.Json.Length && (bytes.AsSpan().SequenceEqual(current.Json) || JsonNode.DeepEquals(current.ToNode(), obj)))
             {
                 return current;
             }
@@ -220,10 +225,50 @@ internal sealed class ObjectStore
         }
     }
 
+    public const string IndexedLabel = "batch.kubernetes.io/controller-uid";
+
+    /// <summary>Objects of a type whose <see cref="IndexedLabel"/> has the given value.</summary>
+    public List<StoredObject> ListByIndexedLabel(ResourceType type, string value)
+    {
+        lock (_lock)
+        {
+            var table = Table(type);
+            return _labelIndex.TryGetValue((type.StorageKey, value), out var keys)
+                ? keys.Select(k => table.GetValueOrDefault(k)).OfType<StoredObject>().ToList()
+                : [];
+        }
+    }
+
+    private void Index(StoredObject? old, StoredObject? now)
+    {
+        if (old is not null && old.Labels.TryGetValue(IndexedLabel, out var oldValue) &&
+            (now is null || !now.Labels.TryGetValue(IndexedLabel, out var same) || same != oldValue) &&
+            _labelIndex.TryGetValue((old.Type.StorageKey, oldValue), out var set))
+        {
+            set.Remove(Key(old.Namespace, old.Name));
+            if (set.Count == 0)
+            {
+                _labelIndex.Remove((old.Type.StorageKey, oldValue));
+            }
+        }
+
+        if (now is not null && now.Labels.TryGetValue(IndexedLabel, out var value))
+        {
+            if (!_labelIndex.TryGetValue((now.Type.StorageKey, value), out var keys))
+            {
+                keys = new HashSet<string>(StringComparer.Ordinal);
+                _labelIndex[(now.Type.StorageKey, value)] = keys;
+            }
+
+            keys.Add(Key(now.Namespace, now.Name));
+        }
+    }
+
     private string NextRv() => (++_rv).ToString(CultureInfo.InvariantCulture);
 
     private void Publish(StoreEvent e)
     {
+        Index(e.Previous, e.Type == "DELETED" ? null : e.Object);
         if (_historyCount == _history.Length)
         {
             _lastDroppedRv = _history[_historyStart]!.ResourceVersion;
