@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace E2ePs.KubeEmulator.Tests;
+
+/// <summary>The emulator as a process: facts on stdout, "ready", and a clean stop when stdin closes.</summary>
+public sealed class CommandLineTests
+{
+    [Fact]
+    public async Task PrintsFactsThenReadyAndStopsWhenStdinCloses()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "E2ePs.KubeEmulator.dll");
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"emulator-cli-{Guid.NewGuid():N}", "kubeconfig");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { dll, "--kubeconfig", kubeconfig, "--port", "0", "--node-cpu", "4", "--node-memory", "8Gi", "--fault-latency-ms", "1" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var facts = new Dictionary<string, string>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line && line != "ready")
+        {
+            var i = line.IndexOf(": ", StringComparison.Ordinal);
+            facts[line[..i]] = line[(i + 2)..];
+        }
+
+        Assert.Equal(kubeconfig, facts["kubeconfig"]);
+        Assert.Matches(@"^https://127\.0\.0\.1:\d+$", facts["server"]);
+        var kubeconfigText = await File.ReadAllTextAsync(kubeconfig);
+        Assert.Contains("certificate-authority-data:", kubeconfigText, StringComparison.Ordinal);
+        Assert.Contains("current-context: emulator", kubeconfigText, StringComparison.Ordinal);
+
+        var psiKubectl = new ProcessStartInfo("kubectl", ["get", "nodes", "-o", "jsonpath={.items[0].status.allocatable.memory}", "--kubeconfig", kubeconfig]) { RedirectStandardOutput = true };
+        using (var kubectl = Process.Start(psiKubectl)!)
+        {
+            Assert.Equal("8Gi", await kubectl.StandardOutput.ReadToEndAsync());
+            await kubectl.WaitForExitAsync();
+        }
+
+        process.StandardInput.Close();
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, process.ExitCode);
+    }
+}
