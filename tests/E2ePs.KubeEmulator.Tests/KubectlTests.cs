@@ -30,6 +30,12 @@ public sealed class KubectlTests(EmulatorFixture fx)
         Assert.True(wait.ExitCode == 0, wait.Stderr);
         Assert.Contains("condition met", wait.Stdout, StringComparison.Ordinal);
 
+        // Human output comes from server-side printing (Table), column for column.
+        var table = await fx.KubectlAsync("get", "-n", ns, "jobs");
+        Assert.Matches(@"NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\nsmoke\s+Complete\s+1/1\s+", table.Stdout);
+        var podTable = await fx.KubectlAsync("get", "-n", ns, "pods");
+        Assert.Matches(@"NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nsmoke-\w{5}\s+0/1\s+Completed\s+0\s+", podTable.Stdout);
+
         var logs = await fx.KubectlAsync("logs", "-n", ns, "job/smoke", "-c", "test");
         Assert.Equal("test 1 passed\ntest 2 passed\n", logs.Stdout);
         var initLogs = await fx.KubectlAsync("logs", "-n", ns, "job/smoke", "-c", "prepare");

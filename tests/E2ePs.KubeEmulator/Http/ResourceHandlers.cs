@@ -25,6 +25,12 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     public async Task GetAsync(HttpContext ctx, RequestInfo r)
     {
         var o = cluster.Store.Get(r.Type, r.Namespace, r.Name!) ?? throw ApiError.NotFound(r.Type, r.Name!);
+        if (TablePrinter.Wanted(ctx))
+        {
+            await ResponseWriter.JsonAsync(ctx, cluster.Stats, 200, TablePrinter.Table(r.Type, [o], o.ResourceVersion));
+            return;
+        }
+
         await WriteAsync(ctx, r, 200, o);
     }
 
@@ -36,6 +42,12 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         {
             // No continuation support: a limited list is served whole, which clients accept (continue is absent).
             limit = items.Count;
+        }
+
+        if (TablePrinter.Wanted(ctx))
+        {
+            await ResponseWriter.JsonAsync(ctx, cluster.Stats, 200, TablePrinter.Table(r.Type, items, rv));
+            return;
         }
 
         await ResponseWriter.ListAsync(ctx, cluster.Stats, r.Type.ListKind, r.Type.ApiVersion, rv, items.Select(o => Render(r, o)));

@@ -359,11 +359,6 @@ internal sealed class KubeletSimulator(Cluster cluster)
         if (c.IsInit && !failed)
         {
             rt.InitIndex++;
-            if (rt.InitIndex == rt.Init.Count)
-            {
-                rt.Main.ForEach(m => m.Reason = "ContainerCreating");
-            }
-
             WriteStatus(rt);
             cluster.Loop.Schedule(Step, () => StartNext(rt));
             return;

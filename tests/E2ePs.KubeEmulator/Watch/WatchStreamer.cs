@@ -76,6 +76,8 @@ internal sealed class WatchStreamer(Cluster cluster)
         var lastRv = sub.StartRv;
         var sent = 0;
         var reader = sub.Channel.Reader;
+        var asTable = TablePrinter.Wanted(ctx);
+        var firstTable = true;
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         while (!ctx.RequestAborted.IsCancellationRequested)
         {
@@ -88,7 +90,7 @@ internal sealed class WatchStreamer(Cluster cluster)
                     continue;
                 }
 
-                await WriteEventAsync(ctx, type, ResourceHandlers.Render(r, e.Object));
+                await WriteEventAsync(ctx, type, asTable ? TableRow(r, e.Object, ref firstTable) : ResourceHandlers.Render(r, e.Object));
                 if (closeAfterEvents > 0 && ++sent >= closeAfterEvents)
                 {
                     return;
@@ -130,6 +132,19 @@ internal sealed class WatchStreamer(Cluster cluster)
                 // Time for a bookmark or the end of the watch.
             }
         }
+    }
+
+    /// <summary>kubectl get -w asks for Table events: one row each, the column definitions only with the first.</summary>
+    private static byte[] TableRow(RequestInfo r, StoredObject o, ref bool first)
+    {
+        var table = TablePrinter.Table(r.Type, [o], o.ResourceVersion);
+        if (!first)
+        {
+            table["columnDefinitions"] = new JsonArray();
+        }
+
+        first = false;
+        return JsonDefaults.ToBytes(table);
     }
 
     /// <summary>What this watch sees of a store event, given its selector (null: nothing).</summary>
