@@ -101,6 +101,36 @@ public sealed class KubectlTests(EmulatorFixture fx)
     }
 
     [Fact]
+    public async Task TypedCreateCommandsSendProtobufAndWork()
+    {
+        var ns = $"kubectl-typed-{Guid.NewGuid():N}"[..20];
+        Assert.Equal(0, (await fx.KubectlAsync("create", "namespace", ns)).ExitCode);
+        Assert.Equal(0, (await fx.KubectlAsync("create", "-n", ns, "configmap", "settings", "--from-literal=mode=fast")).ExitCode);
+        Assert.Equal(0, (await fx.KubectlAsync("create", "-n", ns, "secret", "generic", "creds", "--from-literal=password=s3cret")).ExitCode);
+        Assert.Equal(0, (await fx.KubectlAsync("create", "-n", ns, "serviceaccount", "runner")).ExitCode);
+        Assert.Equal(0, (await fx.KubectlAsync("create", "-n", ns, "role", "reader", "--verb=get,list", "--resource=pods,jobs.batch")).ExitCode);
+        Assert.Equal(0, (await fx.KubectlAsync("create", "-n", ns, "rolebinding", "reader", "--role=reader", "--serviceaccount=" + ns + ":runner")).ExitCode);
+
+        var cm = await fx.Client.CoreV1.ReadNamespacedConfigMapAsync("settings", ns);
+        Assert.Equal("fast", cm.Data["mode"]);
+        var secret = await fx.Client.CoreV1.ReadNamespacedSecretAsync("creds", ns);
+        Assert.Equal("s3cret", System.Text.Encoding.UTF8.GetString(secret.Data["password"]));
+        var binding = await fx.Client.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync("reader", ns);
+        Assert.Equal(("ServiceAccount", "runner", ns), (binding.Subjects[0].Kind, binding.Subjects[0].Name, binding.Subjects[0].NamespaceProperty));
+
+        var canI = await fx.KubectlAsync("auth", "can-i", "create", "jobs", "-n", ns);
+        Assert.Equal("yes\n", canI.Stdout);
+        var asRunner = await fx.KubectlAsync("auth", "can-i", "list", "jobs.batch", "-n", ns, "--as=system:serviceaccount:" + ns + ":runner");
+        Assert.Equal((0, "yes\n"), (asRunner.ExitCode, asRunner.Stdout));
+        var denied = await fx.KubectlAsync("auth", "can-i", "delete", "jobs.batch", "-n", ns, "--as=system:serviceaccount:" + ns + ":runner");
+        Assert.Equal((1, "no\n"), (denied.ExitCode, denied.Stdout));
+
+        var delete = await fx.KubectlAsync("delete", "namespace", ns);
+        Assert.True(delete.ExitCode == 0, delete.Stderr);
+        await Eventually.WaitAsync(async () => (await fx.KubectlAsync("get", "namespace", ns)).ExitCode, code => code != 0, "namespace gone");
+    }
+
+    [Fact]
     public async Task ForbiddenCreateReadsLikeRbac()
     {
         var ns = await fx.NewNamespaceAsync("kubectl-rbac");

@@ -74,6 +74,13 @@ internal sealed class ApiServer
             throw ApiError.Unauthorized();
         }
 
+        // Impersonation (kubectl --as, --as-group), allowed to the admin as to cluster-admin on a real cluster.
+        var impersonate = ctx.Request.Headers["Impersonate-User"].ToString();
+        if (impersonate.Length > 0 && user.IsAdmin && !(segments.Length > 0 && segments[0] == "_emulator"))
+        {
+            user = new UserInfo(impersonate, [.. ctx.Request.Headers["Impersonate-Group"].Select(g => g ?? ""), "system:authenticated"], false);
+        }
+
         if (segments.Length > 0 && segments[0] == "_emulator")
         {
             if (!user.IsAdmin)

@@ -55,6 +55,13 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
 
     private static async Task<JsonObject> ReadBodyAsync(HttpContext ctx)
     {
+        if (ctx.Request.ContentType?.StartsWith(ProtobufDecoder.ContentType, StringComparison.Ordinal) == true)
+        {
+            using var buffer = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+            return ProtobufDecoder.Decode(buffer.ToArray());
+        }
+
         using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
         var text = await reader.ReadToEndAsync(ctx.RequestAborted);
         if (string.IsNullOrWhiteSpace(text))
