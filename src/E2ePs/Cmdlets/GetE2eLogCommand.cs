@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Management.Automation;
 using E2ePs.Completion;
 using E2ePs.Contracts;
@@ -69,7 +70,10 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
 
                 if (Timestamps)
                 {
-                    WriteObject($"{line.Timestamp:yyyy-MM-ddTHH:mm:ss.fffffffZ} {line.Message}");
+                    // Invariant: under a culture such as fi-FI, ':' in a format string is its time separator ('.').
+                    WriteObject(line.Timestamp is { } timestamp
+                        ? timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture) + " " + line.Message
+                        : line.Message);
                 }
                 else
                 {
