@@ -21,4 +21,7 @@ public sealed class EngineEntry : IE2eEngine
 
     /// <inheritdoc />
     public IClusterJobs Cluster { get; } = new global::E2ePs.Engine.Cluster.ClusterJobs();
+
+    /// <inheritdoc />
+    public IDiagnostics Diagnostics { get; } = new global::E2ePs.Engine.Diagnostics.DiagnosticsEngine();
 }

@@ -116,7 +116,7 @@ public sealed class WaitE2eJobCommand : E2eCmdlet
         var error = new E2eException(id, category, run,
             $"{run.Namespace}/{run.JobName} {run.Status}: {run.Reason}{exitCode}. {run.Message}")
         {
-            RecommendedAction = $"Read its log with Get-E2eLog -Name {run.Name} -Namespace {run.Namespace}, and its events with 'kubectl describe job {run.JobName} -n {run.Namespace}'.",
+            RecommendedAction = $"Find the first thing to fix with Get-E2eDiagnostic -Name {run.Name} -Namespace {run.Namespace}, and read its log with Get-E2eLog -Name {run.Name} -Namespace {run.Namespace}.",
         };
         return ToErrorRecord(error);
     }

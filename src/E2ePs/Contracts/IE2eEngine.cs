@@ -18,4 +18,7 @@ public interface IE2eEngine
 
     /// <summary>Starts, waits for, reads the logs of and removes jobs in a cluster.</summary>
     IClusterJobs Cluster { get; }
+
+    /// <summary>Checks service names from inside the cluster and diagnoses jobs that fail or do not start.</summary>
+    IDiagnostics Diagnostics { get; }
 }

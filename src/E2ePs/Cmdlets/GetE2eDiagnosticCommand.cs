@@ -1,0 +1,65 @@
+using System.Management.Automation;
+using E2ePs.Completion;
+using E2ePs.Contracts;
+using E2ePs.Models;
+
+namespace E2ePs.Cmdlets;
+
+/// <summary>
+/// Get-E2eDiagnostic: the guide's troubleshooting for a job that failed or does not start, done through
+/// the API: events, container states, init container logs, the ServiceAccount, the RoleBinding and Role,
+/// image pull failures. Returns one object whose Summary is the first thing to fix.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "E2eDiagnostic")]
+[OutputType(typeof(E2eDiagnostic))]
+public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
+{
+    /// <summary>Short name (or full Kubernetes name) of the job.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(JobNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary>UID of the Job of a run, from an E2eRun: says when that run was replaced by a newer one.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Uid { get; set; }
+
+    /// <summary>The ServiceAccount the pod should run under; by default the one the manifest creates (the Job's name).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ServiceAccountName { get; set; }
+
+    /// <summary>The job's manifest, whose Role says what the job needs; from an E2eJob piped in.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? ManifestPath { get; set; }
+
+    /// <summary>How many lines of each container's log to keep.</summary>
+    [Parameter]
+    [ValidateRange(1, 10000)]
+    public int Tail { get; set; } = 20;
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var request = new DiagnosticRequest
+        {
+            Target = Target,
+            JobName = KubernetesJobName(Name),
+            Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
+            ExpectedServiceAccount = string.IsNullOrEmpty(ServiceAccountName) ? null : ServiceAccountName,
+            ManifestPath = string.IsNullOrEmpty(ManifestPath) ? null : ResolveFileSystemPath(ManifestPath),
+            TailLines = Tail,
+        };
+        WriteVerbose($"Diagnosing Job {request.JobName}" + (request.Target.Namespace is { } ns ? $" in namespace {ns}" : ""));
+        try
+        {
+            WriteObject(Await(Engine.Diagnostics.DiagnoseAsync(request, CancellationToken)));
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (E2eException error)
+        {
+            WriteE2eError(error);
+        }
+    }
+}
