@@ -73,6 +73,26 @@ public sealed class JobControllerTests(EmulatorFixture fx)
     }
 
     [Fact]
+    public async Task OnFailureRestartsInThePodAndCountsRestartsAgainstTheBackoffLimit()
+    {
+        var ns = await fx.NewNamespaceAsync("job-onfailure");
+        fx.Server.AddScenario(new ContainerScenario { Image = "scenario/crashy:*", Lines = ["try"], DurationMs = 300, ExitCode = 1 });
+        var job = Manifests.Job("restarts", "scenario/crashy:1", ["run"], backoffLimit: 2);
+        job.Spec.Template.Spec.RestartPolicy = "OnFailure";
+        await Client.BatchV1.CreateNamespacedJobAsync(job, ns);
+        var pod = await Eventually.WaitAsync(
+            async () => (await PodsAsync(ns, "restarts")).FirstOrDefault(),
+            p => p?.Status?.ContainerStatuses?[0].RestartCount >= 1, "a restart");
+        Assert.NotNull(pod!.Status.ContainerStatuses[0].LastState.Terminated);
+        var previous = await new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, ns, previous: true)).ReadToEndAsync();
+        Assert.Equal("try\n", previous);
+
+        var failed = await WaitForConditionAsync(ns, "restarts", "Failed");
+        Assert.Equal("BackoffLimitExceeded", failed.Status.Conditions.Single(c => c.Type == "Failed").Reason);
+        await Eventually.WaitAsync(() => PodsAsync(ns, "restarts"), p => p.Count == 0, "the failed job's pod to be deleted");
+    }
+
+    [Fact]
     public async Task ExitCodesPerAttemptLetAJobSucceedOnTheThirdPod()
     {
         var ns = await fx.NewNamespaceAsync("job-attempts");

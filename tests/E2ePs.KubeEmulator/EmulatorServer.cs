@@ -18,6 +18,7 @@ public sealed class EmulatorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly Cluster _cluster;
+    private int _disposed;
 
     private EmulatorServer(WebApplication app, Cluster cluster, Uri serverUri, string kubeconfigPath, string token, X509Certificate2? ca)
     {
@@ -136,6 +137,11 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Stops the server and the simulation.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         try
         {

@@ -178,7 +178,7 @@ internal sealed class JobController(Cluster cluster)
 
         string? failureReason = null;
         string? failureMessage = null;
-        if (failed > backoffLimit)
+        if (failed > backoffLimit || PastBackoffLimitOnFailure(spec, active, backoffLimit))
         {
             failureReason = "BackoffLimitExceeded";
             failureMessage = "Job has reached the specified backoff limit";
@@ -275,6 +275,34 @@ internal sealed class JobController(Cluster cluster)
         {
             cluster.Loop.Schedule(cluster.Step, () => Queue(ns, name, uid));
         }
+    }
+
+    /// <summary>With restartPolicy OnFailure, container restarts of active pods count against backoffLimit (as pastBackoffLimitOnFailure).</summary>
+    private static bool PastBackoffLimitOnFailure(JsonObject spec, List<StoredObject> active, long backoffLimit)
+    {
+        if (spec.Obj("template").Obj("spec").Str("restartPolicy") != "OnFailure")
+        {
+            return false;
+        }
+
+        long restarts = 0;
+        foreach (var pod in active)
+        {
+            if (!pod.Root.TryGetProperty("status", out var status))
+            {
+                continue;
+            }
+
+            foreach (var field in new[] { "initContainerStatuses", "containerStatuses" })
+            {
+                if (status.TryGetProperty(field, out var statuses))
+                {
+                    restarts += statuses.EnumerateArray().Sum(c => c.TryGetProperty("restartCount", out var r) ? r.GetInt64() : 0);
+                }
+            }
+        }
+
+        return backoffLimit == 0 ? restarts > 0 : restarts >= backoffLimit;
     }
 
     private void ScheduleTtl(StoredObject job, JsonObject spec, JsonObject status, JobState state)

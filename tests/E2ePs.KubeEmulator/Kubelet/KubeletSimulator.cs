@@ -368,6 +368,11 @@ internal sealed class KubeletSimulator(Cluster cluster)
         {
             c.LastState = c.TerminatedNode();
             c.RestartCount++;
+            if (c.Log is not null)
+            {
+                c.Log.RestartPending = true;
+            }
+
             c.State = "waiting";
             c.Reason = "CrashLoopBackOff";
             c.Message = $"back-off {Math.Min(300, 10 << Math.Min(c.RestartCount - 1, 5))}s restarting failed container={c.Name} pod={rt.Name}_{rt.Namespace}({rt.Uid})";

@@ -53,6 +53,9 @@ internal sealed class ContainerLog
     /// <summary>Set when the container terminated: lines due later were never written.</summary>
     public bool Finished { get; private set; }
 
+    /// <summary>The container terminated and waits to be restarted: this run is the "previous" one already.</summary>
+    public bool RestartPending { get; set; }
+
     public void Finish(DateTimeOffset at)
     {
         Interlocked.Exchange(ref _endTicks, at.UtcTicks);

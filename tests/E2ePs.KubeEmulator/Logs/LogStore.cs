@@ -29,7 +29,12 @@ internal sealed class LogStore
                 return null;
             }
 
-            return previous ? (list.Count >= 2 ? list[^2] : null) : list[^1];
+            if (!previous)
+            {
+                return list[^1];
+            }
+
+            return list[^1].RestartPending ? list[^1] : list.Count >= 2 ? list[^2] : null;
         }
     }
 
