@@ -24,4 +24,7 @@ public sealed class EngineEntry : IE2eEngine
 
     /// <inheritdoc />
     public IDiagnostics Diagnostics { get; } = new global::E2ePs.Engine.Diagnostics.DiagnosticsEngine();
+
+    /// <inheritdoc />
+    public ITestResults Results { get; } = new global::E2ePs.Engine.Results.TestResults(new global::E2ePs.Engine.Images.ImageBuilder());
 }

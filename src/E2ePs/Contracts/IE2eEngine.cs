@@ -21,4 +21,7 @@ public interface IE2eEngine
 
     /// <summary>Checks service names from inside the cluster and diagnoses jobs that fail or do not start.</summary>
     IDiagnostics Diagnostics { get; }
+
+    /// <summary>Reads test results out of run logs, runs jobs end to end for CI, and reports to CI systems.</summary>
+    ITestResults Results { get; }
 }

@@ -61,6 +61,15 @@ public sealed class E2eRun
     /// <summary>The job definition the run was started from, when known.</summary>
     public E2eJob? Job { get; set; }
 
+    /// <summary>The run's test results, read from the JUnit report in its log (Invoke-E2eTest); null when the test container never ran.</summary>
+    public E2eTestResult? TestResult { get; set; }
+
+    /// <summary>Which attempt this run is: 1, or more when Invoke-E2eTest -RetryCount started the job again.</summary>
+    public int Attempt { get; set; } = 1;
+
+    /// <summary>Why a run that ended did not succeed, as Invoke-E2eTest decides whether to retry it; None for a success.</summary>
+    public E2eFailureKind FailureKind { get; set; }
+
     /// <summary>Whether the run has ended (Succeeded, Failed, TimedOut or Cancelled).</summary>
     public bool IsFinished => Status is E2eRunStatus.Succeeded or E2eRunStatus.Failed or E2eRunStatus.TimedOut or E2eRunStatus.Cancelled;
 
@@ -85,5 +94,22 @@ public enum E2eRunStatus
     /// <summary>Wait-E2eJob's -Timeout ended the wait first.</summary>
     TimedOut,
     /// <summary>The wait was cancelled (Ctrl+C).</summary>
+    Cancelled,
+}
+
+/// <summary>Why a run did not succeed, as far as retrying it is concerned.</summary>
+public enum E2eFailureKind
+{
+    /// <summary>The run succeeded, or has not ended.</summary>
+    None,
+    /// <summary>The test never ran or its pod was taken away: image pull, scheduling, clone, eviction, node loss. Retried by -RetryCount.</summary>
+    Infrastructure,
+    /// <summary>The test ran and failed on its own: a non-zero exit, failed cases, its deadline or memory limit. Retried only with -RetryOn TestFailure.</summary>
+    TestFailure,
+    /// <summary>The job's definition cannot run: an invalid image name, a missing Secret or ConfigMap. Never retried.</summary>
+    Configuration,
+    /// <summary>The wait's -Timeout ended first; the Job goes on in the cluster. Never retried.</summary>
+    TimedOut,
+    /// <summary>The wait was cancelled or the Job deleted. Never retried.</summary>
     Cancelled,
 }

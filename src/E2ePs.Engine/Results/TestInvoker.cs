@@ -1,0 +1,297 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using E2ePs.Contracts;
+using E2ePs.Engine.Cluster;
+using E2ePs.Engine.Logs;
+using E2ePs.Engine.Manifests;
+using E2ePs.Engine.Runs;
+using E2ePs.Engine.Waiting;
+using E2ePs.Models;
+using k8s;
+using k8s.Models;
+
+namespace E2ePs.Engine.Results;
+
+/// <summary>
+/// Invoke-E2eTest's engine: for each job, build (optionally), then start, wait, follow the log
+/// (optionally), read the report and classify the outcome, and retry what a retry can fix. Jobs run
+/// at most ThrottleLimit at a time; everything they report goes through one channel to the caller,
+/// who writes it on the pipeline thread.
+/// </summary>
+public sealed class TestInvoker(IImageBuilder images)
+{
+    /// <summary>Most retries one run may have.</summary>
+    public const int MaxRetryCount = 20;
+
+    // After the wait, a followed log may still be delivering its last lines (the report among them).
+    private static readonly TimeSpan s_logDrainTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Refuses options that cannot work, before anything starts.</summary>
+    public static void Validate(InvokeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.RetryCount is < 0 or > MaxRetryCount)
+        {
+            throw new E2eException("InvalidRetryCount", E2eErrorCategory.InvalidArgument, options.RetryCount,
+                $"The retry count {options.RetryCount} is not between 0 and {MaxRetryCount}: it is how many more times a run that failed for an infrastructure reason is started again.")
+            {
+                RecommendedAction = $"Pass -RetryCount 0 (no retry, the default) up to {MaxRetryCount}; 1 or 2 is usual.",
+            };
+        }
+
+        if (options.ThrottleLimit < 1)
+        {
+            throw new E2eException("InvalidThrottleLimit", E2eErrorCategory.InvalidArgument, options.ThrottleLimit,
+                $"The throttle limit {options.ThrottleLimit} is below 1: no job could run.") { RecommendedAction = "Pass -ThrottleLimit 1 or more." };
+        }
+
+        if (options.RetryDelay < TimeSpan.Zero)
+        {
+            throw new E2eException("InvalidRetryDelay", E2eErrorCategory.InvalidArgument, options.RetryDelay,
+                $"The retry delay {options.RetryDelay} is negative.") { RecommendedAction = "Pass -RetryDelay 0 or more seconds." };
+        }
+    }
+
+    /// <summary>Runs every request; see <see cref="ITestResults.InvokeAsync"/>.</summary>
+    public async IAsyncEnumerable<InvokeUpdate> InvokeAsync(IReadOnlyList<InvokeRequest> requests, InvokeOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        Validate(options);
+        var channel = Channel.CreateUnbounded<InvokeUpdate>(new UnboundedChannelOptions { SingleReader = true });
+        var throttle = new SemaphoreSlim(options.ThrottleLimit);
+        var all = Task.WhenAll(requests.Select(r => RunRequestAsync(r, options, channel.Writer, throttle, cancellationToken)));
+        _ = all.ContinueWith(
+            task =>
+            {
+                throttle.Dispose();
+                channel.Writer.TryComplete(task.Exception?.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException));
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+        await foreach (var update in channel.Reader.ReadAllAsync(CancellationToken.None))
+        {
+            yield return update;
+        }
+    }
+
+    private async Task RunRequestAsync(InvokeRequest request, InvokeOptions options, ChannelWriter<InvokeUpdate> updates, SemaphoreSlim throttle, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await throttle.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            var start = request.Start;
+            if (options.Build)
+            {
+                var image = await BuildAsync(request, options, updates, cancellationToken);
+                start = new StartJobRequest { Target = start.Target, ManifestPath = start.ManifestPath, Job = start.Job, Image = image.Reference, Branch = start.Branch, Env = start.Env };
+            }
+
+            for (var attempt = 1; ; attempt++)
+            {
+                var run = await JobStarter.StartAsync(start, cancellationToken);
+                run.Attempt = attempt;
+                updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Started, JobName = run.JobName, Run = run, Attempt = attempt });
+                var final = await RunAttemptAsync(run, options, updates, cancellationToken);
+                var retryable = final.FailureKind == E2eFailureKind.Infrastructure
+                    || (options.RetryTestFailures && final.FailureKind == E2eFailureKind.TestFailure);
+                if (!retryable || attempt > options.RetryCount)
+                {
+                    string? file = null;
+                    try
+                    {
+                        file = SaveReport(final, options.ResultPath);
+                    }
+                    catch (E2eException error)
+                    {
+                        // The run's outcome still counts; only its file is missing.
+                        updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.ReportError, JobName = final.JobName, Run = final, Attempt = attempt, Error = error });
+                    }
+
+                    updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Finished, JobName = final.JobName, Run = final, Attempt = attempt, ReportFile = file });
+                    return;
+                }
+
+                updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Retrying, JobName = final.JobName, Run = final, Attempt = attempt, Delay = options.RetryDelay });
+                await Task.Delay(options.RetryDelay, cancellationToken);
+            }
+        }
+        catch (E2eException error)
+        {
+            updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Error, JobName = request.JobName, Error = error });
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            throttle.Release();
+        }
+    }
+
+    private async Task<E2eImage> BuildAsync(InvokeRequest request, InvokeOptions options, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    {
+        if (request.Start.Job is not { } job)
+        {
+            throw new E2eException("BuildNeedsJob", E2eErrorCategory.InvalidArgument, request.JobName,
+                $"Cannot build the image of {request.JobName}: it was given as a bare manifest, so its Dockerfile and build context are unknown.")
+            {
+                RecommendedAction = "Pass the job by -Name from the repository root, or pipe it from Get-E2eJob, to use -Build.",
+            };
+        }
+
+        var plan = images.Plan(new ImageBuildRequest { Job = job, Push = options.Push });
+        updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Building, JobName = request.JobName, Text = plan.BuildCommandLine });
+        var operation = images.Start(plan, cancellationToken);
+        await foreach (var item in operation.Events.ReadAllAsync(cancellationToken))
+        {
+            updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Building, JobName = request.JobName, Text = item.Text });
+        }
+
+        return await operation.Completion;
+    }
+
+    private static async Task<E2eRun> RunAttemptAsync(E2eRun run, InvokeOptions options, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    {
+        var target = new ClusterTarget { Kubeconfig = run.Kubeconfig, Context = run.Context, Namespace = run.Namespace };
+        var extractor = new ReportExtractor();
+        using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var follow = options.FollowLogs ? FollowAsync(run, target, extractor, updates, stopFollowing.Token) : Task.CompletedTask;
+
+        var final = run.Clone();
+        var wait = new WaitOptions { Timeout = options.Timeout, PullGracePeriod = options.PullGracePeriod };
+        await foreach (var update in JobWaiter.WaitAsync([run], wait, cancellationToken))
+        {
+            if (update.Finished is { } finished)
+            {
+                final = finished;
+            }
+        }
+
+        final.Attempt = run.Attempt;
+        var testRan = final.ExitCode is not null && final.Status is E2eRunStatus.Succeeded or E2eRunStatus.Failed;
+        var followedToEnd = false;
+        if (options.FollowLogs)
+        {
+            followedToEnd = await EndFollowAsync(follow, testRan, stopFollowing, final, updates, cancellationToken);
+        }
+
+        ResultReading? reading = null;
+        if (testRan)
+        {
+            try
+            {
+                // The followed stream has the report when it reached the end; otherwise read it again.
+                reading = followedToEnd ? extractor.ToReading(final) : await ResultReader.ExtractAsync(final, target, cancellationToken);
+            }
+            catch (E2eException error)
+            {
+                updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Warning, JobName = final.JobName, Run = final, Attempt = final.Attempt, Error = LogUnreadable(final, error) });
+            }
+        }
+
+        final.TestResult = reading?.Result;
+        if (reading?.Problem is { } problem)
+        {
+            var kind = problem.ErrorId == "NoTestReport" ? InvokeUpdateKind.Warning : InvokeUpdateKind.ReportError;
+            updates.TryWrite(new InvokeUpdate { Kind = kind, JobName = final.JobName, Run = final, Attempt = final.Attempt, Error = problem });
+        }
+
+        var lastPod = final.Status == E2eRunStatus.Failed ? await LastPodAsync(final, cancellationToken) : null;
+        final.FailureKind = FailureClassifier.Classify(final, lastPod, final.TestResult);
+        return final;
+    }
+
+    private static async Task FollowAsync(E2eRun run, ClusterTarget target, ReportExtractor extractor, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    {
+        var request = new LogRequest { Target = target, JobName = run.JobName, Uid = run.Uid, Follow = true };
+        await foreach (var line in LogReader.ReadAsync(request, cancellationToken))
+        {
+            if (extractor.Accept(line))
+            {
+                updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Log, JobName = run.JobName, Run = run, Attempt = run.Attempt, Line = line });
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets the followed log deliver its last lines when the test container ran, or stops it when it
+    /// never will (an image that cannot be pulled has no log to end). True when it reached the end.
+    /// </summary>
+    private static async Task<bool> EndFollowAsync(Task follow, bool testRan, CancellationTokenSource stopFollowing, E2eRun final, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    {
+        if (testRan)
+        {
+            try
+            {
+                await follow.WaitAsync(s_logDrainTimeout, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                // Reported below, from the task itself.
+            }
+        }
+
+        var reachedEnd = follow.IsCompletedSuccessfully;
+        await stopFollowing.CancelAsync();
+        try
+        {
+            await follow;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (E2eException error)
+        {
+            updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Warning, JobName = final.JobName, Run = final, Attempt = final.Attempt, Error = LogUnreadable(final, error) });
+        }
+
+        updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.LogEnded, JobName = final.JobName, Run = final, Attempt = final.Attempt });
+        return reachedEnd;
+    }
+
+    private static E2eException LogUnreadable(E2eRun run, E2eException error) =>
+        new("LogUnreadable", error.Category, run, $"The log of {run.Namespace}/{run.JobName} could not be read, so its test results are unknown: {error.Message}", error)
+        {
+            RecommendedAction = error.RecommendedAction,
+        };
+
+    private static async Task<V1Pod?> LastPodAsync(E2eRun run, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = ClusterConnections.Get(new ClusterTarget { Kubeconfig = run.Kubeconfig, Context = run.Context });
+            var pods = await connection.Client.CoreV1.ListNamespacedPodAsync(run.Namespace, labelSelector: $"{JobLabels.RunId}={run.RunId}", cancellationToken: cancellationToken);
+            return pods.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).LastOrDefault();
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // Only refines the classification: without the pod, a failure counts as the test's own.
+            return null;
+        }
+    }
+
+    private static string? SaveReport(E2eRun run, string? folder)
+    {
+        if (folder is null || run.TestResult?.Report is null)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(folder, $"TEST-{run.JobName}.xml");
+        TestResults.Save(run.TestResult, path);
+        return path;
+    }
+}

@@ -1,0 +1,391 @@
+using System.Collections;
+using System.Diagnostics;
+using System.Globalization;
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using E2ePs.Completion;
+using E2ePs.Contracts;
+using E2ePs.Models;
+
+namespace E2ePs.Cmdlets;
+
+/// <summary>
+/// Invoke-E2eTest: the whole flow in one command, for CI pipelines and runbooks. Builds (optionally),
+/// starts, waits, streams logs (optionally) and reads the JUnit results of every job, retries runs that
+/// failed for an infrastructure reason, and reports to Azure DevOps or GitHub Actions when it runs there.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "E2eTest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet)]
+[OutputType(typeof(E2eRun))]
+public sealed class InvokeE2eTestCommand : ClusterCmdlet
+{
+    private const string ByJobSet = "ByJob";
+    private const string ByNameSet = "ByName";
+    private const int MaxRetryCount = 20;
+    private readonly List<InvokeRequest> _requests = [];
+
+    /// <summary>Job definitions, from Get-E2eJob or New-E2eJob.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByJobSet)]
+    public E2eJob[]? InputObject { get; set; }
+
+    /// <summary>Short names of jobs of the repository at -Path (or the current location).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    [ArgumentCompleter(typeof(JobNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>The repository root that holds the jobs named by -Name, or a manifest file.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    [Alias("PSPath", "FullName", "ManifestPath")]
+    public string? Path { get; set; }
+
+    /// <summary>Image to run instead of the manifest's (ignored with -Build, which runs the image it built).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string? Image { get; set; }
+
+    /// <summary>Branch for the init container to clone instead of the manifest's.</summary>
+    [Parameter]
+    public string? Branch { get; set; }
+
+    /// <summary>Environment variables to add to or override in the test container.</summary>
+    [Parameter]
+    public Hashtable? Env { get; set; }
+
+    /// <summary>Build each job's image first, as Build-E2eImage does, and run the image built.</summary>
+    [Parameter]
+    public SwitchParameter Build { get; set; }
+
+    /// <summary>Build, push and run the image by digest (implies -Build).</summary>
+    [Parameter]
+    public SwitchParameter Push { get; set; }
+
+    /// <summary>Seconds one attempt may take; a run still going on then ends with status TimedOut. No limit by default.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? Timeout { get; set; }
+
+    /// <summary>Seconds an image pull may fail before the attempt is reported failed; 0 by default.</summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int PullGracePeriod { get; set; }
+
+    /// <summary>How many more times to start a run that failed for an infrastructure reason (0 to 20); 0 by default.</summary>
+    [Parameter]
+    public int RetryCount { get; set; }
+
+    /// <summary>Infrastructure (the default) or TestFailure, which also retries runs whose tests failed.</summary>
+    [Parameter]
+    [ValidateSet("Infrastructure", "TestFailure")]
+    public string RetryOn { get; set; } = "Infrastructure";
+
+    /// <summary>Seconds to wait before a retry; 10 by default.</summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int RetryDelay { get; set; } = 10;
+
+    /// <summary>How many jobs run at the same time; 4 by default.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 4;
+
+    /// <summary>Stream each run's log to the host while it runs.</summary>
+    [Parameter]
+    public SwitchParameter ShowLog { get; set; }
+
+    /// <summary>Text (the default) or Json: one JSON object a log line, for log collectors.</summary>
+    [Parameter]
+    [ValidateSet("Text", "Json")]
+    public string LogFormat { get; set; } = "Text";
+
+    /// <summary>Prefix text log lines with the time the container wrote them.</summary>
+    [Parameter]
+    public SwitchParameter Timestamps { get; set; }
+
+    /// <summary>Folder to save each run's JUnit report in, as TEST-&lt;job name&gt;.xml.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ResultPath { get; set; }
+
+    /// <summary>The CI system to report to; Auto (the default) detects Azure DevOps (TF_BUILD) and GitHub Actions (GITHUB_ACTIONS).</summary>
+    [Parameter]
+    public ResultCiSystem CiSystem { get; set; } = ResultCiSystem.Auto;
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        if (RetryCount is < 0 or > MaxRetryCount)
+        {
+            ThrowE2eError(new E2eException("InvalidRetryCount", E2eErrorCategory.InvalidArgument, RetryCount,
+                $"-RetryCount {RetryCount} is not between 0 and {MaxRetryCount}: it is how many more times a run that failed for an infrastructure reason is started again. Nothing was started.")
+            {
+                RecommendedAction = $"Pass -RetryCount 0 (no retry, the default) up to {MaxRetryCount}; 1 or 2 is usual.",
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            foreach (var (job, manifest) in Jobs())
+            {
+                var target = Target;
+                var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);
+                var identity = Engine.Cluster.Resolve(target);
+                var ns = target.Namespace ?? (string.IsNullOrEmpty(job?.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
+                var build = Build || Push ? (Push ? "build and push its image, " : "build its image, ") : "";
+                if (!ShouldProcess($"Job {jobName} in namespace {ns} on context '{identity.Context}' ({identity.Server})",
+                    $"Run the tests: {build}delete the previous Job, create it, wait for it and read its results"))
+                {
+                    continue;
+                }
+
+                _requests.Add(new InvokeRequest
+                {
+                    JobName = jobName,
+                    Start = new StartJobRequest
+                    {
+                        Target = target,
+                        ManifestPath = manifest,
+                        Job = job,
+                        Image = string.IsNullOrEmpty(Image) || Image == job?.Image ? null : Image,
+                        Branch = Branch,
+                        Env = Env,
+                    },
+                });
+            }
+        }
+        catch (E2eException error)
+        {
+            WriteE2eError(error);
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (_requests.Count == 0)
+        {
+            return;
+        }
+
+        var reporter = Engine.Results.CreateReporter(new ResultReporterOptions
+        {
+            CiSystem = CiSystem,
+            Environment = EnvironmentVariables(),
+            LogFormat = LogFormat == "Json" ? ResultLogFormat.Json : ResultLogFormat.Text,
+            Timestamps = Timestamps,
+        });
+        var options = new InvokeOptions
+        {
+            Build = Build || Push,
+            Push = Push,
+            RetryCount = RetryCount,
+            RetryTestFailures = RetryOn == "TestFailure",
+            RetryDelay = TimeSpan.FromSeconds(RetryDelay),
+            Timeout = Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+            PullGracePeriod = TimeSpan.FromSeconds(PullGracePeriod),
+            ThrottleLimit = ThrottleLimit,
+            FollowLogs = ShowLog,
+            ResultPath = ResultFolder(reporter.System),
+        };
+        WriteVerbose($"Reporting to {reporter.System}; JUnit reports {(options.ResultPath is null ? "are not saved" : $"go to '{options.ResultPath}'")}.");
+
+        // Groups cannot interleave: a run's log gets its own collapsible group only when it is the only one logging.
+        var exclusive = _requests.Count == 1 || ThrottleLimit == 1;
+        var finished = new List<E2eRun>();
+        var errors = 0;
+        var started = 0;
+        var clock = Stopwatch.StartNew();
+        var progress = new ProgressRecord(3, $"Running {_requests.Count} E2E job(s)", "Starting");
+        try
+        {
+            foreach (var update in Drain(Engine.Results.InvokeAsync(_requests, options, CancellationToken)))
+            {
+                switch (update.Kind)
+                {
+                    case InvokeUpdateKind.Building:
+                        WriteVerbose($"{update.JobName}: {update.Text}");
+                        break;
+                    case InvokeUpdateKind.Started:
+                        started++;
+                        WriteVerbose($"Started {update.Run!.Namespace}/{update.JobName} (attempt {update.Attempt}, run {update.Run.RunId}) on context '{update.Run.Context}'.");
+                        if (ShowLog)
+                        {
+                            WriteHost(reporter.LogStarted(update.Run, exclusive));
+                        }
+
+                        break;
+                    case InvokeUpdateKind.Log:
+                        WriteHost(reporter.LogLine(update.Run!, update.Line!, exclusive));
+                        break;
+                    case InvokeUpdateKind.LogEnded:
+                        WriteHost(reporter.LogEnded(update.Run!, exclusive));
+                        break;
+                    case InvokeUpdateKind.Retrying:
+                        var run = update.Run!;
+                        var retry = $"Attempt {update.Attempt} of {run.Namespace}/{run.JobName} failed ({run.FailureKind}: {run.Reason ?? run.Status.ToString()}); starting attempt {update.Attempt + 1} of {RetryCount + 1} in {update.Delay.TotalSeconds:0} s. {run.Message}";
+                        WriteWarning(retry);
+                        WriteHost(reporter.Warning("E2eRunRetried", retry));
+                        break;
+                    case InvokeUpdateKind.Warning:
+                        WriteWarning($"[{update.Error!.ErrorId}] {update.Error.Message}");
+                        WriteHost(reporter.Warning(update.Error.ErrorId, update.Error.Message));
+                        break;
+                    case InvokeUpdateKind.ReportError:
+                        errors++;
+                        WriteE2eError(update.Error!);
+                        WriteHost(reporter.Error(update.Error!.ErrorId, update.Error.Message));
+                        break;
+                    case InvokeUpdateKind.Error:
+                        errors++;
+                        WriteE2eError(update.Error!);
+                        WriteHost(reporter.Error(update.Error!.ErrorId, update.Error.Message));
+                        break;
+                    case InvokeUpdateKind.Finished:
+                        Finish(update, reporter, finished);
+                        break;
+                }
+
+                progress.StatusDescription = string.Create(CultureInfo.InvariantCulture,
+                    $"{started} attempt(s) started, {finished.Count} of {_requests.Count} finished, {errors} error(s) ({clock.Elapsed:hh\\:mm\\:ss})");
+                progress.PercentComplete = finished.Count * 100 / _requests.Count;
+                WriteProgress(progress);
+            }
+        }
+        catch (E2eException error)
+        {
+            ThrowE2eError(error);
+        }
+
+        if (!CancellationToken.IsCancellationRequested)
+        {
+            WriteHost(reporter.Completed(finished, errors));
+        }
+
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+    }
+
+    private void Finish(InvokeUpdate update, IResultReporter reporter, List<E2eRun> finished)
+    {
+        var run = update.Run!;
+        finished.Add(run);
+        WriteHost(reporter.RunFinished(run, update.ReportFile));
+        WriteObject(run);
+        var failedCases = run.TestResult?.Failed ?? 0;
+        if (run.Status == E2eRunStatus.Succeeded && failedCases == 0)
+        {
+            return;
+        }
+
+        var (id, category) = run.Status switch
+        {
+            E2eRunStatus.Succeeded => ("E2eTestsFailed", E2eErrorCategory.InvalidResult),
+            E2eRunStatus.TimedOut => ("E2eRunTimedOut", E2eErrorCategory.OperationTimeout),
+            E2eRunStatus.Cancelled => ("E2eRunCancelled", E2eErrorCategory.OperationStopped),
+            _ => ("E2eRunFailed", E2eErrorCategory.InvalidResult),
+        };
+        var exitCode = run.ExitCode is { } code ? $" (exit code {code})" : "";
+        var cases = run.TestResult is { ReportStatus: E2eTestReportStatus.Found } r ? $" {r.Failed} of {r.Total} test(s) failed." : "";
+        var attempts = run.Attempt > 1 ? $" after {run.Attempt} attempts" : "";
+        var error = new E2eException(id, category, run,
+            $"{run.Namespace}/{run.JobName} {run.Status}{attempts}: {run.Reason ?? run.FailureKind.ToString()}{exitCode}.{cases} {run.Message}")
+        {
+            RecommendedAction = $"See the failed cases with Get-E2eResult -Name {run.Name} -Namespace {run.Namespace}, the log with Get-E2eLog, and the events with 'kubectl describe job {run.JobName} -n {run.Namespace}'.",
+        };
+        WriteE2eError(error);
+        WriteHost(reporter.Error(id, error.Message));
+    }
+
+    private string? ResultFolder(ResultCiSystem system)
+    {
+        if (ResultPath is not null)
+        {
+            return ResolveFileSystemPath(ResultPath);
+        }
+
+        if (system != ResultCiSystem.AzureDevOps)
+        {
+            return null;
+        }
+
+        // Azure DevOps publishes files, not objects: keep the reports where the agent cleans up.
+        var folder = System.Environment.GetEnvironmentVariable("COMMON_TESTRESULTSDIRECTORY")
+            ?? System.Environment.GetEnvironmentVariable("AGENT_TEMPDIRECTORY")
+            ?? System.IO.Path.GetTempPath();
+        return System.IO.Path.Combine(folder, "e2eps");
+    }
+
+    private static Dictionary<string, string?> EnvironmentVariables()
+    {
+        var comparer = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+        var variables = new Dictionary<string, string?>(comparer);
+        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            variables[(string)entry.Key] = entry.Value as string;
+        }
+
+        return variables;
+    }
+
+    /// <summary>Writes lines to the host the way Write-Host does: the information stream, tagged PSHOST.</summary>
+    private void WriteHost(IReadOnlyList<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            var record = new InformationRecord(new HostInformationMessage { Message = line }, "Invoke-E2eTest");
+            record.Tags.Add("PSHOST");
+            record.Tags.Add("E2ePs");
+            WriteInformation(record);
+        }
+    }
+
+    private IEnumerable<(E2eJob? Job, string Manifest)> Jobs()
+    {
+        if (ParameterSetName == ByJobSet)
+        {
+            foreach (var job in InputObject ?? [])
+            {
+                yield return (job, job.ManifestPath);
+            }
+
+            yield break;
+        }
+
+        var path = ResolveFileSystemPath(Path);
+        if (File.Exists(path))
+        {
+            var read = Engine.Catalog.Read(path, System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "..", "..")));
+            if (read.Error is not null)
+            {
+                throw read.Error;
+            }
+
+            yield return (read.Job, path);
+            yield break;
+        }
+
+        foreach (var name in Name ?? [])
+        {
+            var found = Engine.Catalog.Find(path, [name]).ToList();
+            if (found.Count == 0)
+            {
+                WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
+                    $"There is no E2E job '{name}' in '{path}'.") { RecommendedAction = "List the jobs with Get-E2eJob, or pass -Path with the repository root." });
+                continue;
+            }
+
+            foreach (var result in found)
+            {
+                if (result.Job is not null)
+                {
+                    yield return (result.Job, result.Job.ManifestPath);
+                }
+                else if (result.Error is not null)
+                {
+                    WriteE2eError(result.Error);
+                }
+            }
+        }
+    }
+}
