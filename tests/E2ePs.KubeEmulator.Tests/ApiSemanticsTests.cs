@@ -107,10 +107,11 @@ public sealed class ApiSemanticsTests(EmulatorFixture fx)
         await Client.BatchV1.CreateNamespacedJobAsync(Manifests.Job("long", "busybox:1.36", ["sleep", "600"]), ns);
         await Eventually.WaitAsync(() => Client.CoreV1.ListNamespacedPodAsync(ns), l => l.Items.Any(p => p.Status?.Phase == "Running"), "pod running");
 
-        await Client.BatchV1.DeleteNamespacedJobAsync("long", ns, propagationPolicy: "Foreground");
-        var deleting = await Client.BatchV1.ReadNamespacedJobAsync("long", ns);
-        Assert.NotNull(deleting.Metadata.DeletionTimestamp);
-        Assert.Contains("foregroundDeletion", deleting.Metadata.Finalizers);
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri($"apis/batch/v1/namespaces/{ns}/jobs/long", UriKind.Relative)) { Content = Eventually.Json("{\"propagationPolicy\":\"Foreground\"}") };
+        var response = await fx.Http.SendAsync(request);
+        var deleting = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["metadata"]!;
+        Assert.NotNull(deleting["deletionTimestamp"]);
+        Assert.Equal("foregroundDeletion", deleting["finalizers"]![0]!.GetValue<string>());
         await Eventually.WaitAsync(async () => (await Client.BatchV1.ListNamespacedJobAsync(ns)).Items.Count + (await Client.CoreV1.ListNamespacedPodAsync(ns)).Items.Count, n => n == 0, "job and pods gone");
         var killing = (await Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "reason=Killing")).Items;
         Assert.Contains(killing, e => e.Message == "Stopping container test");

@@ -28,27 +28,50 @@ public sealed class ScaleTests(ITestOutputHelper output)
         using var cts = new CancellationTokenSource();
         var received = 0L;
         var watchCount = int.TryParse(Environment.GetEnvironmentVariable("EMULATOR_SCALE_WATCHES"), out var wc) ? wc : 100;
+        // Ten watches through KubernetesClient, the rest raw streams that count lines: the client's deserialization
+        // would otherwise dominate the CPU of this 2-core machine, and the point is what the server sustains.
+        using var http = EmulatorFixture.CreateHttp(server, server.Token);
+        http.Timeout = Timeout.InfiniteTimeSpan;
         var watches = Enumerable.Range(0, watchCount).Select(i => Task.Run(async () =>
         {
             try
             {
                 var watchJobs = i % 2 == 0;
-                if (watchJobs)
+                if (i < 10)
                 {
-                    await foreach (var _ in client.BatchV1.WatchListJobForAllNamespacesAsync(cancellationToken: cts.Token))
+                    if (watchJobs)
                     {
-                        Interlocked.Increment(ref received);
+                        await foreach (var _ in client.BatchV1.WatchListJobForAllNamespacesAsync(cancellationToken: cts.Token))
+                        {
+                            Interlocked.Increment(ref received);
+                        }
+                    }
+                    else
+                    {
+                        await foreach (var _ in client.CoreV1.WatchListPodForAllNamespacesAsync(cancellationToken: cts.Token))
+                        {
+                            Interlocked.Increment(ref received);
+                        }
                     }
                 }
                 else
                 {
-                    await foreach (var _ in client.CoreV1.WatchListPodForAllNamespacesAsync(cancellationToken: cts.Token))
+                    var path = watchJobs ? "apis/batch/v1/jobs?watch=1" : "api/v1/pods?watch=1";
+                    await using var stream = await http.GetStreamAsync(new Uri(path, UriKind.Relative), cts.Token);
+                    using var reader = new StreamReader(stream);
+                    while (await reader.ReadLineAsync(cts.Token) is not null)
                     {
                         Interlocked.Increment(ref received);
                     }
                 }
             }
             catch (OperationCanceledException)
+            {
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (IOException)
             {
             }
         })).ToList();
@@ -71,7 +94,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
         var created = clock.Elapsed;
         await Eventually.WaitAsync(
             async () => (await client.BatchV1.ListNamespacedJobAsync("default")).Items.Count(j => j.Status?.Succeeded == 1),
-            n => n == 1000, "1000 jobs complete", 90, pollMs: 500);
+            n => n == 1000, "1000 jobs complete", 180, pollMs: 500);
         var done = clock.Elapsed;
         var stats = server.GetStats();
         await cts.CancelAsync();

@@ -206,9 +206,10 @@ internal sealed class JobController(Cluster cluster)
             SetJobCondition(status, "SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", nowText);
             target = true;
         }
-        else if (!target && !suspended)
+        else if (!target && !suspended && !job.HasDeletionTimestamp)
         {
-            var want = Math.Min(parallelism, completions - succeeded) - active.Count;
+            // podReplacementPolicy TerminatingOrFailed: a terminating pod is replaced only once it is gone.
+            var want = Math.Min(parallelism, completions - succeeded) - active.Count - terminating;
             for (var i = 0; i < want; i++)
             {
                 CreatePod(job, node, state);

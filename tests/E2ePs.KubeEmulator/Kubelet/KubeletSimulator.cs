@@ -400,6 +400,7 @@ internal sealed class KubeletSimulator(Cluster cluster)
     private void WriteStatus(PodRuntime rt)
     {
         var nowText = JsonDefaults.Time(DateTimeOffset.UtcNow);
+        var hostIp = cluster.Scheduler.NodeIp(rt.Node); // outside the store lock: the scheduler lock is never taken under it
         cluster.Store.Mutate(ResourceCatalog.Pods, rt.Namespace, rt.Name, pod =>
         {
             if (pod.Obj("metadata").Str("uid") != rt.Uid)
@@ -430,7 +431,6 @@ internal sealed class KubeletSimulator(Cluster cluster)
             PodStatus.SetCondition(status, "Ready", allRunning ? "True" : "False", allRunning ? null : readyReason, allRunning ? null : readyMessage, nowText);
             PodStatus.SetCondition(status, "ContainersReady", allRunning ? "True" : "False", allRunning ? null : readyReason, allRunning ? null : readyMessage, nowText);
             PodStatus.SetCondition(status, "PodScheduled", "True", null, null, nowText);
-            var hostIp = cluster.Scheduler.NodeIp(rt.Node);
             status["hostIP"] = hostIp;
             status["hostIPs"] = new JsonArray(new JsonObject { ["ip"] = hostIp });
             if (rt.PodIp.Length > 0)
