@@ -18,6 +18,8 @@
         'Wait-E2eJob'
         'Get-E2eLog'
         'Remove-E2eJob'
+        'Test-E2eDns'
+        'Get-E2eDiagnostic'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
