@@ -86,6 +86,14 @@ public sealed class FaultTests : IAsyncLifetime
         }
 
         Assert.Equal(410, Assert.IsType<KubernetesException>(error).Status.Code);
+
+        _server.SetFaults(new FaultSettings { WatchCloseAfterSeconds = 0.5 });
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await foreach (var _ in _client.CoreV1.WatchListNamespacedConfigMapAsync("default", resourceVersion: rv))
+        {
+        }
+
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.4, 5);
         _server.ClearFaults();
     }
 
@@ -106,6 +114,15 @@ public sealed class FaultTests : IAsyncLifetime
             await s.CopyToAsync(received);
         });
         Assert.Equal(1234, received.Length);
+
+        _server.SetFaults(new FaultSettings { LogCutAfterLines = 10 });
+        var lines = new MemoryStream();
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var s = await _http.GetStreamAsync(new Uri("api/v1/namespaces/default/pods/chatty/log?follow=true", UriKind.Relative));
+            await s.CopyToAsync(lines);
+        });
+        Assert.Equal(500, lines.Length);
         _server.ClearFaults();
     }
 
