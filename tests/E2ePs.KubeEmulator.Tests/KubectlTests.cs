@@ -78,6 +78,11 @@ public sealed class KubectlTests(EmulatorFixture fx)
         Assert.Contains("job.batch/ssa serverside-applied", apply.Stdout, StringComparison.Ordinal);
         var rv1 = (await fx.Client.BatchV1.ReadNamespacedJobAsync("ssa", ns)).Metadata.ResourceVersion;
 
+        // As against a real cluster, logs of a container that has not started yet are a 400: wait for it to start.
+        await Eventually.WaitAsync(
+            () => fx.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "job-name=ssa"),
+            l => l.Items.Any(p => p.Status?.ContainerStatuses?.Any(c => c.State.Running is not null || c.State.Terminated is not null) == true),
+            "test container started");
         var follow = await fx.KubectlAsync("logs", "-f", "-n", ns, "job/ssa", "-c", "test", "--pod-running-timeout=20s");
         Assert.True(follow.ExitCode == 0, follow.Stderr);
         Assert.Equal("about to fail\n", follow.Stdout);
