@@ -101,6 +101,20 @@ public sealed class ApiSemanticsTests(EmulatorFixture fx)
     }
 
     [Fact]
+    public async Task JobTemplateIsImmutable()
+    {
+        var ns = await fx.NewNamespaceAsync("immutable");
+        await Client.BatchV1.CreateNamespacedJobAsync(Manifests.Job("fixed", "busybox:1.36", ["echo", "x"]), ns);
+        var error = await Assert.ThrowsAsync<HttpOperationException>(() => Client.BatchV1.PatchNamespacedJobAsync(
+            new V1Patch("{\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"test\",\"image\":\"busybox:1.37\"}]}}}}", V1Patch.PatchType.StrategicMergePatch), "fixed", ns));
+        Assert.Equal(422, (int)error.Response.StatusCode);
+        Assert.Contains("Job.batch \\\"fixed\\\" is invalid: spec.template: Invalid value:", error.Response.Content, StringComparison.Ordinal);
+        Assert.Contains("field is immutable", error.Response.Content, StringComparison.Ordinal);
+        var labels = await Client.BatchV1.PatchNamespacedJobAsync(new V1Patch("{\"metadata\":{\"labels\":{\"more\":\"yes\"}}}", V1Patch.PatchType.MergePatch), "fixed", ns);
+        Assert.Equal("yes", labels.Metadata.Labels["more"]);
+    }
+
+    [Fact]
     public async Task ForegroundDeletionWaitsForDependents()
     {
         var ns = await fx.NewNamespaceAsync("foreground");

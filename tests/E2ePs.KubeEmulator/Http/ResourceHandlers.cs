@@ -242,10 +242,29 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var current = cluster.Store.Get(type, r.Namespace, r.Name!) ?? throw ApiError.NotFound(r.Type, r.Name!);
         var currentNode = current.ToNode();
         body = ScopeToSubresource(r, body, currentNode);
+        CheckImmutable(type, currentNode, body);
         SetManagedFields(body, FieldManager(ctx), "Update", body.DeepClone().AsObject(), type.ApiVersion, currentNode);
         var expected = body.Obj("metadata").Str("resourceVersion");
         var stored = cluster.Store.Update(type, body, expected, DryRun(ctx));
         await WriteAsync(ctx, r, 200, FinishIfDeleted(stored));
+    }
+
+    /// <summary>Fields the API server refuses to change after create (422 Invalid, "field is immutable").</summary>
+    private static void CheckImmutable(ResourceType type, JsonObject current, JsonObject updated)
+    {
+        if (type != ResourceCatalog.Jobs)
+        {
+            return;
+        }
+
+        var name = current.Obj("metadata").Str("name") ?? "";
+        foreach (var field in new[] { "template", "selector", "completionMode" })
+        {
+            if (!JsonNode.DeepEquals(current["spec"]?[field], updated["spec"]?[field]))
+            {
+                throw ApiError.Invalid(type, name, $"spec.{field}: Invalid value: {updated["spec"]?[field]?.ToJsonString() ?? "null"}: field is immutable");
+            }
+        }
     }
 
     /// <summary>The main resource ignores status changes; the status subresource changes only status.</summary>
@@ -309,6 +328,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
 
         CheckIdentity(r with { Type = type }, body, true);
         body = ScopeToSubresource(r, body, current.ToNode());
+        CheckImmutable(type, current.ToNode(), body);
         var expected = patch is JsonObject po ? po["metadata"].Str("resourceVersion") : null;
         if (!JsonNode.DeepEquals(currentNode, patched))
         {
@@ -360,6 +380,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var currentNode = current.ToNode();
         var merged = Patching.MergePatch(currentNode, WithoutServerFields(applied), strategic: true)!.AsObject();
         merged = ScopeToSubresource(r, merged, currentNode);
+        CheckImmutable(type, currentNode, merged);
         SetManagedFields(merged, manager, "Apply", applied, type.ApiVersion, currentNode);
         var expected = applied.Obj("metadata").Str("resourceVersion");
         await WriteAsync(ctx, r, 200, cluster.Store.Update(type, merged, expected, dryRun));
