@@ -149,6 +149,24 @@ public static class LogReader
             throw KubernetesErrors.Translate(error, connection, $"watch the pods of Job {jobName} in namespace {ns}", jobName);
         }
 
+        if (next is null && jobEnded)
+        {
+            // The two watches race: the Job's list can report the end before the pods' list has
+            // arrived, which would end a follow of a finished Job without a line. Ask for the pods once.
+            V1PodList listed;
+            try
+            {
+                listed = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: cancellationToken);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {jobName} in namespace {ns}", jobName);
+            }
+
+            next = listed.Items.Where(p => !done.Contains(p.Metadata.Name))
+                .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).FirstOrDefault();
+        }
+
         return next;
     }
 
