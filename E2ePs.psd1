@@ -20,6 +20,8 @@
         'Remove-E2eJob'
         'Test-E2eDns'
         'Get-E2eDiagnostic'
+        'Invoke-E2eTest'
+        'Get-E2eResult'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
