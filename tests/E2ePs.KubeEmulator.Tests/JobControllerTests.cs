@@ -120,8 +120,8 @@ public sealed class JobControllerTests(EmulatorFixture fx)
     {
         var ns = await fx.NewNamespaceAsync("job-ttl");
         await Client.BatchV1.CreateNamespacedJobAsync(Manifests.Job("short-lived", "busybox:1.36", ["echo", "done"], ttl: 1), ns);
-        await WaitForConditionAsync(ns, "short-lived", "Complete");
         await Eventually.WaitAsync(async () => (await Client.BatchV1.ListNamespacedJobAsync(ns)).Items.Count, n => n == 0, "TTL deletion");
+        Assert.Contains((await EventsAsync(ns, "short-lived")).Select(e => e.Reason), r => r == "Completed");
         await Eventually.WaitAsync(() => PodsAsync(ns, "short-lived"), p => p.Count == 0, "pods removed with the job");
     }
 
