@@ -174,7 +174,12 @@ public sealed class ClientTests(EmulatorFixture fx)
 
         Assert.Equal(["first", "second", "third"], lines.Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..]));
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z first$", lines[0]);
-        Assert.True(DateTime.UtcNow - started > TimeSpan.FromMilliseconds(300), "follow should have waited for the later lines");
+        // The third line is written 600 ms after the start: a follow that began earlier cannot have ended before it.
+        var third = DateTime.Parse(lines[2][..30], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        if (started < third)
+        {
+            Assert.True(DateTime.UtcNow >= third.AddMilliseconds(-5), "follow should have waited for the later lines");
+        }
 
         var tail = await ReadAllAsync(await Client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, ns, tailLines: 1));
         Assert.Equal("third\n", tail);
