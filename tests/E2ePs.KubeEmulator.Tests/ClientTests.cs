@@ -43,6 +43,9 @@ public sealed class ClientTests(EmulatorFixture fx)
         Assert.Equal("c", await Names("tier=web", $"metadata.namespace={ns},metadata.name!=a"));
         var all = await Client.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: "tier=db");
         Assert.Contains(all.Items, i => i.Metadata.NamespaceProperty == ns && i.Metadata.Name == "b");
+
+        await Client.CoreV1.DeleteCollectionNamespacedConfigMapAsync(ns, labelSelector: "tier=web");
+        Assert.Equal("b", await Names());
     }
 
     [Fact]
