@@ -181,6 +181,7 @@ public sealed class ReporterTests : IDisposable
         Assert.Equal("test-shop-e2e-abc", json.RootElement.GetProperty("pod").GetString());
         Assert.Equal("test-runner", json.RootElement.GetProperty("container").GetString());
         Assert.Equal("quote \" and\nnewline", json.RootElement.GetProperty("message").GetString());
+        Assert.Contains("+00:00", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using E2ePs.Contracts;
 using E2ePs.Models;
@@ -16,7 +17,8 @@ public sealed class LogFormatter(ResultLogFormat format, bool timestamps)
         if (format == ResultLogFormat.Json)
         {
             using var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer))
+            // Relaxed escaping: a log collector reads JSON, not HTML, so '+' and non-ASCII text stay as written.
+            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
                 json.WriteStartObject();
                 json.WriteString("timestamp", line.Timestamp?.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture));
