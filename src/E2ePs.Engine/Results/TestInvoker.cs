@@ -169,12 +169,22 @@ public sealed class TestInvoker(IImageBuilder images)
 
         var final = run.Clone();
         var wait = new WaitOptions { Timeout = options.Timeout, PullGracePeriod = options.PullGracePeriod };
-        await foreach (var update in JobWaiter.WaitAsync([run], wait, cancellationToken))
+        try
         {
-            if (update.Finished is { } finished)
+            await foreach (var update in JobWaiter.WaitAsync([run], wait, cancellationToken))
             {
-                final = finished;
+                if (update.Finished is { } finished)
+                {
+                    final = finished;
+                }
             }
+        }
+        catch
+        {
+            // The wait failed (the cluster went away): the follow must not outlive this attempt.
+            await stopFollowing.CancelAsync();
+            await follow.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
         }
 
         final.Attempt = run.Attempt;
