@@ -1,40 +1,138 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    The README's main job: scaffolds the guide's example job in a scratch repository and prints its manifest.
+    The README's main job: scaffolds the guide's example job, builds and pushes its image, and runs
+    it end to end in the Kubernetes API emulator, printing the logs and the result.
 .DESCRIPTION
-    Run ./build.ps1 first. The scratch repository is a new git repository under the temp folder,
-    with the example's origin and branch, so the init container would clone that branch.
+    Run ./build.ps1 first (it builds the module and the emulator). The steps:
+
+    1. Starts the Kubernetes API emulator (tests/E2ePs.KubeEmulator) on 127.0.0.1 over HTTPS.
+    2. Makes a scratch git repository and runs New-E2eJob in it, as a user would.
+    3. When buildah or podman and docker-registry are installed: starts a registry on 127.0.0.1,
+       builds the job's image with Build-E2eImage and pushes it, and the emulator checks that the
+       image it is asked to run is in that registry. These machines reach no public registry, so the
+       job's Dockerfile is first pointed at a tiny busybox base image made here.
+    4. Runs Get-E2eJob | Build-E2eImage | Start-E2eJob | Wait-E2eJob | Get-E2eLog.
+
+    The emulator runs the test container from a scripted scenario (what the guide's example
+    prints); everything else (the API calls, the Job, its pods, the watch, the log stream) is real.
+    Exits 0 when the test passed, 1 otherwise.
 #>
 [CmdletBinding()]
 param(
     # Keeps the scratch repository instead of deleting it at the end.
-    [switch] $Keep
+    [switch] $Keep,
+
+    # Skips the image build even when buildah or podman is installed.
+    [switch] $NoImage
 )
 
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 Import-Module (Join-Path $root 'E2ePs.psd1') -Force
+. (Join-Path $root 'tests/E2ePs.KubeEmulator/Start-KubeEmulator.ps1')
+Import-Module (Join-Path $root 'tests/support/ContainerTestSupport.psm1') -Force
 
-$repository = Join-Path ([IO.Path]::GetTempPath()) ("e2eps-demo-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$work = Join-Path ([IO.Path]::GetTempPath()) ("e2eps-demo-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
+$repository = Join-Path $work 'swe-ai-fleet'
 New-Item -ItemType Directory -Path $repository | Out-Null
 git -C $repository init -q -b main
 git -C $repository remote add origin https://github.com/underpass-ai/swe-ai-fleet.git
 
+$canBuild = -not $NoImage -and (Get-Command buildah, podman -ErrorAction Ignore) -and (Get-Command docker-registry -ErrorAction Ignore)
+$registry = $null
+$storage = $null
+$emulator = $null
+$passed = $false
 try {
-    $job = New-E2eJob -Path $repository -Name vllm-agent-tools -Namespace swe-ai-fleet `
-        -TestPath tests/e2e/orchestrator/test_orchestrator_with_tools_e2e.py::test_vllm-agent_with_smart_context `
-        -Env ([ordered]@{
+    if ($canBuild) {
+        Write-Host '== Starting a local registry on 127.0.0.1' -ForegroundColor Cyan
+        $registry = Start-TestRegistry
+        $storage = New-TestContainerStorage
+        New-TestBaseImage -Storage $storage -Reference "$($registry.Address)/demo/base:1"
+        # Build-E2eImage passes these to the engine: private vfs storage, chroot isolation.
+        $env:E2EPS_ENGINE_ARGS = $storage.GlobalArguments -join ' '
+        $env:E2EPS_BUILD_ARGS = $storage.BuildArguments -join ' '
+    }
+    else {
+        Write-Host '== No buildah/podman with docker-registry here: the image build and push are skipped.' -ForegroundColor Yellow
+    }
+
+    # What the example's test container prints, as the guide shows it.
+    $scenarios = Join-Path $work 'scenarios.json'
+    ConvertTo-Json -Depth 5 @(
+        @{ image = 'docker.io/alpine/git:*'; containerName = 'clone-repo'; lines = @('Cloning branch main of https://github.com/underpass-ai/swe-ai-fleet.git', 'Cloned commit 4f2a9c1') }
+        @{ image = '*test-vllm-agent-tools-e2e*'; containerName = 'test-runner'; lineIntervalMs = 150; lines = @(
+                '[e2eps] Running pytest tests/e2e/orchestrator/test_orchestrator_with_tools_e2e.py::test_vllm-agent_with_smart_context'
+                '============================= test session starts =============================='
+                'collected 1 item'
+                'tests/e2e/orchestrator/test_orchestrator_with_tools_e2e.py::test_vllm-agent_with_smart_context PASSED [100%]'
+                '============================== 1 passed in 0.59s ==============================='
+                '[e2eps] pytest exited with code 0') }
+    ) | Set-Content $scenarios
+
+    Write-Host '== Starting the Kubernetes API emulator' -ForegroundColor Cyan
+    $emulatorOptions = @{ ScenariosPath = $scenarios; TimeStepMs = 20 }
+    if ($registry) { $emulatorOptions.Registry = $registry.Address }
+    $emulator = Start-KubeEmulator @emulatorOptions
+    $kubeconfig = $emulator.KubeconfigPath
+    Write-Host "   kubeconfig: $kubeconfig  server: $($emulator.Server)"
+    & kubectl --kubeconfig $kubeconfig create namespace swe-ai-fleet | Out-Host
+
+    Write-Host '== New-E2eJob' -ForegroundColor Cyan
+    $jobOptions = @{
+        Path      = $repository
+        Name      = 'vllm-agent-tools'
+        Namespace = 'swe-ai-fleet'
+        TestPath  = 'tests/e2e/orchestrator/test_orchestrator_with_tools_e2e.py::test_vllm-agent_with_smart_context'
+        Env       = [ordered]@{
             VLLM_URL          = 'http://vllm-server.swe-ai-fleet.svc.cluster.local:8000'
             ORCHESTRATOR_HOST = 'orchestrator.swe-ai-fleet.svc.cluster.local'
             ORCHESTRATOR_PORT = '50055'
-        })
-
-    Write-Host "Scaffolded $($job.JobName) in $repository" -ForegroundColor Green
-    Get-E2eJob -Path $repository | Format-Table | Out-Host
-    Write-Host "--- $($job.ManifestPath)" -ForegroundColor Cyan
+        }
+    }
+    if ($registry) { $jobOptions.Registry = $registry.Address }
+    $job = New-E2eJob @jobOptions
+    Get-ChildItem $repository -Recurse -File -Exclude '.git' | Where-Object FullName -NotMatch '[\\/]\.git[\\/]' |
+        ForEach-Object { '   ' + [IO.Path]::GetRelativePath($repository, $_.FullName) } | Out-Host
+    Write-Host "--- $([IO.Path]::GetRelativePath($repository, $job.ManifestPath))" -ForegroundColor DarkCyan
     Get-Content $job.ManifestPath | Out-Host
+
+    Push-Location $repository
+    try {
+        if ($canBuild) {
+            # No public registry is reachable here: build FROM the local base image instead of python:3.13-slim.
+            "FROM $($registry.Address)/demo/base:1`nCOPY jobs/test-vllm-agent-tools-e2e/run_test.py /app/run_test.py`nUSER 1000:1000`nCMD [`"/bin/sh`"]`n" |
+                Set-Content $job.DockerfilePath
+            Write-Host '== Get-E2eJob | Build-E2eImage -Push | Start-E2eJob | Wait-E2eJob | Get-E2eLog' -ForegroundColor Cyan
+            $run = Get-E2eJob | Build-E2eImage -Push -SkipTlsVerify -ContentTag | Start-E2eJob -Kubeconfig $kubeconfig | Wait-E2eJob
+        }
+        else {
+            Write-Host '== Get-E2eJob | Start-E2eJob | Wait-E2eJob | Get-E2eLog' -ForegroundColor Cyan
+            $run = Get-E2eJob | Start-E2eJob -Kubeconfig $kubeconfig | Wait-E2eJob
+        }
+
+        $run | Get-E2eLog | Out-Host
+        $run | Format-Table | Out-Host
+        Write-Host "Image run: $($run.Image)"
+        $passed = $run.Status -eq 'Succeeded'
+    }
+    finally {
+        Pop-Location
+    }
 }
 finally {
-    if (-not $Keep) { Remove-Item $repository -Recurse -Force }
+    if ($emulator) { $emulator | Stop-KubeEmulator }
+    if ($registry) { Stop-TestRegistry $registry }
+    if ($storage) { Remove-TestContainerStorage $storage }
+    Remove-Item Env:E2EPS_ENGINE_ARGS, Env:E2EPS_BUILD_ARGS -ErrorAction Ignore
+    if ($Keep) { Write-Host "Kept $repository" } else { Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue }
 }
+
+if ($passed) {
+    Write-Host 'The E2E test passed.' -ForegroundColor Green
+    exit 0
+}
+
+Write-Host 'The E2E test did not pass.' -ForegroundColor Red
+exit 1
