@@ -78,10 +78,14 @@ public sealed class ClusterFixture : IAsyncLifetime
         return Engine.Scaffolder.Write(Engine.Scaffolder.Plan(request), force: true);
     }
 
-    public async Task<List<E2eRun>> WaitAllAsync(IReadOnlyList<E2eRun> runs, WaitOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>A test that hangs fails instead, after this long.</summary>
+    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(120);
+
+    public async Task<List<E2eRun>> WaitAllAsync(IReadOnlyList<E2eRun> runs, WaitOptions? options = null)
     {
+        using var limit = new CancellationTokenSource(s_limit);
         var finished = new List<E2eRun>();
-        await foreach (var update in Engine.Cluster.WaitAsync(runs, options ?? new WaitOptions(), cancellationToken))
+        await foreach (var update in Engine.Cluster.WaitAsync(runs, options ?? new WaitOptions(), limit.Token))
         {
             if (update.Finished is { } run)
             {
@@ -96,7 +100,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         var lines = new List<E2eLogLine>();
         var request = new LogRequest { Target = Target(run.Namespace), JobName = run.JobName, Uid = run.Uid, Follow = follow };
-        await foreach (var line in Engine.Cluster.ReadLogsAsync(request, CancellationToken.None))
+        using var limit = new CancellationTokenSource(s_limit);
+        await foreach (var line in Engine.Cluster.ReadLogsAsync(request, limit.Token))
         {
             lines.Add(line);
         }

@@ -91,7 +91,9 @@ public sealed class FaultToleranceTests(ClusterFixture cluster) : IDisposable
     public async Task A_followed_log_cut_in_the_middle_loses_and_repeats_no_line()
     {
         var ns = await cluster.NewNamespaceAsync();
-        var run = (await StartManyAsync("cut-log", ns, 1, _ => new ContainerScenario { GenerateLines = 3000, EmitDurationMs = 1500 }))[0];
+        // Reopening asks for the lines since the second of the last line seen (sinceTime has second
+        // precision), so the cut leaves room for more than one second of lines: 500 a second, cut at 700.
+        var run = (await StartManyAsync("cut-log", ns, 1, _ => new ContainerScenario { GenerateLines = 3000, EmitDurationMs = 6000 }))[0];
         cluster.Emulator.SetFaults(new FaultSettings { LogCutAfterLines = 700 });
 
         var lines = await cluster.LogsAsync(run, follow: true);

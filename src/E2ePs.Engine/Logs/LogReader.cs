@@ -18,9 +18,6 @@ namespace E2ePs.Engine.Logs;
 /// </summary>
 public static class LogReader
 {
-    // Reopening from "sinceSeconds" needs a margin for the clock difference between here and the node.
-    private static readonly TimeSpan s_reconnectMargin = TimeSpan.FromSeconds(5);
-
     /// <summary>Streams the lines of a job's pods.</summary>
     public static async IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -201,15 +198,15 @@ public static class LogReader
         DateTimeOffset? last = null;
         var countAtLast = 0;
         var skipAtLast = 0;
-        var sinceSeconds = request.Since is { } since ? (int?)Math.Max(1, (int)Math.Ceiling(since.TotalSeconds)) : null;
-        var tail = request.Tail;
+        var query = new PodLogRequest.Query(container, request.Follow, request.Tail,
+            request.Since is { } since ? Math.Max(1, (int)Math.Ceiling(since.TotalSeconds)) : null, SinceTime: null);
+        var stalled = 0;
         for (var attempt = 0; ; attempt++)
         {
             Stream? stream = null;
             try
             {
-                stream = await connection.Client.CoreV1.ReadNamespacedPodLogAsync(pod, ns, container: container, follow: request.Follow,
-                    sinceSeconds: sinceSeconds, tailLines: tail, timestamps: true, cancellationToken: cancellationToken);
+                stream = await PodLogRequest.OpenAsync(connection.Client, ns, pod, query, cancellationToken);
             }
             catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.BadRequest) && !request.Follow)
             {
@@ -226,6 +223,7 @@ public static class LogReader
                 throw KubernetesErrors.Translate(error, connection, $"read the log of container {container} of pod {pod} in namespace {ns}", pod);
             }
 
+            var written = 0;
             var dropped = false;
             using (stream)
             using (var reader = new StreamReader(stream))
@@ -262,6 +260,7 @@ public static class LogReader
                         last = ts;
                     }
 
+                    written++;
                     yield return new E2eLogLine { Pod = pod, Container = container, InitContainer = isInit, Timestamp = timestamp, Message = message };
                 }
             }
@@ -271,12 +270,19 @@ public static class LogReader
                 yield break;
             }
 
-            // The stream ended while the container still runs, or dropped: reopen it from the last line seen.
-            tail = null;
-            sinceSeconds = last is { } from
-                ? (int)Math.Ceiling((DateTimeOffset.UtcNow - from + s_reconnectMargin).TotalSeconds)
-                : sinceSeconds;
-            // The lines stamped with the last timestamp come again: skip as many as were written.
+            // The stream ended while the container still runs, or dropped: reopen it from the second of
+            // the last line seen; the lines of that second already written are skipped below.
+            stalled = written == 0 ? stalled + 1 : 0;
+            if (stalled > 20)
+            {
+                throw new E2eException("LogStreamStalled", E2eErrorCategory.ReadError, pod,
+                    $"The log stream of container {container} of pod {pod} in namespace {ns} kept ending before any new line arrived.")
+                {
+                    RecommendedAction = "Something between here and the API server cuts long responses; read the log without -Follow, or check the proxy's timeouts.",
+                };
+            }
+
+            query = query with { TailLines = null, SinceTime = last, SinceSeconds = last is null ? query.SinceSeconds : null };
             skipAtLast = countAtLast;
         }
     }

@@ -37,6 +37,12 @@ public static class RunEvaluator
         }
 
         var failed = conditions.FirstOrDefault(c => c.Status == "True" && c.Type is "Failed" or "FailureTarget");
+        if (failed is not null && InitFailure(latest, names) is { } failedClone)
+        {
+            // The Job only says its retries ran out; the init container says why.
+            return failedClone with { FailedByJob = true };
+        }
+
         if (failed is not null)
         {
             // An OOM kill says more than "BackoffLimitExceeded", which only says that retries ran out.
@@ -65,17 +71,9 @@ public static class RunEvaluator
             return new RunVerdict(E2eRunStatus.Failed, "Unschedulable", $"Pod {latest.Metadata.Name} cannot be scheduled: {unschedulable.Message}", null, names, DateTimeOffset.UtcNow);
         }
 
-        foreach (var init in latest.Status?.InitContainerStatuses ?? [])
+        if (InitFailure(latest, names) is { } initFailure)
         {
-            if (init.State?.Terminated is { ExitCode: not 0 } terminated)
-            {
-                return new RunVerdict(E2eRunStatus.Failed, "InitContainerFailed",
-                    $"Init container {init.Name} of pod {latest.Metadata.Name} exited with code {terminated.ExitCode} ({terminated.Reason}).",
-                    null, names, Time(terminated.FinishedAt) ?? DateTimeOffset.UtcNow)
-                {
-                    FailedInitContainer = (latest.Metadata.Name, init.Name),
-                };
-            }
+            return initFailure;
         }
 
         var statuses = (latest.Status?.InitContainerStatuses ?? []).Concat(latest.Status?.ContainerStatuses ?? []);
@@ -101,6 +99,24 @@ public static class RunEvaluator
 
         var running = latest.Status?.Phase == "Running" || (job.Status?.Active ?? 0) > 0 && latest.Status?.Phase != "Pending";
         return new RunVerdict(running ? E2eRunStatus.Running : E2eRunStatus.Pending, null, null, exitCode, names, null);
+    }
+
+    private static RunVerdict? InitFailure(V1Pod? pod, IReadOnlyList<string> names)
+    {
+        foreach (var init in pod?.Status?.InitContainerStatuses ?? [])
+        {
+            if (init.State?.Terminated is { ExitCode: not 0 } terminated)
+            {
+                return new RunVerdict(E2eRunStatus.Failed, "InitContainerFailed",
+                    $"Init container {init.Name} of pod {pod!.Metadata.Name} exited with code {terminated.ExitCode} ({terminated.Reason}).",
+                    null, names, Time(terminated.FinishedAt) ?? DateTimeOffset.UtcNow)
+                {
+                    FailedInitContainer = (pod.Metadata.Name, init.Name),
+                };
+            }
+        }
+
+        return null;
     }
 
     private static V1ContainerStateTerminated? TestContainerExit(V1Pod? pod)
