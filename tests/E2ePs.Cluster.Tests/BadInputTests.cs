@@ -104,6 +104,29 @@ public sealed class BadInputTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task A_container_the_pod_does_not_have_names_the_ones_it_has()
+    {
+        var ns = await cluster.NewNamespaceAsync();
+        const string image = "registry.test/e2e/containers:1";
+        cluster.Emulator.AddScenario(new ContainerScenario { Image = image, ContainerName = "test-runner", Lines = ["ok"] });
+        var job = cluster.Scaffold("containers", ns, image);
+        var run = await cluster.Engine.Cluster.StartAsync(new StartJobRequest { Target = cluster.Target(), ManifestPath = job.ManifestPath, Job = job }, CancellationToken.None);
+        await cluster.WaitAllAsync([run]);
+        var request = new LogRequest { Target = cluster.Target(ns), JobName = run.JobName, Container = "nope" };
+
+        var error = await Assert.ThrowsAsync<E2eException>(async () =>
+        {
+            await foreach (var line in cluster.Engine.Cluster.ReadLogsAsync(request, CancellationToken.None))
+            {
+                Assert.Fail($"unexpected line {line}");
+            }
+        });
+
+        Assert.Equal("ContainerNotFound", error.ErrorId);
+        Assert.Contains("clone-repo, test-runner", error.RecommendedAction, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Starting_again_replaces_the_previous_job_and_remove_all_cleans_up()
     {
         var ns = await cluster.NewNamespaceAsync();

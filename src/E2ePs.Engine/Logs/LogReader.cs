@@ -45,7 +45,18 @@ public static class LogReader
             foreach (var current in pods)
             {
                 done.Add(current.Metadata.Name);
-                foreach (var (container, isInit) in Containers(current, request.Container))
+                var containers = Containers(current, request.Container).ToList();
+                if (containers.Count == 0)
+                {
+                    var names = Containers(current, null).Select(c => c.Name);
+                    throw new E2eException("ContainerNotFound", E2eErrorCategory.ObjectNotFound, request.Container,
+                        $"Pod {current.Metadata.Name} of Job {request.JobName} has no container '{request.Container}'.")
+                    {
+                        RecommendedAction = $"Use -Container with one of: {string.Join(", ", names)}.",
+                    };
+                }
+
+                foreach (var (container, isInit) in containers)
                 {
                     await foreach (var line in ReadContainerAsync(connection, ns, current.Metadata.Name, container, isInit, request, cancellationToken))
                     {

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using E2ePs.Contracts;
 using E2ePs.Loading;
+using E2ePs.Models;
 
 namespace E2ePs.Cmdlets;
 
@@ -80,6 +81,61 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
     {
         ArgumentNullException.ThrowIfNull(task);
         return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// The jobs a cmdlet works on: the ones piped in, else the manifest file at <paramref name="path"/>,
+    /// else the jobs named <paramref name="names"/> in the repository at <paramref name="path"/> (or
+    /// the current location). A name that matches nothing is a non-terminating JobNotFound error.
+    /// </summary>
+    protected IEnumerable<(E2eJob? Job, string Manifest)> ResolveJobs(IEnumerable<E2eJob>? piped, IEnumerable<string>? names, string? path)
+    {
+        if (piped is not null)
+        {
+            foreach (var job in piped)
+            {
+                yield return (job, job.ManifestPath);
+            }
+
+            yield break;
+        }
+
+        var resolved = ResolveFileSystemPath(path);
+        if (File.Exists(resolved))
+        {
+            // deploy/k8s/99-test-x-e2e.yaml: the repository root is two folders up.
+            var read = Engine.Catalog.Read(resolved, System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(resolved)!, "..", "..")));
+            if (read.Error is not null)
+            {
+                throw read.Error;
+            }
+
+            yield return (read.Job, resolved);
+            yield break;
+        }
+
+        foreach (var name in names ?? [])
+        {
+            var found = Engine.Catalog.Find(resolved, [name]).ToList();
+            if (found.Count == 0)
+            {
+                WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
+                    $"There is no E2E job '{name}' in '{resolved}'.") { RecommendedAction = "List the jobs with Get-E2eJob, or pass -Path with the repository root or a manifest." });
+                continue;
+            }
+
+            foreach (var result in found)
+            {
+                if (result.Job is not null)
+                {
+                    yield return (result.Job, result.Job.ManifestPath);
+                }
+                else if (result.Error is not null)
+                {
+                    WriteE2eError(result.Error);
+                }
+            }
+        }
     }
 
     /// <summary>Writes a non-terminating error for one failed item; the others go on.</summary>

@@ -126,7 +126,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     {
         try
         {
-            foreach (var (job, manifest) in Jobs())
+            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, Name, Path))
             {
                 var target = Target;
                 var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);
@@ -337,55 +337,6 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             record.Tags.Add("PSHOST");
             record.Tags.Add("E2ePs");
             WriteInformation(record);
-        }
-    }
-
-    private IEnumerable<(E2eJob? Job, string Manifest)> Jobs()
-    {
-        if (ParameterSetName == ByJobSet)
-        {
-            foreach (var job in InputObject ?? [])
-            {
-                yield return (job, job.ManifestPath);
-            }
-
-            yield break;
-        }
-
-        var path = ResolveFileSystemPath(Path);
-        if (File.Exists(path))
-        {
-            var read = Engine.Catalog.Read(path, System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "..", "..")));
-            if (read.Error is not null)
-            {
-                throw read.Error;
-            }
-
-            yield return (read.Job, path);
-            yield break;
-        }
-
-        foreach (var name in Name ?? [])
-        {
-            var found = Engine.Catalog.Find(path, [name]).ToList();
-            if (found.Count == 0)
-            {
-                WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
-                    $"There is no E2E job '{name}' in '{path}'.") { RecommendedAction = "List the jobs with Get-E2eJob, or pass -Path with the repository root." });
-                continue;
-            }
-
-            foreach (var result in found)
-            {
-                if (result.Job is not null)
-                {
-                    yield return (result.Job, result.Job.ManifestPath);
-                }
-                else if (result.Error is not null)
-                {
-                    WriteE2eError(result.Error);
-                }
-            }
         }
     }
 }

@@ -55,7 +55,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     {
         try
         {
-            foreach (var (job, manifest) in Jobs())
+            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, Name, Path))
             {
                 var request = new StartJobRequest
                 {
@@ -138,55 +138,6 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
             var next = await Task.WhenAny(pending);
             pending.Remove(next);
             yield return await next;
-        }
-    }
-
-    private IEnumerable<(E2eJob? Job, string Manifest)> Jobs()
-    {
-        if (ParameterSetName == ByJobSet)
-        {
-            foreach (var job in InputObject ?? [])
-            {
-                yield return (job, job.ManifestPath);
-            }
-
-            yield break;
-        }
-
-        var path = ResolveFileSystemPath(Path);
-        if (File.Exists(path))
-        {
-            var read = Engine.Catalog.Read(path, System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, "..", "..")));
-            if (read.Error is not null)
-            {
-                throw read.Error;
-            }
-
-            yield return (read.Job, path);
-            yield break;
-        }
-
-        foreach (var name in Name ?? [])
-        {
-            var found = Engine.Catalog.Find(path, [name]).ToList();
-            if (found.Count == 0)
-            {
-                WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
-                    $"There is no E2E job '{name}' in '{path}'.") { RecommendedAction = "List the jobs with Get-E2eJob, or pass -Path with the repository root or a manifest." });
-                continue;
-            }
-
-            foreach (var result in found)
-            {
-                if (result.Job is not null)
-                {
-                    yield return (result.Job, result.Job.ManifestPath);
-                }
-                else if (result.Error is not null)
-                {
-                    WriteE2eError(result.Error);
-                }
-            }
         }
     }
 }
