@@ -32,6 +32,9 @@ public sealed class BenchContext(BenchOptions options, EmulatorProcess emulator,
     /// <summary>Repetitions per measurement.</summary>
     public int Repetitions => Options.Repetitions;
 
+    /// <summary>Repetitions of the heaviest cases (waiting on 500 jobs, starting 100, reading 100 MB), at most 2 to keep a run near 15 minutes.</summary>
+    public int HeavyRepetitions => Math.Min(Options.Repetitions, 2);
+
     /// <summary>Starts a measurement script in a fresh pwsh.</summary>
     public MeasuredProcess StartPwsh(string script, params string[] arguments)
     {

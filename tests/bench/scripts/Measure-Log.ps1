@@ -15,8 +15,8 @@ $Name = $Name -split ','
 
 Import-Module $Module
 $jobs = $Name | ForEach-Object { [pscustomobject] @{ Name = $_; Namespace = $Namespace; Kubeconfig = $Kubeconfig } }
-# Warm up: the last line of the first job, so the engine is loaded and the log path has run once.
-$null = $jobs[0] | Get-E2eLog -Tail 1
+# Warm up: follow the last line of the first job, so the engine is loaded and the follow path has run once.
+$null = $jobs[0] | Get-E2eLog -Follow -Tail 1
 Write-Fact 'memory-before-kb' (Get-PeakMemoryKilobytes)
 
 $clock = [Diagnostics.Stopwatch]::StartNew()

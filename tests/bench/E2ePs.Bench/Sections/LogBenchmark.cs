@@ -55,11 +55,12 @@ public static class LogBenchmark
                 memory[variant] = new Measure("MB");
             }
 
-            for (var rep = 0; rep < context.Repetitions; rep++)
+            var repetitions = megabytes >= 100 ? context.HeavyRepetitions : context.Repetitions;
+            for (var rep = 0; rep < repetitions; rep++)
             {
                 foreach (var variant in throughput.Keys)
                 {
-                    context.Log($"logs {label}, {variant}, {rep + 1}/{context.Repetitions}");
+                    context.Log($"logs {label}, {variant}, {rep + 1}/{repetitions}");
                     var (seconds, peakMb) = await MeasureAsync(context, variant, jobs, selector, cancellationToken);
                     throughput[variant].Add(megabytes / seconds);
                     memory[variant].Add(peakMb);
@@ -74,7 +75,7 @@ public static class LogBenchmark
 
         section.Method.Add("The jobs are created and finished before the measurements, so every reader gets the whole log as fast as it can take it " +
             "(the emulator writes 100-byte lines; it runs in its own process). Throughput is megabytes of log text (10^6 bytes, timestamps not counted) " +
-            "over the time of the `Get-E2eLog` pipeline inside pwsh (after a warm-up `Get-E2eLog -Tail 1`, so loading the engine is not counted: see Start-up), or over kubectl's process wall time. " +
+            "over the time of the `Get-E2eLog` pipeline inside pwsh (after a warm-up `Get-E2eLog -Follow -Tail 1`, so loading the engine and the first use of each call are not counted: see Start-up), or over kubectl's process wall time. " +
             "Peak memory is VmHWM of the measured process: the whole pwsh with E2ePs imported, or kubectl.");
         section.Method.Add("Reproduce: `pwsh -NoProfile -File tests/bench/scripts/Measure-Log.ps1 -Module ./E2ePs.psd1 -Kubeconfig <kubeconfig> -Namespace logs -Name test-log100-e2e [-Timestamps]` " +
             "next to `kubectl logs -f job/test-log100-e2e -n logs [--timestamps] >/dev/null`; for several jobs, `-Name test-logm1-e2e,…,test-logm4-e2e` " +

@@ -26,7 +26,7 @@ public static class StartBenchmark
     {
         ArgumentNullException.ThrowIfNull(context);
         var section = new ResultSection("Starting N jobs", "kubectl delete + apply");
-        var panel = new ChartPanel("Start: ms to start N jobs again", logarithmicY: true);
+        var panel = new ChartPanel("Start: ms to start N jobs", logarithmicY: true);
         int[] sizes = context.Options.Quick ? [1, 10] : [1, 10, 100];
         var emulator = context.Emulator;
         await emulator.CreateNamespaceAsync(Namespace, cancellationToken);
@@ -50,11 +50,12 @@ public static class StartBenchmark
             var time = new Dictionary<string, Measure>(StringComparer.Ordinal) { ["E2ePs"] = new("ms"), ["kubectl"] = new("ms") };
             var requests = new Dictionary<string, Measure>(StringComparer.Ordinal) { ["E2ePs"] = new(""), ["kubectl"] = new("") };
             var detail = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var rep = 0; rep < context.Repetitions; rep++)
+            var repetitions = n >= 100 ? context.HeavyRepetitions : context.Repetitions;
+            for (var rep = 0; rep < repetitions; rep++)
             {
                 foreach (var tool in new[] { "E2ePs", "kubectl" })
                 {
-                    context.Log($"start {n} jobs{(warm ? "" : " (first call)")}, {tool}, {rep + 1}/{context.Repetitions}");
+                    context.Log($"start {n} jobs{(warm ? "" : " (first call)")}, {tool}, {rep + 1}/{repetitions}");
                     var (milliseconds, counters) = tool == "E2ePs"
                         ? await MeasureE2ePsAsync(context, repository, n, warm, cancellationToken)
                         : await MeasureKubectlAsync(context, repository, n, cancellationToken);

@@ -40,17 +40,18 @@ public static class WaitBenchmark
         ArgumentNullException.ThrowIfNull(context);
         var section = new ResultSection("Waiting for N jobs", "kubectl wait");
         var requestsPanel = new ChartPanel("Wait: API requests", logarithmicY: true);
-        var latencyPanel = new ChartPanel("Wait: ms from last completion to return", logarithmicY: false);
+        var latencyPanel = new ChartPanel("Wait: ms after last completion", logarithmicY: true);
         int[] sizes = context.Options.Quick ? [1, 10, 50] : [1, 10, 100, 500];
         var late = new List<string>();
         foreach (var n in sizes)
         {
             var figures = new Dictionary<string, Figures>(StringComparer.Ordinal) { ["E2ePs"] = new(), ["kubectl"] = new() };
-            for (var rep = 0; rep < context.Repetitions; rep++)
+            var repetitions = n >= 500 ? context.HeavyRepetitions : context.Repetitions;
+            for (var rep = 0; rep < repetitions; rep++)
             {
                 foreach (var tool in new[] { "E2ePs", "kubectl" })
                 {
-                    context.Log($"wait {n} jobs, {tool}, {rep + 1}/{context.Repetitions}");
+                    context.Log($"wait {n} jobs, {tool}, {rep + 1}/{repetitions}");
                     var outcome = await MeasureAsync(context, tool, n, rep, cancellationToken);
                     figures[tool].Add(outcome);
                     if (!outcome.WatchingBeforeFirstCompletion)
