@@ -49,12 +49,14 @@ public sealed class Measure
             return "n/a";
         }
 
-        return Min == Max ? $"{Format(Median)} {Unit}" : $"{Format(Median)} ({Format(Min)}–{Format(Max)}) {Unit}";
+        var text = Min == Max ? Format(Median) : $"{Format(Median)} ({Format(Min)}–{Format(Max)})";
+        return Unit.Length == 0 ? text : $"{text} {Unit}";
     }
 
     /// <summary>A number with as many digits as it deserves.</summary>
     public static string Format(double value) => Math.Abs(value) switch
     {
+        _ when value == Math.Floor(value) => value.ToString("0", CultureInfo.InvariantCulture),
         >= 100 => value.ToString("0", CultureInfo.InvariantCulture),
         >= 10 => value.ToString("0.0", CultureInfo.InvariantCulture),
         _ => value.ToString("0.00", CultureInfo.InvariantCulture),
