@@ -97,8 +97,11 @@ function Invoke-Test {
     $pester = Join-Path (Get-NuGetPackageFolder -Id 'Pester' -Version '5.7.1') 'tools/Pester.psd1'
     $summary = Join-Path $results 'pester-summary.json'
     $pesterScript = Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'
-    & dotnet pwsh -NoProfile -NonInteractive -File $pesterScript -PesterModule $pester -Filter $PesterFilter `
+    # The filter travels in the environment: PowerShell expands a bare '*' handed to a native command on Unix.
+    $env:E2EPS_PESTER_FILTER = $PesterFilter
+    & dotnet pwsh -NoProfile -NonInteractive -File $pesterScript -PesterModule $pester `
         -ResultPath (Join-Path $results 'pester.xml') -SummaryPath $summary
+    Remove-Item Env:E2EPS_PESTER_FILTER
     $pesterExit = $LASTEXITCODE
     $pesterCounts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 

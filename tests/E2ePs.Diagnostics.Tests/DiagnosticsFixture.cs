@@ -2,63 +2,21 @@ using E2ePs.Contracts;
 using E2ePs.Engine;
 using E2ePs.Engine.Tests.Support;
 using E2ePs.KubeEmulator;
+using E2ePs.Tests.Support;
 using E2ePs.Models;
 using k8s;
 using k8s.Models;
 
 namespace E2ePs.Diagnostics.Tests;
 
-/// <summary>One emulator over HTTPS with a token, and a scratch repository, shared by the diagnostics tests.</summary>
-public sealed class DiagnosticsFixture : IAsyncLifetime
+/// <summary>One emulator and a scratch repository shared by the diagnostics tests, with RBAC and Service helpers.</summary>
+public sealed class DiagnosticsFixture() : EmulatedCluster("d")
 {
-    private readonly TempRepository _repository = new();
-    private int _namespaces;
-
-    public EmulatorServer Emulator { get; private set; } = null!;
-
-    public IE2eEngine Engine { get; } = new EngineEntry();
-
-    /// <summary>An independent client, to set the cluster up and look at it the way a person with kubectl would.</summary>
-    public IKubernetes Observer { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        var options = new EmulatorOptions
-        {
-            KubeconfigPath = Path.Combine(_repository.Root, "emulator.kubeconfig"),
-            TimeStep = TimeSpan.FromMilliseconds(10),
-        };
-        options.Scenarios.Add(new ContainerScenario
-        {
-            Image = "docker.io/alpine/git:*",
-            ContainerName = "clone-repo",
-            Lines = ["Cloning branch main of https://github.com/example/shop.git", "Cloned commit 1a2b3c4"],
-        });
-        Emulator = await EmulatorServer.StartAsync(options);
-        Observer = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Emulator.KubeconfigPath));
-    }
-
-    public async Task DisposeAsync()
-    {
-        Observer.Dispose();
-        await Emulator.DisposeAsync();
-        _repository.Dispose();
-    }
-
-    public ClusterTarget Target(string? ns = null, string? kubeconfig = null) => new() { Kubeconfig = kubeconfig ?? Emulator.KubeconfigPath, Namespace = ns };
-
-    public async Task<string> NewNamespaceAsync()
-    {
-        var name = $"d{Interlocked.Increment(ref _namespaces)}-{Guid.NewGuid().ToString("N")[..6]}";
-        await Observer.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = name } });
-        return name;
-    }
-
     /// <summary>A kubeconfig for a restricted user of the emulator; RBAC objects decide what it may do.</summary>
     public string RestrictedKubeconfig(string user)
     {
         var token = Emulator.AddToken(user);
-        var path = Path.Combine(_repository.Root, $"{user}-{Guid.NewGuid():N}.kubeconfig");
+        var path = Path.Combine(RepositoryRoot, $"{user}-{Guid.NewGuid():N}.kubeconfig");
         File.WriteAllText(path, File.ReadAllText(Emulator.KubeconfigPath).Replace(Emulator.Token, token, StringComparison.Ordinal));
         return path;
     }
@@ -96,23 +54,6 @@ public sealed class DiagnosticsFixture : IAsyncLifetime
             Ports = [new Discoveryv1EndpointPort { Name = "http", Port = port, Protocol = "TCP" }],
         }, ns);
         return svc.Spec.ClusterIP;
-    }
-
-    /// <summary>Scaffolds a job whose test container runs <paramref name="image"/>.</summary>
-    public E2eJob Scaffold(string name, string ns, string image)
-    {
-        var request = new NewJobRequest
-        {
-            Name = name,
-            TestPath = $"tests/e2e/test_{name}.py",
-            RepositoryRoot = _repository.Root,
-            TemplateRoot = RepositoryLayout.Templates,
-            Namespace = ns,
-            Image = image,
-            Memory = ["64Mi"],
-            Cpu = ["100m"],
-        };
-        return Engine.Scaffolder.Write(Engine.Scaffolder.Plan(request), force: true);
     }
 
     /// <summary>Starts a job and waits until it has ended (or fails fast).</summary>

@@ -10,7 +10,8 @@ param(
     [Parameter(Mandatory)][string] $PesterModule,
     [Parameter(Mandatory)][string] $ResultPath,
     [Parameter(Mandatory)][string] $SummaryPath,
-    [string] $Filter = '*'
+    # Which *.Tests.ps1 files to run; build.ps1 passes -PesterFilter through E2EPS_PESTER_FILTER.
+    [string] $Filter = $(if ($env:E2EPS_PESTER_FILTER) { $env:E2EPS_PESTER_FILTER } else { '*' })
 )
 
 $ErrorActionPreference = 'Stop'
