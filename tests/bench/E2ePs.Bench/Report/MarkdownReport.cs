@@ -104,6 +104,8 @@ public static class MarkdownReport
         return text.ToString();
     }
 
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+
     private static void WriteSection(StringBuilder md, ResultSection section)
     {
         md.AppendLine(CultureInfo.InvariantCulture, $"## {section.Title}");
@@ -118,7 +120,7 @@ public static class MarkdownReport
         md.AppendLine("| --- | --- | --- | --- | --- |");
         foreach (var row in section.Rows)
         {
-            md.AppendLine(CultureInfo.InvariantCulture, $"| {row.Case} | {row.Metric} | {row.E2ePs.Describe()} | {row.Baseline?.Describe() ?? "–"} | {row.DescribeRatio()} |");
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(row.Case)} | {Cell(row.Metric)} | {row.E2ePs.Describe()} | {row.Baseline?.Describe() ?? "–"} | {row.DescribeRatio()} |");
         }
 
         md.AppendLine();

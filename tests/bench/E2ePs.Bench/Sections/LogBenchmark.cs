@@ -79,7 +79,7 @@ public static class LogBenchmark
             "Peak memory is VmHWM of the measured process: the whole pwsh with E2ePs imported, or kubectl.");
         section.Method.Add("Reproduce: `pwsh -NoProfile -File tests/bench/scripts/Measure-Log.ps1 -Module ./E2ePs.psd1 -Kubeconfig <kubeconfig> -Namespace logs -Name test-log100-e2e [-Timestamps]` " +
             "next to `kubectl logs -f job/test-log100-e2e -n logs [--timestamps] >/dev/null`; for several jobs, `-Name test-logm1-e2e,…,test-logm4-e2e` " +
-            $"(read one after the other, as the pipeline binds them) next to `kubectl logs -f -l bench=multi -n logs --max-log-requests 10 >/dev/null` (read at once).");
+            $"(read one after the other, as the pipeline binds them) next to `kubectl logs -f -l bench=multi -n logs --max-log-requests 10 --tail=-1 >/dev/null` (read at once).");
         return section;
     }
 
@@ -136,7 +136,8 @@ public static class LogBenchmark
         }
         else
         {
-            kubectlArguments.AddRange(["-l", selector, "--max-log-requests", "10"]);
+            // With a selector kubectl reads only the last 10 lines of each pod unless told otherwise.
+            kubectlArguments.AddRange(["-l", selector, "--max-log-requests", "10", "--tail=-1"]);
         }
 
         if (variant == "kubectl --timestamps")
