@@ -145,6 +145,19 @@ public sealed class RunOutcomeTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task Following_the_log_of_a_finished_job_writes_every_line_each_time()
+    {
+        var (_, run) = await RunAsync("finished", new ContainerScenario { Lines = ["one", "two", "three"] });
+
+        // The Job's list may arrive before the pods' list; the follow must not end empty then.
+        for (var i = 0; i < 3; i++)
+        {
+            var lines = await cluster.LogsAsync(run, follow: true);
+            Assert.Equal(["one", "two", "three"], lines.Where(l => l.Container == "test-runner").Select(l => l.Message));
+        }
+    }
+
+    [Fact]
     public async Task Following_a_log_streams_until_the_test_container_ends()
     {
         var ns = await cluster.NewNamespaceAsync();

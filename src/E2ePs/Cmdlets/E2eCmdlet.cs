@@ -76,11 +76,21 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Blocks the pipeline thread on an engine task; Ctrl+C ends the wait at once.</summary>
+    /// <summary>
+    /// Blocks the pipeline thread on an engine task. Ctrl+C ends the wait at once, as the pipeline
+    /// stopping rather than as an error.
+    /// </summary>
     protected T Await<T>(Task<T> task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+        try
+        {
+            return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
     }
 
     /// <summary>
