@@ -36,8 +36,12 @@ Import-Module (Join-Path $root 'tests/support/ContainerTestSupport.psm1') -Force
 $work = Join-Path ([IO.Path]::GetTempPath()) ("e2eps-demo-" + [guid]::NewGuid().ToString('N').Substring(0, 8))
 $repository = Join-Path $work 'swe-ai-fleet'
 New-Item -ItemType Directory -Path $repository | Out-Null
-git -C $repository init -q -b main
-git -C $repository remote add origin https://github.com/underpass-ai/swe-ai-fleet.git
+$hasGit = [bool](Get-Command git -ErrorAction Ignore)
+if ($hasGit) {
+    # New-E2eJob reads the URL and branch to clone from the repository's origin and current branch.
+    git -C $repository init -q -b main
+    git -C $repository remote add origin https://github.com/underpass-ai/swe-ai-fleet.git
+}
 
 $canBuild = -not $NoImage -and (Get-Command buildah, podman -ErrorAction Ignore) -and (Get-Command docker-registry -ErrorAction Ignore)
 $registry = $null
@@ -77,13 +81,18 @@ try {
     $emulator = Start-KubeEmulator @emulatorOptions
     $kubeconfig = $emulator.KubeconfigPath
     Write-Host "   kubeconfig: $kubeconfig  server: $($emulator.Server)"
-    & kubectl --kubeconfig $kubeconfig create namespace swe-ai-fleet | Out-Host
+    # The guide's namespace, made with the real kubectl where it is installed; else the emulator's default one.
+    $namespace = 'default'
+    if (Get-Command kubectl -ErrorAction Ignore) {
+        & kubectl --kubeconfig $kubeconfig create namespace swe-ai-fleet | Out-Host
+        $namespace = 'swe-ai-fleet'
+    }
 
     Write-Host '== New-E2eJob' -ForegroundColor Cyan
     $jobOptions = @{
         Path      = $repository
         Name      = 'vllm-agent-tools'
-        Namespace = 'swe-ai-fleet'
+        Namespace = $namespace
         TestPath  = 'tests/e2e/orchestrator/test_orchestrator_with_tools_e2e.py::test_vllm-agent_with_smart_context'
         Env       = [ordered]@{
             VLLM_URL          = 'http://vllm-server.swe-ai-fleet.svc.cluster.local:8000'
@@ -92,6 +101,10 @@ try {
         }
     }
     if ($registry) { $jobOptions.Registry = $registry.Address }
+    if (-not $hasGit) {
+        $jobOptions.Repository = 'https://github.com/underpass-ai/swe-ai-fleet.git'
+        $jobOptions.Branch = 'main'
+    }
     $job = New-E2eJob @jobOptions
     Get-ChildItem $repository -Recurse -File -Exclude '.git' | Where-Object FullName -NotMatch '[\\/]\.git[\\/]' |
         ForEach-Object { '   ' + [IO.Path]::GetRelativePath($repository, $_.FullName) } | Out-Host
