@@ -64,7 +64,12 @@ public sealed class WaitE2eJobCommand : E2eCmdlet
                     continue;
                 }
 
-                unfinished.Remove(run.RunId);
+                // A run reported Cancelled is one the wait gave up on: it still runs in the cluster.
+                if (run.Status != E2eRunStatus.Cancelled)
+                {
+                    unfinished.Remove(run.RunId);
+                }
+
                 WriteObject(run);
                 if (run.Status != E2eRunStatus.Succeeded)
                 {
