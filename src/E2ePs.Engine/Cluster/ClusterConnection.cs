@@ -6,11 +6,15 @@ namespace E2ePs.Engine.Cluster;
 /// <summary>A Kubernetes client for one kubeconfig and context, shared by every cmdlet of the process.</summary>
 public sealed class ClusterConnection
 {
-    internal ClusterConnection(IKubernetes client, ClusterIdentity identity)
+    internal ClusterConnection(IKubernetes client, ClusterIdentity identity, TlsVerifier? tls = null)
     {
         Client = client;
         Identity = identity;
+        Tls = tls;
     }
+
+    /// <summary>What checks the server's certificate; null with insecure-skip-tls-verify or plain HTTP.</summary>
+    public TlsVerifier? Tls { get; }
 
     /// <summary>The client.</summary>
     public IKubernetes Client { get; }

@@ -97,6 +97,9 @@ public static class ClusterConnections
                 };
             }
 
+            // Credentials KubernetesClient would get wrong are handled first: an exec plugin runs here, so its
+            // failure is one clear error, and the library is given the plugin's token or certificate instead.
+            var plugin = PrepareCredentials(merged, context);
             try
             {
                 configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, context);
@@ -106,23 +109,95 @@ public static class ClusterConnections
                 throw new E2eException("KubeconfigInvalid", E2eErrorCategory.InvalidData, context,
                     $"The context '{context}' of '{kubeconfig}' is incomplete: {error.Message}", error);
             }
+
+            if (plugin is not null)
+            {
+                configuration.AccessToken = null;
+                configuration.TokenProvider = plugin;
+            }
         }
 
         // The client's default of 100 s would cut long watches and log streams; our own calls carry
         // cancellation tokens and timeouts instead.
         configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan;
         var identity = new ClusterIdentity(context, configuration.Host, configuration.Namespace ?? "default", kubeconfig);
+        var verifier = configuration.SkipTlsVerify ? null : new TlsVerifier(new Uri(configuration.Host), configuration.SslCaCerts, configuration.TlsServerName);
+        SocketsHttpHandler? transport = null;
+        configuration.FirstMessageHandlerSetup = handler => transport = handler;
         var client = new Kubernetes(configuration, new RetryHandler());
-        return new ClusterConnection(client, identity);
+        if (verifier is not null && new Uri(configuration.Host).Scheme == Uri.UriSchemeHttps)
+        {
+            // Replaces KubernetesClient's certificate callback, which ignores the host name (see TlsVerifier).
+            // Set after construction, so it wins whatever order the library sets its own in.
+            if (transport is null)
+            {
+                client.Dispose();
+                throw new InvalidOperationException("KubernetesClient did not hand over its HTTP handler; TLS verification cannot be installed.");
+            }
+
+            transport.SslOptions.RemoteCertificateValidationCallback = verifier.Validate;
+            client.CreateWebSocketBuilder = () => new TlsVerifier.VerifiedWebSocketBuilder(verifier);
+        }
+
+        return new ClusterConnection(client, identity, verifier);
+    }
+
+    /// <summary>
+    /// Refuses auth-providers that kubectl no longer has, and runs an exec plugin of the context's user
+    /// itself; returns the plugin (the token provider) or null. The user entry is changed in
+    /// <paramref name="merged"/> only, never on disk.
+    /// </summary>
+    private static ExecCredentialPlugin? PrepareCredentials(K8SConfiguration merged, string context)
+    {
+        var userName = merged.Contexts?.FirstOrDefault(c => c.Name == context)?.ContextDetails?.User;
+        var user = merged.Users?.FirstOrDefault(u => u.Name == userName)?.UserCredentials;
+        if (user is null)
+        {
+            return null;
+        }
+
+        // client-go removed these two (kubernetes/kubernetes, staging/src/k8s.io/client-go/plugin/pkg/client/auth/azure/azure_stub.go
+        // and gcp/gcp_stub.go: "The azure auth plugin has been removed. Please use the ... kubelogin ... credential plugin instead").
+        switch (user.AuthProvider?.Name?.ToLowerInvariant())
+        {
+            case "azure":
+                throw new E2eException("ClusterAuthProviderUnsupported", E2eErrorCategory.AuthenticationError, context,
+                    $"The user '{userName}' of context '{context}' signs in with the legacy 'azure' auth-provider, which kubectl removed in 1.26 and E2ePs does not support.")
+                {
+                    RecommendedAction = "Use the exec credential plugin kubelogin: install it (az aks install-cli) and run 'kubelogin convert-kubeconfig -l azurecli', or fetch the kubeconfig again with 'az aks get-credentials'.",
+                };
+            case "gcp":
+                throw new E2eException("ClusterAuthProviderUnsupported", E2eErrorCategory.AuthenticationError, context,
+                    $"The user '{userName}' of context '{context}' signs in with the legacy 'gcp' auth-provider, which kubectl removed in 1.26 and E2ePs does not support.")
+                {
+                    RecommendedAction = "Use the exec credential plugin gke-gcloud-auth-plugin: 'gcloud components install gke-gcloud-auth-plugin', then fetch the kubeconfig again with 'gcloud container clusters get-credentials'.",
+                };
+        }
+
+        if (user.ExternalExecution is not { Command.Length: > 0 } exec)
+        {
+            return null;
+        }
+
+        var (plugin, first) = ExecCredentialPlugin.Start(exec, context);
+        user.ExternalExecution = null;
+        user.Token = first.Token;
+        if (first.ClientCertificatePem is { Length: > 0 } certificate && first.ClientKeyPem is { Length: > 0 } key)
+        {
+            user.ClientCertificateData = ExecCredentialPlugin.Base64(certificate);
+            user.ClientKeyData = ExecCredentialPlugin.Base64(key);
+        }
+
+        return first.Token is null ? null : plugin;
     }
 
     /// <summary>Merges kubeconfig files as kubectl does: the first file to name a context, cluster or user wins.</summary>
     private static K8SConfiguration Merge(List<FileInfo> files)
     {
-        var merged = KubernetesClientConfiguration.LoadKubeConfig(files[0], useRelativePaths: true);
+        var merged = Load(files[0]);
         foreach (var file in files.Skip(1))
         {
-            var next = KubernetesClientConfiguration.LoadKubeConfig(file, useRelativePaths: true);
+            var next = Load(file);
             merged.CurrentContext ??= next.CurrentContext;
             merged.Contexts = Union(merged.Contexts, next.Contexts, c => c.Name);
             merged.Clusters = Union(merged.Clusters, next.Clusters, c => c.Name);
@@ -132,6 +207,27 @@ public static class ClusterConnections
         return merged;
     }
 
+    /// <summary>
+    /// One file; an exec command with a path separator that is not rooted is taken relative to the file's
+    /// folder, as client-go's ResolveLocalPaths does (loader.go, GetAuthInfoFileReferences); a bare name is
+    /// looked up on PATH.
+    /// </summary>
+    private static K8SConfiguration Load(FileInfo file)
+    {
+        var config = KubernetesClientConfiguration.LoadKubeConfig(file, useRelativePaths: true);
+        foreach (var user in config.Users ?? [])
+        {
+            if (user.UserCredentials?.ExternalExecution is { Command.Length: > 0 } exec
+                && exec.Command.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal)
+                && !Path.IsPathRooted(exec.Command))
+            {
+                exec.Command = Path.GetFullPath(Path.Combine(file.DirectoryName ?? ".", exec.Command));
+            }
+        }
+
+        return config;
+    }
+
     private static List<T> Union<T>(IEnumerable<T>? first, IEnumerable<T>? second, Func<T, string> name) =>
         (first ?? []).Concat(second ?? []).GroupBy(name, StringComparer.Ordinal).Select(g => g.First()).ToList();
 
@@ -139,7 +235,7 @@ public static class ClusterConnections
     {
         if (!string.IsNullOrEmpty(explicitPaths))
         {
-            var files = explicitPaths.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(p => new FileInfo(p)).ToList();
+            var files = Paths(explicitPaths).Select(p => new FileInfo(p)).ToList();
             var missing = files.FirstOrDefault(f => !f.Exists);
             if (missing is not null)
             {
@@ -156,13 +252,55 @@ public static class ClusterConnections
         var fromEnvironment = Environment.GetEnvironmentVariable("KUBECONFIG");
         if (!string.IsNullOrEmpty(fromEnvironment))
         {
-            // As kubectl does: merge every file of KUBECONFIG that exists, the first one winning.
-            return fromEnvironment.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-                .Select(p => new FileInfo(p)).Where(f => f.Exists).ToList();
+            // As kubectl does (kubernetes/kubernetes, staging/src/k8s.io/client-go/tools/clientcmd/loader.go,
+            // NewDefaultClientConfigLoadingRules and Load): every file of KUBECONFIG, split at the path list
+            // separator, duplicates dropped, missing ones skipped, the first to name a context, cluster or
+            // user winning; ~/.kube/config is not used when KUBECONFIG is set. When none exists, kubectl
+            // goes on with an empty configuration; E2ePs stops and names the files it looked for.
+            var candidates = Paths(fromEnvironment).Select(p => new FileInfo(p)).DistinctBy(f => f.FullName, StringComparer.Ordinal).ToList();
+            var existing = candidates.Where(f => f.Exists).ToList();
+            if (existing.Count == 0 && candidates.Count > 0)
+            {
+                var tried = string.Join(", ", candidates.Select(f => $"'{f.FullName}'"));
+                throw new E2eException("KubeconfigNotFound", E2eErrorCategory.ObjectNotFound, candidates[0].FullName,
+                    $"KUBECONFIG is set to '{fromEnvironment}', but no file of it exists: looked for {tried}.")
+                {
+                    RecommendedAction = "Set KUBECONFIG to existing files (full paths, separated by '" + Path.PathSeparator + "'), remove it to use ~/.kube/config, or pass -Kubeconfig.",
+                };
+            }
+
+            return existing;
         }
 
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var defaultFile = new FileInfo(Path.Combine(home, ".kube", "config"));
         return defaultFile.Exists ? [defaultFile] : [];
+    }
+
+    /// <summary>
+    /// The entries of a path list, each with a leading <c>~</c> expanded to the home folder. client-go
+    /// does not expand it itself (loader.go reads the names as they are): in bash and zsh the shell
+    /// already has, in <c>KUBECONFIG=~/a:~/b</c> too, so kubectl sees full paths; PowerShell passes
+    /// <c>$env:KUBECONFIG = '~/.kube/staging.yaml'</c> through unexpanded. Expanding here gives what the
+    /// same line typed in bash gives kubectl. <c>~user</c> is left alone.
+    /// </summary>
+    internal static IEnumerable<string> Paths(string list)
+    {
+        foreach (var entry in list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            yield return ExpandHome(entry);
+        }
+    }
+
+    /// <summary><c>~</c>, <c>~/x</c> (and <c>~\x</c> on Windows) with the home folder; anything else unchanged.</summary>
+    internal static string ExpandHome(string path)
+    {
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal) || (OperatingSystem.IsWindows() && path.StartsWith("~\\", StringComparison.Ordinal)))
+        {
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            return path.Length == 1 ? home : Path.Combine(home, path[2..]);
+        }
+
+        return path;
     }
 }

@@ -36,12 +36,8 @@ public static class KubernetesErrors
                 {
                     RecommendedAction = "Check that the cluster is running and reachable from here ('kubectl cluster-info'), and that the context's server URL is right.",
                 };
-            case HttpRequestException http when Find<AuthenticationException>(http) is { } tls:
-                return new E2eException("ClusterTlsFailure", E2eErrorCategory.SecurityError, target,
-                    $"Cannot {action}: the TLS handshake with {where} failed: {tls.Message}", error)
-                {
-                    RecommendedAction = "Check the context's certificate-authority data; only for a throw-away cluster set insecure-skip-tls-verify in the kubeconfig.",
-                };
+            case HttpRequestException or IOException or System.Net.WebSockets.WebSocketException when Find<AuthenticationException>(error) is { } tls:
+                return TlsFailure(error, tls, connection, where, action);
             case HttpRequestException or IOException:
                 return new E2eException("ClusterConnectionFailed", E2eErrorCategory.ConnectionError, target,
                     $"Cannot {action}: the connection to {where} failed: {error.Message}", error)
@@ -52,6 +48,24 @@ public static class KubernetesErrors
                 return new E2eException("ClusterRequestFailed", E2eErrorCategory.NotSpecified, target,
                     $"Cannot {action} on {where}: {error.Message}", error);
         }
+    }
+
+    /// <summary>
+    /// A refused server certificate. The target is the server, since the job or pod at hand is not what
+    /// is wrong; the message says why the certificate was refused, from <see cref="TlsVerifier"/>, and
+    /// that no credential was sent (the handshake fails before the request).
+    /// </summary>
+    private static E2eException TlsFailure(Exception error, AuthenticationException tls, ClusterConnection connection, string where, string action)
+    {
+        var why = connection.Tls?.LastFailure is { } reason ? reason : tls.Message;
+        var serverName = connection.Tls is { } verifier && !string.Equals(verifier.ExpectedName, new Uri(connection.Identity.Server).IdnHost, StringComparison.OrdinalIgnoreCase)
+            ? $" (tls-server-name '{verifier.ExpectedName}')"
+            : "";
+        return new E2eException("ClusterTlsFailure", E2eErrorCategory.SecurityError, connection.Identity.Server,
+            $"Cannot {action}: the API server of {where}{serverName} failed TLS verification: {why}. Nothing was sent to it.", error)
+        {
+            RecommendedAction = "Check that the context's server URL is right and that its certificate-authority is the cluster's CA ('kubectl cluster-info' verifies the same way); if the certificate is issued for another name of the same server, set tls-server-name in the kubeconfig's cluster; only for a throw-away cluster set insecure-skip-tls-verify.",
+        };
     }
 
     private static E2eException FromStatus(Exception error, HttpStatusCode code, string? message, string where, string action, object? target)
