@@ -6,15 +6,69 @@ namespace E2ePs.Engine.Logs;
 public static class LogLine
 {
     /// <summary>The timestamp and message of <paramref name="line"/>; a line without a timestamp keeps it all as message.</summary>
+    /// <remarks>
+    /// The kubelet writes RFC3339NanoFixed stamps (nine fraction digits, kubernetes/kubernetes
+    /// pkg/kubelet/kuberuntime/logs/logs.go). Fractions beyond the 100 ns of a tick are truncated, never
+    /// rounded: a rounded stamp could move into the next second, and resuming from that second would skip
+    /// the rest of the line's own second.
+    /// </remarks>
     public static (DateTimeOffset? Timestamp, string Message) Parse(string line)
     {
         ArgumentNullException.ThrowIfNull(line);
         var space = line.IndexOf(' ', StringComparison.Ordinal);
-        if (space > 0 && DateTimeOffset.TryParse(line.AsSpan(0, space), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var timestamp))
+        if (space > 0 && TryParseTimestamp(line.AsSpan(0, space), out var timestamp))
         {
             return (timestamp, line[(space + 1)..]);
         }
 
         return (null, line);
+    }
+
+    private static bool TryParseTimestamp(ReadOnlySpan<char> text, out DateTimeOffset timestamp)
+    {
+        var dot = text.IndexOf('.');
+        if (dot == 19 && text.Length > 20)
+        {
+            var digits = 0;
+            while (20 + digits < text.Length && char.IsAsciiDigit(text[20 + digits]))
+            {
+                digits++;
+            }
+
+            if (digits > 0
+                && DateTime.TryParseExact(text[..19], "yyyy'-'MM'-'dd'T'HH':'mm':'ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var whole)
+                && TryParseOffset(text[(20 + digits)..], out var offset))
+            {
+                long ticks = 0;
+                for (var i = 0; i < 7; i++)
+                {
+                    ticks = (ticks * 10) + (i < digits ? text[20 + i] - '0' : 0);
+                }
+
+                timestamp = new DateTimeOffset(whole.AddTicks(ticks), TimeSpan.Zero) - offset;
+                return true;
+            }
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out timestamp);
+    }
+
+    private static bool TryParseOffset(ReadOnlySpan<char> text, out TimeSpan offset)
+    {
+        offset = TimeSpan.Zero;
+        if (text is "Z" or "z")
+        {
+            return true;
+        }
+
+        if (text.Length == 6 && text[0] is '+' or '-' && text[3] == ':'
+            && int.TryParse(text[1..3], NumberStyles.None, CultureInfo.InvariantCulture, out var hours)
+            && int.TryParse(text[4..6], NumberStyles.None, CultureInfo.InvariantCulture, out var minutes))
+        {
+            offset = new TimeSpan(hours, minutes, 0) * (text[0] == '-' ? -1 : 1);
+            return true;
+        }
+
+        return false;
     }
 }

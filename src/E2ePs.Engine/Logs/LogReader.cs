@@ -12,9 +12,9 @@ namespace E2ePs.Engine.Logs;
 
 /// <summary>
 /// Get-E2eLog's engine: every pod of a Job in creation order, init containers first, then the test
-/// container. Lines stream as they arrive and are never collected. A followed stream that drops is
-/// reopened from the last timestamp seen, and lines already written are skipped, so no line is lost
-/// or repeated.
+/// container. Lines stream as they arrive and are never collected. Each container's log is read by
+/// <see cref="ContainerLogReader"/>, which resumes a dropped stream, so no line is lost or repeated.
+/// With a uid, a Job of that name with another uid is a replaced run (<see cref="RunIdentity"/>).
 /// </summary>
 public static class LogReader
 {
@@ -32,11 +32,11 @@ public static class LogReader
         while (true)
         {
             var pod = request.Follow
-                ? await NextPodAsync(connection, ns, request.JobName, selector, done, cancellationToken)
+                ? await NextPodAsync(connection, ns, request.JobName, request.Uid, selector, done, cancellationToken)
                 : null;
             var pods = request.Follow
                 ? pod is null ? [] : [pod]
-                : await ListPodsAsync(connection, ns, request.JobName, selector, cancellationToken);
+                : await ListPodsAsync(connection, ns, request.JobName, request.Uid, selector, cancellationToken);
             if (pods.Count == 0)
             {
                 yield break;
@@ -58,7 +58,12 @@ public static class LogReader
 
                 foreach (var (container, isInit) in containers)
                 {
-                    await foreach (var line in ReadContainerAsync(connection, ns, current.Metadata.Name, container, isInit, request, cancellationToken))
+                    if (request.Follow && !await ContainerStartedAsync(connection, ns, current.Metadata.Name, container, cancellationToken))
+                    {
+                        continue;
+                    }
+
+                    await foreach (var line in ContainerLogReader.ReadAsync(connection, ns, current.Metadata.Name, container, isInit, request, cancellationToken))
                     {
                         yield return line;
                     }
@@ -77,7 +82,7 @@ public static class LogReader
             .Concat((pod.Spec.Containers ?? []).Select(c => (c.Name, false)))
             .Where(c => only is null || string.Equals(c.Name, only, StringComparison.Ordinal));
 
-    private static async Task<List<V1Pod>> ListPodsAsync(ClusterConnection connection, string ns, string jobName, string selector, CancellationToken cancellationToken)
+    private static async Task<List<V1Pod>> ListPodsAsync(ClusterConnection connection, string ns, string jobName, string? uid, string selector, CancellationToken cancellationToken)
     {
         V1PodList pods;
         try
@@ -91,7 +96,7 @@ public static class LogReader
 
         if (pods.Items.Count == 0)
         {
-            await EnsureJobExistsAsync(connection, ns, jobName, cancellationToken);
+            await EnsureJobExistsAsync(connection, ns, jobName, uid, cancellationToken);
         }
 
         return pods.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList();
@@ -101,9 +106,9 @@ public static class LogReader
     /// The oldest pod not yet read; waits (watching, not polling) for one that is still being created,
     /// and returns null once the Job has ended and every pod was read.
     /// </summary>
-    private static async Task<V1Pod?> NextPodAsync(ClusterConnection connection, string ns, string jobName, string selector, HashSet<string> done, CancellationToken cancellationToken)
+    private static async Task<V1Pod?> NextPodAsync(ClusterConnection connection, string ns, string jobName, string? uid, string selector, HashSet<string> done, CancellationToken cancellationToken)
     {
-        await EnsureJobExistsAsync(connection, ns, jobName, cancellationToken);
+        await EnsureJobExistsAsync(connection, ns, jobName, uid, cancellationToken);
         using var found = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         V1Pod? next = null;
         var jobEnded = false;
@@ -178,11 +183,12 @@ public static class LogReader
         return next;
     }
 
-    private static async Task EnsureJobExistsAsync(ClusterConnection connection, string ns, string jobName, CancellationToken cancellationToken)
+    private static async Task EnsureJobExistsAsync(ClusterConnection connection, string ns, string jobName, string? uid, CancellationToken cancellationToken)
     {
+        V1Job job;
         try
         {
-            await connection.Client.BatchV1.ReadNamespacedJobAsync(jobName, ns, cancellationToken: cancellationToken);
+            job = await connection.Client.BatchV1.ReadNamespacedJobAsync(jobName, ns, cancellationToken: cancellationToken);
         }
         catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
         {
@@ -196,109 +202,9 @@ public static class LogReader
         {
             throw KubernetesErrors.Translate(error, connection, $"read Job {jobName} in namespace {ns}", jobName);
         }
+
+        RunIdentity.EnsureSameRun(job, uid, ns, jobName);
     }
-
-    private static async IAsyncEnumerable<E2eLogLine> ReadContainerAsync(
-        ClusterConnection connection, string ns, string pod, string container, bool isInit, LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        if (request.Follow && !await ContainerStartedAsync(connection, ns, pod, container, cancellationToken))
-        {
-            yield break;
-        }
-
-        DateTimeOffset? last = null;
-        var countAtLast = 0;
-        var skipAtLast = 0;
-        var query = new PodLogRequest.Query(container, request.Follow, request.Tail,
-            request.Since is { } since ? Math.Max(1, (int)Math.Ceiling(since.TotalSeconds)) : null, SinceTime: null);
-        var stalled = 0;
-        for (var attempt = 0; ; attempt++)
-        {
-            Stream? stream = null;
-            try
-            {
-                stream = await PodLogRequest.OpenAsync(connection.Client, ns, pod, query, cancellationToken);
-            }
-            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.BadRequest) && !request.Follow)
-            {
-                // A container that never started (its init container failed, its image cannot be pulled) has no log.
-                yield break;
-            }
-            catch (Exception error) when (IsDrop(error) && request.Follow && attempt < 50 && !cancellationToken.IsCancellationRequested)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
-                continue;
-            }
-            catch (Exception error) when (error is not OperationCanceledException)
-            {
-                throw KubernetesErrors.Translate(error, connection, $"read the log of container {container} of pod {pod} in namespace {ns}", pod);
-            }
-
-            var written = 0;
-            var dropped = false;
-            using (stream)
-            using (var reader = new StreamReader(stream))
-            {
-                while (true)
-                {
-                    string? raw;
-                    try
-                    {
-                        raw = await reader.ReadLineAsync(cancellationToken);
-                    }
-                    catch (Exception error) when (IsDrop(error) && request.Follow)
-                    {
-                        dropped = true;
-                        break;
-                    }
-
-                    if (raw is null)
-                    {
-                        break;
-                    }
-
-                    var (timestamp, message) = LogLine.Parse(raw);
-                    if (timestamp is { } ts)
-                    {
-                        if (ts < last || (ts == last && skipAtLast > 0))
-                        {
-                            // Written before the stream dropped; the reopened stream sends it again.
-                            skipAtLast -= ts == last ? 1 : 0;
-                            continue;
-                        }
-
-                        countAtLast = ts == last ? countAtLast + 1 : 1;
-                        last = ts;
-                    }
-
-                    written++;
-                    yield return new E2eLogLine { Pod = pod, Container = container, InitContainer = isInit, Timestamp = timestamp, Message = message };
-                }
-            }
-
-            if (!request.Follow || (!dropped && await ContainerEndedAsync(connection, ns, pod, container, cancellationToken)))
-            {
-                yield break;
-            }
-
-            // The stream ended while the container still runs, or dropped: reopen it from the second of
-            // the last line seen; the lines of that second already written are skipped below.
-            stalled = written == 0 ? stalled + 1 : 0;
-            if (stalled > 20)
-            {
-                throw new E2eException("LogStreamStalled", E2eErrorCategory.ReadError, pod,
-                    $"The log stream of container {container} of pod {pod} in namespace {ns} kept ending before any new line arrived.")
-                {
-                    RecommendedAction = "Something between here and the API server cuts long responses; read the log without -Follow, or check the proxy's timeouts.",
-                };
-            }
-
-            query = query with { TailLines = null, SinceTime = last, SinceSeconds = last is null ? query.SinceSeconds : null };
-            skipAtLast = countAtLast;
-        }
-    }
-
-    private static bool IsDrop(Exception error) => error is IOException or HttpRequestException;
 
     private static async Task<bool> ContainerStartedAsync(ClusterConnection connection, string ns, string pod, string container, CancellationToken cancellationToken)
     {
@@ -306,22 +212,8 @@ public static class LogReader
         return state is not null;
     }
 
-    private static async Task<bool> ContainerEndedAsync(ClusterConnection connection, string ns, string pod, string container, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var current = await connection.Client.CoreV1.ReadNamespacedPodAsync(pod, ns, cancellationToken: cancellationToken);
-            var status = ContainerStatus(current, container);
-            return status?.State?.Terminated is not null || current.Status?.Phase is "Succeeded" or "Failed";
-        }
-        catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
-        {
-            return true;
-        }
-    }
-
     /// <summary>Watches the pod until its container matches <paramref name="ready"/>; null when the pod ended without it.</summary>
-    private static async Task<V1ContainerStatus?> WaitForContainerAsync(ClusterConnection connection, string ns, string pod, string container, Func<V1ContainerStatus, bool> ready, CancellationToken cancellationToken)
+    internal static async Task<V1ContainerStatus?> WaitForContainerAsync(ClusterConnection connection, string ns, string pod, string container, Func<V1ContainerStatus, bool> ready, CancellationToken cancellationToken)
     {
         using var decided = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         V1ContainerStatus? result = null;

@@ -8,11 +8,13 @@ namespace E2ePs.Engine.Logs;
 /// Opens GET pods/{name}/log with the query the generated client lacks: sinceTime. Reopening a dropped
 /// stream from the last line's own timestamp, stamped by the node, replays at most the lines of that
 /// second; a client-computed sinceSeconds would need a margin for clock skew and replay far more.
+/// sinceTime is sent in whole seconds: the API server truncates it to that before the kubelet sees it
+/// (see <see cref="LogResumePoint"/>), so more digits would only pretend to a precision it does not have.
 /// </summary>
 public static class PodLogRequest
 {
     /// <summary>What to ask for.</summary>
-    public sealed record Query(string Container, bool Follow, int? TailLines, int? SinceSeconds, DateTimeOffset? SinceTime);
+    public sealed record Query(string Container, bool Follow, int? TailLines, int? SinceSeconds, DateTimeOffset? SinceTime, long? LimitBytes = null);
 
     /// <summary>The response body stream; throws <see cref="HttpOperationException"/> for an error answer.</summary>
     public static async Task<Stream> OpenAsync(IKubernetes client, string ns, string pod, Query query, CancellationToken cancellationToken)
@@ -36,6 +38,11 @@ public static class PodLogRequest
         if (query.TailLines is { } tail)
         {
             parameters.Add("tailLines=" + tail.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (query.LimitBytes is { } limit)
+        {
+            parameters.Add("limitBytes=" + limit.ToString(CultureInfo.InvariantCulture));
         }
 
         if (query.SinceTime is { } since)

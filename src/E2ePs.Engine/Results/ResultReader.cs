@@ -23,14 +23,7 @@ public static class ResultReader
         var connection = ClusterConnections.Get(request.Target);
         var ns = connection.NamespaceFor(request.Target.Namespace);
         var job = await ReadJobAsync(connection, ns, request.JobName, cancellationToken);
-        if (!string.IsNullOrEmpty(request.Uid) && job.Metadata.Uid != request.Uid)
-        {
-            throw new E2eException("RunReplaced", E2eErrorCategory.ObjectNotFound, request.JobName,
-                $"The run of {ns}/{request.JobName} with uid {request.Uid} is gone: the Job was started again since (uid {job.Metadata.Uid}), and its log went with the old Job.")
-            {
-                RecommendedAction = $"Read the results of the current run with Get-E2eResult -Name {request.JobName} -Namespace {ns} (without -Uid).",
-            };
-        }
+        RunIdentity.EnsureSameRun(job, request.Uid, ns, request.JobName);
 
         V1PodList pods;
         try

@@ -36,7 +36,15 @@ internal sealed class LogStreamer(Cluster cluster)
         DateTimeOffset? since = null;
         if (q["sinceTime"].ToString() is { Length: > 0 } sinceText)
         {
-            since = DateTimeOffset.Parse(sinceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+            // The API server parses sinceTime as RFC 3339, fractions accepted (metav1.Time.UnmarshalQueryParameter,
+            // staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/time.go), then LogLocation re-formats it with
+            // time.RFC3339 for the kubelet (pkg/registry/core/pod/strategy.go): whole seconds, the fraction cut off.
+            if (!DateTimeOffset.TryParse(sinceText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+            {
+                throw ApiError.BadRequest($"parsing time \"{sinceText}\" as \"2006-01-02T15:04:05Z07:00\": cannot parse");
+            }
+
+            since = new DateTimeOffset(parsed.UtcTicks - (parsed.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
         }
         else if (long.TryParse(q["sinceSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var sinceSeconds) && sinceSeconds > 0)
         {
