@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
+using E2ePs.TestSupport;
 
 namespace E2ePs.Images.Tests;
 
@@ -98,7 +98,7 @@ public sealed class BuildTests(ImageFixture fixture)
     public async Task PushToAStoppedRegistry_IsAConnectionError(string engine)
     {
         var name = $"unreachable-{engine}";
-        var job = fixture.NewJob(name, DockerfileFor(name), image: $"127.0.0.1:{TestSupport.LocalRegistry.FreePort()}/test-{name}-e2e:1");
+        var job = fixture.NewJob(name, DockerfileFor(name), image: $"127.0.0.1:{LocalRegistry.FreePort()}/test-{name}-e2e:1");
         var request = fixture.Request(job, engine, push: true);
 
         var error = await Assert.ThrowsAsync<E2eException>(() => fixture.BuildAsync(request));
@@ -118,7 +118,7 @@ public sealed class BuildTests(ImageFixture fixture)
         var request = fixture.Request(job, engine, push: true);
         request.SkipTlsVerify = false;
         // Build from the store, as the base image is already there; only the push talks to the registry.
-        request.BuildOptions = [.. TestSupport.ContainerStorage.BuildArguments, "--pull=never"];
+        request.BuildOptions = [.. ContainerStorage.BuildArguments, "--pull=never"];
 
         var error = await Assert.ThrowsAsync<E2eException>(() => fixture.BuildAsync(request));
 
@@ -127,52 +127,117 @@ public sealed class BuildTests(ImageFixture fixture)
         Assert.Contains("-SkipTlsVerify", error.RecommendedAction, StringComparison.Ordinal);
     }
 
-    [EngineFact]
-    public async Task Cancelling_KillsTheEngineProcessTree()
+    [EngineTheory]
+    [MemberData(nameof(ImageFixture.EngineData), MemberType = typeof(ImageFixture))]
+    public async Task CancellingDuringRun_LeavesNoProcessAndNoWorkingContainer(string engine)
     {
-        var engine = ImageFixture.Engines[0];
-        var marker = Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var job = fixture.NewJob("cancel", $"FROM {{{{BASE}}}}\nRUN sleep 3{marker}\n");
+        // The RUN step forks its sleep at once and says so: the event of that line means the sleep runs.
+        // A shell that forks in the same instant as it starts is what Process.Kill(entireProcessTree)
+        // missed, as buildah's chroot runtime died before the walk reached the shell.
+        var marker = NewMarker();
+        var job = fixture.NewJob($"cancel-run-{engine}", $"FROM {{{{BASE}}}}\nRUN sleep 3{marker} & echo started-{marker}; wait\n");
+        var containersBefore = fixture.Storage.WorkingContainers(engine);
         using var cancellation = new CancellationTokenSource();
         var operation = fixture.Builder.Start(fixture.Builder.Plan(fixture.Request(job, engine, push: false)), cancellation.Token);
 
+        await WaitForLineAsync(operation, $"started-{marker}");
+        Assert.True(SleepRuns(marker), "the RUN step's sleep does not run");
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => operation.Completion);
+        Assert.False(SleepRuns(marker), $"a process of the build still runs: {string.Join("; ", ProcessesWith(marker))}");
+        Assert.Equal(containersBefore, fixture.Storage.WorkingContainers(engine));
+        Assert.False(fixture.Storage.HasImage(engine, job.Image));
+    }
+
+    [EngineTheory]
+    [MemberData(nameof(ImageFixture.EngineData), MemberType = typeof(ImageFixture))]
+    public async Task CancellingWhileTagging_PutsEveryTagBack(string engine)
+    {
+        // A wrapper around the engine lets the first tag through and holds the second until it is
+        // killed, so the cancellation lands between two tags every time.
+        var marker = NewMarker();
+        var name = $"cancel-tag-{engine}";
+        var job = fixture.NewJob(name, DockerfileFor(name));
+        var moved = $"{fixture.Registry.Address}/test-{name}-e2e:stable";
+        var added = $"{fixture.Registry.Address}/test-{name}-e2e:new";
+        fixture.Storage.Run(engine, "tag", fixture.BaseImage, moved).EnsureSuccess();
+        var before = fixture.Storage.ImageId(engine, moved);
+        var wrapper = Directory.CreateTempSubdirectory("images-test-wrapper-").FullName;
+        try
+        {
+            var state = Path.Combine(wrapper, "tags");
+            File.WriteAllText(Path.Combine(wrapper, engine), $$"""
+                #!/bin/sh
+                for argument in "$@"; do
+                  if [ "$argument" = tag ]; then
+                    count=$(( $(cat '{{state}}' 2>/dev/null || echo 0) + 1 ))
+                    echo "$count" > '{{state}}'
+                    if [ "$count" = 2 ]; then echo tag-held-{{marker}}; exec sleep 3{{marker}}; fi
+                  fi
+                done
+                exec '{{Tools.Find(engine)}}' "$@"
+
+                """);
+            File.SetUnixFileMode(Path.Combine(wrapper, engine), (UnixFileMode)0b111_101_101);
+            var request = fixture.Request(job, engine, push: false);
+            request.Tags = [moved, added];
+            request.SearchPath = [wrapper];
+            using var cancellation = new CancellationTokenSource();
+            var operation = fixture.Builder.Start(fixture.Builder.Plan(request), cancellation.Token);
+
+            await WaitForLineAsync(operation, $"tag-held-{marker}");
+            await cancellation.CancelAsync();
+
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => operation.Completion);
+            Assert.Equal(before, fixture.Storage.ImageId(engine, moved));
+            Assert.False(fixture.Storage.HasImage(engine, added));
+            Assert.False(SleepRuns(marker), "the held tag command still runs");
+        }
+        finally
+        {
+            Tools.DeleteFolder(wrapper);
+        }
+    }
+
+    private static string NewMarker() => Random.Shared.Next(1000, 9999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task WaitForLineAsync(ImageBuildOperation operation, string text)
+    {
         await foreach (var item in operation.Events.ReadAllAsync())
         {
-            if (item.Step == 2)
+            // The whole line: the engine also echoes the RUN instruction, which holds the same words.
+            if (item.Text.Trim() == text)
             {
-                break;
+                return;
             }
         }
 
-        // Let the RUN step start its sleep, then press Ctrl+C.
-        var deadline = Stopwatch.StartNew();
-        while (!SleepRuns(marker) && deadline.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(SleepRuns(marker), "the RUN step never started");
-        var clock = Stopwatch.StartNew();
-        await cancellation.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => operation.Completion);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"cancellation took {clock.Elapsed}");
-        Assert.False(SleepRuns(marker), "the build's sleep still runs");
+        await operation.Completion;
+        Assert.Fail($"the build ended without writing '{text}'");
     }
 
-    private static bool SleepRuns(string marker) =>
-        Directory.EnumerateDirectories("/proc").Any(folder =>
+    private static bool SleepRuns(string marker) => ProcessesWith(marker).Count > 0;
+
+    // Every process whose command line holds "sleep 3<marker>": the RUN step's shell and its sleep.
+    private static List<string> ProcessesWith(string marker) =>
+        Directory.EnumerateDirectories("/proc").Select(folder =>
         {
             try
             {
-                return File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ').Contains($"sleep 3{marker}", StringComparison.Ordinal);
+                var commandLine = File.ReadAllText(Path.Combine(folder, "cmdline")).Replace('\0', ' ');
+                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
+                return commandLine.Contains($"sleep 3{marker}", StringComparison.Ordinal) && !stat.Contains(") Z ", StringComparison.Ordinal)
+                    ? $"{Path.GetFileName(folder)} {commandLine.Trim()} (parent {stat[(stat.LastIndexOf(')') + 4)..].Split(' ')[0]})"
+                    : null;
             }
             catch (IOException)
             {
-                return false;
+                return null;
             }
             catch (UnauthorizedAccessException)
             {
-                return false;
+                return null;
             }
-        });
+        }).OfType<string>().ToList();
 }

@@ -42,6 +42,22 @@ public sealed class ContainerStorage : IDisposable
             ? Run("podman", "image", "exists", reference).ExitCode == 0
             : Run("buildah", "inspect", "--type", "image", reference).ExitCode == 0;
 
+    /// <summary>The ids of the working containers of builds in this storage, sorted.</summary>
+    public IReadOnlyList<string> WorkingContainers(string engine) =>
+        (engine == "podman"
+            ? Run("podman", "ps", "--all", "--external", "--no-trunc", "--format", "{{.ID}}")
+            : Run("buildah", "containers", "--quiet", "--notruncate"))
+        .EnsureSuccess().Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The id of the image a reference names, or null.</summary>
+    public string? ImageId(string engine, string reference)
+    {
+        var result = engine == "podman"
+            ? Run("podman", "image", "inspect", "--format", "{{.Id}}", reference)
+            : Run("buildah", "inspect", "--type", "image", "--format", "{{.FromImageID}}", reference);
+        return result.ExitCode == 0 ? result.Output.Trim() : null;
+    }
+
     /// <inheritdoc />
     public void Dispose() => Tools.DeleteFolder(Folder);
 }

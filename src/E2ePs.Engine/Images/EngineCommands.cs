@@ -65,6 +65,66 @@ public static class EngineCommands
     /// <summary>Tags the built image.</summary>
     public static IReadOnlyList<string> Tag(string imageId, string reference) => ["tag", imageId, reference];
 
+    /// <summary>Prints the id of the image a reference names (exit code non-zero when there is none).</summary>
+    public static IReadOnlyList<string> ImageId(string engine, string reference) =>
+        engine == ContainerEngines.Buildah
+            ? ["inspect", "--type", "image", "--format", "{{.FromImageID}}", reference]
+            : ["image", "inspect", "--format", "{{.Id}}", reference];
+
+    /// <summary>
+    /// Takes a name off an image: podman's untag keeps the image; buildah's and docker's rmi of a name
+    /// delete the image only when that was its last name.
+    /// </summary>
+    public static IReadOnlyList<string> Untag(string engine, string imageId, string reference) =>
+        engine == ContainerEngines.Podman ? ["untag", imageId, reference] : ["rmi", reference];
+
+    /// <summary>
+    /// Lists the working containers of builds as JSON: buildah's containers (id, builder), podman's
+    /// external storage containers (Id, State "storage"). Docker has none: its daemon owns the build.
+    /// </summary>
+    public static IReadOnlyList<string>? ListWorkingContainers(string engine) => engine switch
+    {
+        ContainerEngines.Buildah => ["containers", "--json"],
+        ContainerEngines.Podman => ["ps", "--all", "--external", "--format", "json"],
+        _ => null,
+    };
+
+    /// <summary>Removes working containers.</summary>
+    public static IReadOnlyList<string> RemoveContainers(string engine, IEnumerable<string> ids) =>
+        engine == ContainerEngines.Podman ? ["rm", "--force", .. ids] : ["rm", .. ids];
+
+    /// <summary>
+    /// The ids of the working containers in the output of <see cref="ListWorkingContainers"/>: buildah's
+    /// builder containers, podman's external ones (a container podman runs itself is not a build's).
+    /// </summary>
+    public static IReadOnlyList<string> ParseWorkingContainers(string engine, string json)
+    {
+        var ids = new List<string>();
+        if (string.IsNullOrWhiteSpace(json))
+        {
+            return ids;
+        }
+
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        if (document.RootElement.ValueKind != System.Text.Json.JsonValueKind.Array)
+        {
+            return ids; // buildah writes null when there is none.
+        }
+
+        foreach (var container in document.RootElement.EnumerateArray())
+        {
+            var working = engine == ContainerEngines.Podman
+                ? container.TryGetProperty("State", out var state) && string.Equals(state.GetString(), "storage", StringComparison.OrdinalIgnoreCase)
+                : !container.TryGetProperty("builder", out var builder) || builder.ValueKind == System.Text.Json.JsonValueKind.True;
+            if (working && (container.TryGetProperty(engine == ContainerEngines.Podman ? "Id" : "id", out var id)) && id.GetString() is { Length: > 0 } text)
+            {
+                ids.Add(text);
+            }
+        }
+
+        return ids;
+    }
+
     /// <summary>Pushes one reference; podman and buildah write the pushed manifest's digest to <paramref name="digestFile"/>.</summary>
     public static IReadOnlyList<string> Push(string engine, string reference, string digestFile, bool skipTlsVerify)
     {

@@ -9,12 +9,15 @@ public sealed record EngineProcessResult(int ExitCode, IReadOnlyList<string> Tai
 
 /// <summary>
 /// Runs one engine command, handing each line of its output to a callback as soon as it is written,
-/// and kills the whole process tree when the token is cancelled.
+/// and stops every process it started when the token is cancelled.
 /// </summary>
 public static class EngineProcess
 {
     /// <summary>How many of the last lines are kept for an error message.</summary>
     public const int TailLength = 25;
+
+    /// <summary>How long a cancelled engine has between SIGTERM and SIGKILL to end its build.</summary>
+    public static TimeSpan StopGracePeriod { get; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Runs the command; <paramref name="onLine"/> may be called from two threads (stdout, stderr).</summary>
     public static async Task<EngineProcessResult> RunAsync(
@@ -23,7 +26,15 @@ public static class EngineProcess
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(onLine);
         cancellationToken.ThrowIfCancellationRequested();
-        var start = new ProcessStartInfo(fileName)
+        // On Linux the engine leads a session of its own: a cancellation can then reach every process of
+        // the build, and Ctrl+C on a terminal reaches PowerShell only, which stops the engine itself.
+        var launcher = ProcessSession.Launcher;
+        if (launcher is not null && !IsExecutable(fileName))
+        {
+            throw NotStarted(fileName, new Win32Exception(13, "Permission denied or no such file"));
+        }
+
+        var start = new ProcessStartInfo(launcher ?? fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -32,6 +43,11 @@ public static class EngineProcess
             UseShellExecute = false,
             CreateNoWindow = true,
         };
+        if (launcher is not null)
+        {
+            start.ArgumentList.Add(fileName);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -44,11 +60,15 @@ public static class EngineProcess
         }
         catch (Win32Exception error)
         {
-            throw new E2eException("ContainerEngineNotStarted", E2eErrorCategory.NotInstalled, fileName,
-                $"Could not start '{fileName}': {error.Message}", error)
-            {
-                RecommendedAction = "Check that the engine is installed and executable, or pick another with -Engine.",
-            };
+            throw NotStarted(fileName, error);
+        }
+
+        // setsid(1) execs the engine in place (a child of .NET never leads a process group, so it need
+        // not fork): the engine's process id is its session id.
+        var session = launcher is not null ? process.Id : 0;
+        if (session != 0)
+        {
+            ProcessSession.Track(session);
         }
 
         process.StandardInput.Close();
@@ -69,11 +89,26 @@ public static class EngineProcess
 
         var output = PumpAsync(process.StandardOutput, false, Receive);
         var errors = PumpAsync(process.StandardError, true, Receive);
-        using (cancellationToken.Register(() => Kill(process)))
+        Task stopped = Task.CompletedTask;
+        try
         {
-            await process.WaitForExitAsync(CancellationToken.None);
-            // A child that escaped the kill could hold the pipes open; never wait for it forever.
-            await Task.WhenAny(Task.WhenAll(output, errors), Task.Delay(cancellationToken.IsCancellationRequested ? 2000 : Timeout.Infinite, CancellationToken.None));
+            using (cancellationToken.Register(() => stopped = session != 0 ? ProcessSession.StopAsync(session, StopGracePeriod) : Kill(process)))
+            {
+                await process.WaitForExitAsync(CancellationToken.None);
+                // The engine is gone; what it started may still be ending (or being killed).
+                await stopped;
+                // A child that escaped the kill could hold the pipes open; never wait for it forever.
+                await Task.WhenAny(Task.WhenAll(output, errors), Task.Delay(cancellationToken.IsCancellationRequested ? 2000 : Timeout.Infinite, CancellationToken.None));
+            }
+
+            await stopped;
+        }
+        finally
+        {
+            if (session != 0)
+            {
+                ProcessSession.Untrack(session);
+            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -91,7 +126,25 @@ public static class EngineProcess
         }
     }
 
-    private static void Kill(Process process)
+    private static E2eException NotStarted(string fileName, Win32Exception error) =>
+        new("ContainerEngineNotStarted", E2eErrorCategory.NotInstalled, fileName,
+            $"Could not start '{fileName}': {error.Message}", error)
+        {
+            RecommendedAction = "Check that the engine is installed and executable, or pick another with -Engine.",
+        };
+
+    private static bool IsExecutable(string fileName)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(fileName))
+        {
+            return File.Exists(fileName);
+        }
+
+        const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        return (File.GetUnixFileMode(fileName) & anyExecute) != 0;
+    }
+
+    private static Task Kill(Process process)
     {
         try
         {
@@ -104,5 +157,7 @@ public static class EngineProcess
         {
             // It exited between the check and the kill.
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
@@ -20,6 +21,13 @@ public sealed partial class ImageBuilder : IImageBuilder
 
     /// <summary>Label that records which job an image was built for.</summary>
     public const string JobLabel = "io.e2eps.job";
+
+    // The builds of this process that run, by engine storage: a cancelled build removes the working
+    // containers it left only when no other build of the same storage runs on (they could be its).
+    private static readonly ConcurrentDictionary<ActiveBuild, byte> s_activeBuilds = new();
+
+    // How long the clean-up after a cancelled or failed build may take, engine calls included.
+    private static readonly TimeSpan s_cleanupTimeout = TimeSpan.FromSeconds(60);
 
     /// <inheritdoc />
     public ImageBuildPlan Plan(ImageBuildRequest request)
@@ -167,12 +175,51 @@ public sealed partial class ImageBuilder : IImageBuilder
             }, cancellationToken);
         }
 
+        // Engine calls that clean up after a cancelled or failed step: they run even though the token is cancelled.
+        async Task<EngineProcessResult> CleanUp(IReadOnlyList<string> arguments, bool announce = true)
+        {
+            IReadOnlyList<string> full = [.. plan.EngineArguments, .. arguments];
+            if (announce)
+            {
+                Say(EngineCommands.Display(plan.Engine, full), isCommand: true);
+            }
+
+            using var timeout = new CancellationTokenSource(s_cleanupTimeout);
+            try
+            {
+                return await EngineProcess.RunAsync(plan.EnginePath, full, (text, isError) =>
+                {
+                    if (announce)
+                    {
+                        Line(text, isError);
+                    }
+                }, timeout.Token);
+            }
+            catch (Exception error) when (error is OperationCanceledException or E2eException)
+            {
+                return new EngineProcessResult(-1, [error.Message]);
+            }
+        }
+
+        var active = new ActiveBuild(StorageKey(plan), cancellationToken);
+        s_activeBuilds.TryAdd(active, 0);
         try
         {
             // Build without a tag: a failed build leaves no tag behind, and a tag never points at a half-built image.
             var imageIdFile = Path.Combine(workFolder.FullName, "image-id");
-            var build = await Run(EngineCommands.Build(plan.Engine, plan.ContextPath, plan.DockerfilePath, imageIdFile,
-                request.SkipTlsVerify, request.NoCache, request.Platform, request.BuildArguments, request.Labels, request.BuildOptions ?? []));
+            var containersBefore = await ListWorkingContainersAsync(plan);
+            EngineProcessResult build;
+            try
+            {
+                build = await Run(EngineCommands.Build(plan.Engine, plan.ContextPath, plan.DockerfilePath, imageIdFile,
+                    request.SkipTlsVerify, request.NoCache, request.Platform, request.BuildArguments, request.Labels, request.BuildOptions ?? []));
+            }
+            catch (OperationCanceledException) when (containersBefore is not null)
+            {
+                // The engine is stopped; podman leaves its working container behind even after SIGTERM.
+                await RemoveWorkingContainersAsync(plan, active, containersBefore, CleanUp, text => Say(text));
+                throw;
+            }
             var imageId = File.Exists(imageIdFile) ? (await File.ReadAllTextAsync(imageIdFile, CancellationToken.None)).Trim() : "";
             if (build.ExitCode != 0 || imageId.Length == 0)
             {
@@ -185,17 +232,30 @@ public sealed partial class ImageBuilder : IImageBuilder
             }
 
             phase = ImageBuildPhase.Tagging;
-            foreach (var tag in plan.Tags)
+            // Every tag or none: a tag set before a failure or Ctrl+C goes back to the image it named before.
+            var tagged = new List<(string Tag, string? Previous)>();
+            try
             {
-                var tagged = await Run(EngineCommands.Tag(imageId, tag));
-                if (tagged.ExitCode != 0)
+                foreach (var tag in plan.Tags)
                 {
-                    throw new E2eException("ImageTagFailed", E2eErrorCategory.InvalidResult, tag,
-                        $"Tagging image {imageId} as '{tag}' with {plan.Engine} failed with exit code {tagged.ExitCode}.{BuildOutput.Tail(tagged.Tail)}")
+                    var previous = await ImageIdAsync(plan, tag, CleanUp);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    tagged.Add((tag, previous));
+                    var result = await Run(EngineCommands.Tag(imageId, tag));
+                    if (result.ExitCode != 0)
                     {
-                        RecommendedAction = "Check the tag, and that the engine's storage is writable.",
-                    };
+                        throw new E2eException("ImageTagFailed", E2eErrorCategory.InvalidResult, tag,
+                            $"Tagging image {imageId} as '{tag}' with {plan.Engine} failed with exit code {result.ExitCode}.{BuildOutput.Tail(result.Tail)}")
+                        {
+                            RecommendedAction = "Check the tag, and that the engine's storage is writable.",
+                        };
+                    }
                 }
+            }
+            catch (Exception error) when (error is OperationCanceledException or E2eException)
+            {
+                await RollBackTagsAsync(plan, imageId, tagged, CleanUp);
+                throw;
             }
 
             string? digest = null;
@@ -239,6 +299,7 @@ public sealed partial class ImageBuilder : IImageBuilder
         }
         finally
         {
+            s_activeBuilds.TryRemove(active, out _);
             // Events end before the result is known, so the reader never waits for a line that cannot come.
             events.TryComplete(failure is E2eException or OperationCanceledException ? null : failure);
             try
@@ -250,6 +311,121 @@ public sealed partial class ImageBuilder : IImageBuilder
                 // A temporary folder left behind is harmless.
             }
         }
+    }
+
+    private static string StorageKey(ImageBuildPlan plan) => string.Join('\0', [plan.EnginePath, .. plan.EngineArguments]);
+
+    private static async Task<IReadOnlyList<string>?> ListWorkingContainersAsync(ImageBuildPlan plan)
+    {
+        var arguments = EngineCommands.ListWorkingContainers(plan.Engine);
+        if (arguments is null)
+        {
+            return null;
+        }
+
+        // The listing is read from the tail: keep the whole output (it is small: one entry a container).
+        var output = new System.Text.StringBuilder();
+        var result = await EngineProcess.RunAsync(plan.EnginePath, [.. plan.EngineArguments, .. arguments], (text, isError) =>
+        {
+            if (!isError)
+            {
+                lock (output)
+                {
+                    output.AppendLine(text);
+                }
+            }
+        }, CancellationToken.None);
+        if (result.ExitCode != 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            lock (output)
+            {
+                return EngineCommands.ParseWorkingContainers(plan.Engine, output.ToString());
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Removes the working containers that appeared while a cancelled build ran. They are told apart from
+    /// other containers by comparing the lists before and after, as the engines give a build's working
+    /// container no label or name of ours; while another build of this process runs on the same storage
+    /// they are left (and named), as they could be that build's. A build that another program starts in
+    /// the same storage during the cancelled one cannot be told apart.
+    /// </summary>
+    private static async Task RemoveWorkingContainersAsync(ImageBuildPlan plan, ActiveBuild self, IReadOnlyList<string> before,
+        Func<IReadOnlyList<string>, bool, Task<EngineProcessResult>> cleanUp, Action<string> say)
+    {
+        var after = await ListWorkingContainersAsync(plan);
+        var left = after?.Except(before, StringComparer.Ordinal).ToList() ?? [];
+        if (left.Count == 0)
+        {
+            return;
+        }
+
+        if (s_activeBuilds.Keys.Any(b => !ReferenceEquals(b, self) && b.Storage == self.Storage && !b.Token.IsCancellationRequested))
+        {
+            say($"Left the working container(s) {string.Join(", ", left)} of the cancelled build: another build of this session uses the same storage and could own them. Remove them with '{plan.Engine} rm <id>' once it has ended.");
+            return;
+        }
+
+        var removed = await cleanUp(EngineCommands.RemoveContainers(plan.Engine, left), true);
+        if (removed.ExitCode != 0)
+        {
+            say($"Could not remove the working container(s) {string.Join(", ", left)} of the cancelled build; remove them with '{plan.Engine} rm <id>'.");
+        }
+    }
+
+    private static async Task<string?> ImageIdAsync(ImageBuildPlan plan, string reference,
+        Func<IReadOnlyList<string>, bool, Task<EngineProcessResult>> cleanUp)
+    {
+        var result = await cleanUp(EngineCommands.ImageId(plan.Engine, reference), false);
+        var id = result.ExitCode == 0 && result.Tail.Count > 0 ? result.Tail[^1].Trim() : null;
+        return string.IsNullOrEmpty(id) ? null : id;
+    }
+
+    /// <summary>
+    /// Puts each tag back on the image it named before the build, or takes it off. The new image itself
+    /// stays, without a name of this build (as after a failed build); it may have been there before.
+    /// </summary>
+    private static async Task RollBackTagsAsync(ImageBuildPlan plan, string imageId, IReadOnlyList<(string Tag, string? Previous)> tagged,
+        Func<IReadOnlyList<string>, bool, Task<EngineProcessResult>> cleanUp)
+    {
+        foreach (var (tag, previous) in tagged.Reverse())
+        {
+            if (previous is not null && SameImage(previous, imageId))
+            {
+                continue; // The tag named this very image before (a cached build): nothing changed.
+            }
+
+            if (previous is not null)
+            {
+                await cleanUp(EngineCommands.Tag(previous, tag), true);
+            }
+            else if (SameImage(await ImageIdAsync(plan, tag, cleanUp), imageId))
+            {
+                await cleanUp(EngineCommands.Untag(plan.Engine, imageId, tag), true);
+            }
+        }
+    }
+
+    private static bool SameImage(string? a, string? b) =>
+        a is not null && b is not null && Strip(a).Equals(Strip(b), StringComparison.OrdinalIgnoreCase);
+
+    private static string Strip(string id) => id.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase) ? id[7..] : id;
+
+    private sealed class ActiveBuild(string storage, CancellationToken token)
+    {
+        public string Storage => storage;
+
+        public CancellationToken Token => token;
     }
 
     private static async Task<string?> PushAsync(ImageBuildPlan plan, string tag, string workFolder,
