@@ -72,7 +72,7 @@ public sealed class JobManifest
         foreach (var document in Documents)
         {
             writer.WriteLine("---");
-            var yaml = SerializeKeepingCarriageReturns(document);
+            var yaml = SerializeKeepingLineBreaks(document);
             writer.Write(yaml);
             if (!yaml.EndsWith('\n'))
             {
@@ -86,37 +86,38 @@ public sealed class JobManifest
     /// <summary>
     /// KubernetesYaml picks a scalar's style itself, and for a multi-line value it picks one in which a
     /// CR LF is a YAML line break, read back as LF (YAML 1.2, 5.4 "Line Break Characters": breaks are
-    /// normalized). Only a double-quoted scalar can hold "\r" (as an escape). So every CR of an env
-    /// value is replaced by a marker no value holds, the document is serialized, and each scalar that
-    /// holds the marker is rewritten, at the place the parser found it, as a one-line double-quoted scalar.
+    /// normalized; YamlDotNet also breaks at NEL, LS and PS, as YAML 1.1 does). Only a double-quoted
+    /// scalar can hold those characters, as escapes. So each of them in an env value is replaced by a
+    /// marker no value holds, the document is serialized, and each scalar that holds a marker is
+    /// rewritten, at the place the parser found it, as a one-line double-quoted scalar.
     /// </summary>
-    private static string SerializeKeepingCarriageReturns(IKubernetesObject<V1ObjectMeta> document)
+    private static string SerializeKeepingLineBreaks(IKubernetesObject<V1ObjectMeta> document)
     {
-        var withCarriageReturn = (document as V1Job)?.Spec?.Template?.Spec is { } pod
-            ? (pod.InitContainers ?? []).Concat(pod.Containers ?? []).SelectMany(c => c.Env ?? []).Where(e => e.Value?.Contains('\r', StringComparison.Ordinal) == true).ToList()
+        var withBreaks = (document as V1Job)?.Spec?.Template?.Spec is { } pod
+            ? (pod.InitContainers ?? []).Concat(pod.Containers ?? []).SelectMany(c => c.Env ?? []).Where(e => e.Value?.IndexOfAny(s_normalizedBreaks) >= 0).ToList()
             : [];
-        if (withCarriageReturn.Count == 0)
+        if (withBreaks.Count == 0)
         {
             return KubernetesYaml.Serialize(document);
         }
 
-        var marker = $"E2EPSCR{Guid.NewGuid():N}";
-        var originals = withCarriageReturn.Select(e => e.Value).ToList();
+        var marker = $"E2EPSBR{Guid.NewGuid():N}X";
+        var originals = withBreaks.Select(e => e.Value).ToList();
         string yaml;
         try
         {
-            foreach (var env in withCarriageReturn)
+            foreach (var env in withBreaks)
             {
-                env.Value = env.Value.Replace("\r", marker, StringComparison.Ordinal);
+                env.Value = string.Concat(env.Value.Select(c => Array.IndexOf(s_normalizedBreaks, c) is var i and >= 0 ? marker + i.ToString(System.Globalization.CultureInfo.InvariantCulture) : c.ToString()));
             }
 
             yaml = KubernetesYaml.Serialize(document);
         }
         finally
         {
-            for (var i = 0; i < withCarriageReturn.Count; i++)
+            for (var i = 0; i < withBreaks.Count; i++)
             {
-                withCarriageReturn[i].Value = originals[i];
+                withBreaks[i].Value = originals[i];
             }
         }
 
@@ -126,7 +127,13 @@ public sealed class JobManifest
         {
             if (parser.Current is YamlDotNet.Core.Events.Scalar scalar && scalar.Value.Contains(marker, StringComparison.Ordinal))
             {
-                spans.Add(((int)scalar.Start.Index, (int)scalar.End.Index, scalar.Value.Replace(marker, "\r", StringComparison.Ordinal)));
+                var value = scalar.Value;
+                for (var i = 0; i < s_normalizedBreaks.Length; i++)
+                {
+                    value = value.Replace(marker + i.ToString(System.Globalization.CultureInfo.InvariantCulture), s_normalizedBreaks[i].ToString(), StringComparison.Ordinal);
+                }
+
+                spans.Add(((int)scalar.Start.Index, (int)scalar.End.Index, value));
             }
         }
 
@@ -146,6 +153,9 @@ public sealed class JobManifest
 
         return result.Append(yaml, position, yaml.Length - position).ToString();
     }
+
+    /// <summary>Characters that a YAML parser reads as line breaks and normalizes to LF: CR, NEL, LS, PS.</summary>
+    private static readonly char[] s_normalizedBreaks = ['\r', '\u0085', '\u2028', '\u2029'];
 
     /// <summary>A one-line YAML double-quoted scalar (YAML 1.2, 7.3.1): every non-printable character escaped.</summary>
     public static string DoubleQuoted(string value)

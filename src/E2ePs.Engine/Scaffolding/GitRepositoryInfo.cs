@@ -49,8 +49,10 @@ public static partial class GitRepositoryInfo
             var at = authority.LastIndexOf('@');
             if (at >= 0)
             {
+                // "ssh://git@host" names the SSH user, no secret; anything else before '@' may be one
+                // (a password after ':', or a token as the user name, as GitHub accepts).
+                credentialsRemoved = authority[..at].Contains(':', StringComparison.Ordinal) || scheme is not ("ssh" or "git+ssh" or "ssh+git");
                 authority = authority[(at + 1)..];
-                credentialsRemoved = true;
             }
 
             if (scheme is "ssh" or "git+ssh" or "ssh+git")
