@@ -70,11 +70,12 @@ public static class AtomicFileSet
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            var notRestored = RollBack(placed, createdFolders);
             foreach (var temporary in temporaries)
             {
                 TryDelete(temporary);
             }
+
+            var notRestored = RollBack(placed, createdFolders);
 
             var what = notRestored.Count == 0
                 ? "nothing was written"
