@@ -27,20 +27,24 @@ public static class JobFactory
             JobName = kubernetesName,
             Namespace = job.Metadata.NamespaceProperty ?? "",
             Image = container.Image ?? "",
-            TestPath = testPath ?? containerEnv.FirstOrDefault(e => e.Name == JobLabels.TestPathVariable)?.Value ?? "",
+            TestPath = testPath ?? EnvValues.Unescape(containerEnv.FirstOrDefault(e => e.Name == JobLabels.TestPathVariable)?.Value),
             Template = template ?? "",
             Path = repositoryRoot,
             DockerfilePath = Path.GetFullPath(Path.Combine(jobDirectory, "Dockerfile")),
             RunnerPath = string.IsNullOrEmpty(runner) ? "" : Path.GetFullPath(Path.Combine(jobDirectory, runner)),
             ManifestPath = Path.GetFullPath(manifestPath),
-            Repository = cloneEnv.FirstOrDefault(e => e.Name == "GIT_REPOSITORY")?.Value ?? "",
-            Branch = cloneEnv.FirstOrDefault(e => e.Name == "GIT_BRANCH")?.Value ?? "",
+            Repository = EnvValues.Unescape(cloneEnv.FirstOrDefault(e => e.Name == "GIT_REPOSITORY")?.Value),
+            Branch = EnvValues.Unescape(cloneEnv.FirstOrDefault(e => e.Name == "GIT_BRANCH")?.Value),
             ServiceAccountName = job.Spec.Template.Spec.ServiceAccountName ?? "",
             GitCredentialSecret = job.Spec.Template.Spec.Volumes?.FirstOrDefault(v => v.Name == JobLabels.GitCredentialsVolume)?.Secret?.SecretName,
             Env = containerEnv
                 .Where(e => !e.Name.StartsWith(JobLabels.ReservedVariablePrefix, StringComparison.Ordinal))
                 .GroupBy(e => e.Name, StringComparer.Ordinal)
-                .ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal),
+                .ToDictionary(g => g.Key, g => EnvValues.Unescape(g.Last().Value), StringComparer.Ordinal),
+            SecretEnv = (container.Env ?? [])
+                .Where(e => e.Value is null && e.ValueFrom?.SecretKeyRef is { Name: not null, Key: not null })
+                .GroupBy(e => e.Name, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => $"{g.Last().ValueFrom.SecretKeyRef.Name}/{g.Last().ValueFrom.SecretKeyRef.Key}", StringComparer.Ordinal),
         };
     }
 }

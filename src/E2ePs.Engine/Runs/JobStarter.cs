@@ -34,6 +34,7 @@ public static class JobStarter
         var jobName = manifest.Job.Metadata.Name;
 
         await CheckNamespaceAsync(connection, ns, jobName, cancellationToken);
+        await SecretReferences.CheckAsync(connection, manifest, ns, cancellationToken);
         await ApplyRbacAsync(connection, manifest, ns, dryRun: true, cancellationToken);
         var previousExists = await CallAsync(connection, $"create Job {jobName} in namespace {ns} (dry run)", jobName, async () =>
         {

@@ -73,11 +73,11 @@ public static class ManifestOverrides
         var existing = container.Env.FirstOrDefault(e => e.Name == name);
         if (existing is null)
         {
-            container.Env.Add(new V1EnvVar { Name = name, Value = value });
+            container.Env.Add(new V1EnvVar { Name = name, Value = EnvValues.Escape(value) });
         }
         else
         {
-            existing.Value = value;
+            existing.Value = EnvValues.Escape(value);
             existing.ValueFrom = null;
         }
     }

@@ -4,11 +4,16 @@ namespace E2ePs.Engine.Scaffolding;
 
 /// <summary>
 /// Writes a set of files all or nothing: every file is first written to a temporary file beside its
-/// target, then the temporaries are moved into place. A failure at any step removes the temporaries,
-/// restores what was replaced and deletes the folders it created, so no half-written job is left.
+/// target, then each temporary is renamed over its target (rename(2) replaces a file atomically and
+/// leaves it untouched when it fails). The replaced files' bytes and modes are kept in memory, not in
+/// backup files beside them, so a failure at any step puts every original back, removes every
+/// temporary and deletes the folders it created: nothing half-written and no stray file is left.
 /// </summary>
 public static class AtomicFileSet
 {
+    /// <summary>Marker in the names of the temporary files, so that a leftover is recognisable.</summary>
+    public const string TemporaryMarker = ".e2eps-";
+
     /// <summary>Writes <paramref name="files"/>; <paramref name="overwrite"/> allows replacing existing files.</summary>
     public static void Write(IReadOnlyList<PlannedFile> files, bool overwrite)
     {
@@ -27,51 +32,63 @@ public static class AtomicFileSet
         }
 
         var createdFolders = new List<string>();
-        var staged = new List<(string Temporary, string Target)>();
-        var backups = new List<(string Backup, string Target)>();
-        var placed = new List<string>();
+        var temporaries = new List<string>();
+        var placed = new List<(string Target, Original? Original)>();
+        var current = files.Count > 0 ? files[0].Path : "";
         try
         {
+            var staged = new List<(string Temporary, string Target)>();
             foreach (var file in files)
             {
+                current = file.Path;
                 CreateFolder(Path.GetDirectoryName(file.Path)!, createdFolders);
-                var temporary = file.Path + $".e2eps-{Guid.NewGuid():N}.tmp";
-                staged.Add((temporary, file.Path));
+                var temporary = Temporary(file.Path);
+                temporaries.Add(temporary);
                 File.WriteAllText(temporary, file.Content, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
                 if (file.Executable && !OperatingSystem.IsWindows())
                 {
                     File.SetUnixFileMode(temporary, File.GetUnixFileMode(temporary) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
                 }
+
+                staged.Add((temporary, file.Path));
             }
 
             foreach (var (temporary, target) in staged)
             {
-                if (File.Exists(target))
+                current = target;
+                var original = Original.Read(target);
+                if (original is null && Directory.Exists(target))
                 {
-                    var backup = target + $".e2eps-{Guid.NewGuid():N}.bak";
-                    File.Move(target, backup);
-                    backups.Add((backup, target));
+                    throw new IOException($"'{target}' is a folder.");
                 }
 
-                File.Move(temporary, target);
-                placed.Add(target);
+                // Without -Force a file that appeared since the check above is not replaced: a move
+                // without overwrite fails when the target exists.
+                File.Move(temporary, target, overwrite: overwrite);
+                placed.Add((target, original));
             }
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            RollBack(staged, placed, backups, createdFolders);
-            throw new E2eException("JobFilesWriteFailed", E2eErrorCategory.WriteError, files[0].Path,
-                $"Writing the job's files failed, and nothing was written: {error.Message}", error)
+            foreach (var temporary in temporaries)
             {
-                RecommendedAction = $"Check that the folders under '{Path.GetDirectoryName(files[0].Path)}' are writable.",
+                TryDelete(temporary);
+            }
+
+            var notRestored = RollBack(placed, createdFolders);
+
+            var what = notRestored.Count == 0
+                ? "nothing was written"
+                : $"these files could not be put back as they were: {string.Join(", ", notRestored)}";
+            throw new E2eException("JobFilesWriteFailed", E2eErrorCategory.WriteError, current,
+                $"Writing '{current}' failed, and {what}: {error.Message}", error)
+            {
+                RecommendedAction = $"Check that '{current}' can be replaced: that it is no folder, not immutable (lsattr) and that '{Path.GetDirectoryName(current)}' is writable.",
             };
         }
-
-        foreach (var (backup, _) in backups)
-        {
-            File.Delete(backup);
-        }
     }
+
+    private static string Temporary(string target) => target + $"{TemporaryMarker}{Guid.NewGuid():N}.tmp";
 
     private static void CreateFolder(string folder, List<string> created)
     {
@@ -85,31 +102,38 @@ public static class AtomicFileSet
         created.Add(folder);
     }
 
-    private static void RollBack(
-        List<(string Temporary, string Target)> staged,
-        List<string> placed,
-        List<(string Backup, string Target)> backups,
-        List<string> createdFolders)
+    /// <summary>Puts back what was replaced, deletes what was new; returns the files it could not put back.</summary>
+    private static List<string> RollBack(List<(string Target, Original? Original)> placed, List<string> createdFolders)
     {
-        foreach (var target in placed)
+        var notRestored = new List<string>();
+        for (var i = placed.Count - 1; i >= 0; i--)
         {
-            TryDelete(target);
-        }
+            var (target, original) = placed[i];
+            if (original is null)
+            {
+                if (!TryDelete(target))
+                {
+                    notRestored.Add(target);
+                }
 
-        foreach (var (temporary, _) in staged)
-        {
-            TryDelete(temporary);
-        }
+                continue;
+            }
 
-        foreach (var (backup, target) in backups)
-        {
+            var temporary = Temporary(target);
             try
             {
-                File.Move(backup, target, overwrite: true);
+                File.WriteAllBytes(temporary, original.Bytes);
+                if (original.Mode is { } mode && !OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(temporary, mode);
+                }
+
+                File.Move(temporary, target, overwrite: true);
             }
-            catch (IOException)
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
-                // The backup stays beside the target under a recognisable name; nothing is lost.
+                TryDelete(temporary);
+                notRestored.Add(target);
             }
         }
 
@@ -119,24 +143,39 @@ public static class AtomicFileSet
             {
                 Directory.Delete(createdFolders[i]);
             }
-            catch (IOException)
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
                 // Not empty: something else wrote there meanwhile; leave it.
             }
         }
+
+        return notRestored;
     }
 
-    private static void TryDelete(string path)
+    private static bool TryDelete(string path)
     {
         try
         {
             File.Delete(path);
+            return true;
         }
-        catch (IOException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
+            return false;
         }
-        catch (UnauthorizedAccessException)
+    }
+
+    /// <summary>The content and mode of a file about to be replaced.</summary>
+    private sealed record Original(byte[] Bytes, UnixFileMode? Mode)
+    {
+        public static Original? Read(string path)
         {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            return new Original(File.ReadAllBytes(path), OperatingSystem.IsWindows() ? null : File.GetUnixFileMode(path));
         }
     }
 }

@@ -31,7 +31,8 @@ public sealed partial class JobScaffolder : IJobScaffolder
         }
 
         var template = TemplateDefinition.Load(request.TemplateRoot, request.Template);
-        var spec = Specify(request);
+        var warnings = new List<string>();
+        var spec = Specify(request, warnings);
         var manifest = ManifestBuilder.Build(request.TemplateRoot, template, spec);
         var violations = RestrictedProfile.Check(manifest.Job.Spec.Template.Spec);
         if (violations.Count > 0)
@@ -55,7 +56,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
         };
 
         var job = JobFactory.FromManifest(manifest, root, manifestPath);
-        return new ScaffoldPlan(job, files);
+        return new ScaffoldPlan(job, files) { Warnings = warnings };
     }
 
     /// <inheritdoc />
@@ -71,7 +72,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
         "Run it with: Get-E2eJob " + spec.Name + " | Start-E2eJob | Wait-E2eJob | Get-E2eLog\n" +
         "It can be edited by hand; Get-E2eJob reads it back.";
 
-    private static JobSpecification Specify(NewJobRequest request)
+    private static JobSpecification Specify(NewJobRequest request, List<string> warnings)
     {
         if (string.IsNullOrWhiteSpace(request.TestPath))
         {
@@ -96,7 +97,13 @@ public sealed partial class JobScaffolder : IJobScaffolder
             };
         }
 
-        var cloneUrl = GitRepositoryInfo.ToCloneUrl(repository);
+        var cloneUrl = GitRepositoryInfo.ToCloneUrl(repository, out var credentialsRemoved);
+        if (credentialsRemoved)
+        {
+            warnings.Add($"The repository URL carried credentials; the manifest clones '{cloneUrl}' without them. " +
+                "For a private repository, put the credentials in a Secret and pass -GitCredentialSecret.");
+        }
+
         var branch = request.Branch ?? GitRepositoryInfo.CurrentBranch(request.RepositoryRoot) ?? "main";
         if (!GitRefPattern().IsMatch(branch))
         {
@@ -116,6 +123,20 @@ public sealed partial class JobScaffolder : IJobScaffolder
         Positive(request.ActiveDeadlineSeconds, "ActiveDeadlineSeconds", allowZero: false);
         Positive(request.TtlSecondsAfterFinished, "TtlSecondsAfterFinished", allowZero: true);
 
+        var env = Environment(request.Env);
+        var secretEnv = SecretEnvironment(request.SecretEnv);
+        foreach (var clash in secretEnv.Select(r => r.Name).Intersect(env.Select(e => e.Key), StringComparer.Ordinal))
+        {
+            throw new E2eException("DuplicateEnvName", E2eErrorCategory.InvalidArgument, clash,
+                $"'{clash}' is given both in -Env and in -SecretEnv.") { RecommendedAction = "Give each variable once: a Secret's value with -SecretEnv, any other with -Env." };
+        }
+
+        foreach (var (name, _) in env.Where(e => LooksLikeSecret(e.Key)))
+        {
+            warnings.Add($"The variable '{name}' looks like it holds a secret, and its value is written in clear into the manifest, which is usually committed. " +
+                $"Keep it in a Kubernetes Secret and pass -SecretEnv @{{ {name} = 'secret-name/key' }} instead.");
+        }
+
         return new JobSpecification
         {
             Name = request.Name,
@@ -125,7 +146,8 @@ public sealed partial class JobScaffolder : IJobScaffolder
             Repository = cloneUrl,
             Branch = branch,
             PartOf = RepositoryName(cloneUrl),
-            Env = Environment(request.Env),
+            Env = env,
+            SecretEnv = secretEnv,
             CpuRequest = cpuRequest,
             CpuLimit = cpuLimit,
             MemoryRequest = memoryRequest,
@@ -171,6 +193,73 @@ public sealed partial class JobScaffolder : IJobScaffolder
         return result;
     }
 
+    /// <summary>Whether a variable's name says that its value is a secret (PASSWORD, TOKEN, SECRET, KEY, CREDENTIAL).</summary>
+    public static bool LooksLikeSecret(string name) =>
+        s_secretNameParts.Any(part => name.Contains(part, StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] s_secretNameParts = ["PASSWORD", "TOKEN", "SECRET", "KEY", "CREDENTIAL"];
+
+    private static List<SecretEnvReference> SecretEnvironment(IDictionary? env)
+    {
+        var result = new List<SecretEnvReference>();
+        if (env is null)
+        {
+            return result;
+        }
+
+        var entries = env.Cast<DictionaryEntry>();
+        if (env is not System.Collections.Specialized.IOrderedDictionary)
+        {
+            entries = entries.OrderBy(e => Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        }
+
+        foreach (var entry in entries)
+        {
+            var name = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            if (!JobNames.IsEnvName(name) || name.StartsWith(JobLabels.ReservedVariablePrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new E2eException("InvalidEnvName", E2eErrorCategory.InvalidArgument, name,
+                    $"'{name}' cannot be an environment variable of the job.")
+                {
+                    RecommendedAction = $"Use letters, digits, '_', '-' and '.', not starting with a digit; names starting with {JobLabels.ReservedVariablePrefix} are E2ePs's own.",
+                };
+            }
+
+            var reference = Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+            var slash = reference.IndexOf('/', StringComparison.Ordinal);
+            var secret = slash < 0 ? reference : reference[..slash];
+            var key = slash < 0 ? "" : reference[(slash + 1)..];
+            if (!IsDnsSubdomain(secret))
+            {
+                throw new E2eException("InvalidSecretReference", E2eErrorCategory.InvalidArgument, reference,
+                    $"-SecretEnv {name} = '{reference}': '{secret}' is not a valid Secret name (a DNS-1123 subdomain: lower-case letters, digits, '-' and '.').")
+                {
+                    RecommendedAction = $"Write the value as 'secret-name/key', for example @{{ {name} = 'db-credentials/password' }}.",
+                };
+            }
+
+            if (!IsSecretKey(key))
+            {
+                throw new E2eException("InvalidSecretReference", E2eErrorCategory.InvalidArgument, reference,
+                    $"-SecretEnv {name} = '{reference}': '{key}' is not a valid key of a Secret (letters, digits, '-', '_' and '.', at most 253, not '.' or starting with '..').")
+                {
+                    RecommendedAction = $"Write the value as 'secret-name/key', for example @{{ {name} = '{secret}/password' }}.",
+                };
+            }
+
+            result.Add(new SecretEnvReference(name, secret, key));
+        }
+
+        return result;
+    }
+
+    // k8s.io/apimachinery pkg/util/validation/validation.go, IsConfigMapKey (the rule for Secret keys too).
+    private static bool IsSecretKey(string key) =>
+        key.Length is > 0 and <= 253 && SecretKeyPattern().IsMatch(key) && key != "." && !key.StartsWith("..", StringComparison.Ordinal);
+
+    [GeneratedRegex("^[-._a-zA-Z0-9]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex SecretKeyPattern();
+
     private static (string Request, string Limit) Resources(IReadOnlyList<string>? values, string defaultRequest, string defaultLimit, string parameter)
     {
         if (values is null || values.Count == 0)
@@ -210,7 +299,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
             $"-{parameter} must be {(allowZero ? "zero or more" : "more than zero")}; it is {value}.");
     }
 
-    private static bool IsDnsSubdomain(string value) => value.Length <= 253 && value.Split('.').All(JobNames.IsDnsLabel);
+    private static bool IsDnsSubdomain(string value) => value.Length is > 0 and <= 253 && value.Split('.').All(JobNames.IsDnsLabel);
 
     private static string? RepositoryName(string url)
     {

@@ -27,6 +27,9 @@ public sealed class JobSpecification
     /// <summary>User environment variables, in order.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
 
+    /// <summary>Environment variables read from Secrets, in order.</summary>
+    public IReadOnlyList<SecretEnvReference> SecretEnv { get; init; } = [];
+
     /// <summary>CPU request.</summary>
     public string CpuRequest { get; init; } = "500m";
 
@@ -51,3 +54,9 @@ public sealed class JobSpecification
     /// <summary>Secret with git credentials.</summary>
     public string? GitCredentialSecret { get; init; }
 }
+
+/// <summary>An environment variable whose value is the key <paramref name="Key"/> of the Secret <paramref name="Secret"/>.</summary>
+/// <param name="Name">Variable name.</param>
+/// <param name="Secret">Secret name, in the job's namespace.</param>
+/// <param name="Key">Key in the Secret.</param>
+public sealed record SecretEnvReference(string Name, string Secret, string Key);

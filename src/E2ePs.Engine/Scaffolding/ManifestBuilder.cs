@@ -110,6 +110,15 @@ public static class ManifestBuilder
             SetEnv(container, key, value);
         }
 
+        foreach (var reference in spec.SecretEnv)
+        {
+            container.Env.Add(new V1EnvVar
+            {
+                Name = reference.Name,
+                ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = reference.Secret, Key = reference.Key } },
+            });
+        }
+
         container.Resources = new V1ResourceRequirements
         {
             Requests = new Dictionary<string, ResourceQuantity>
@@ -125,17 +134,18 @@ public static class ManifestBuilder
         };
     }
 
+    /// <summary>Sets a value escaped, so that the kubelet's $(VAR) expansion gives the container exactly <paramref name="value"/>.</summary>
     private static void SetEnv(V1Container container, string name, string value)
     {
         container.Env ??= [];
         var existing = container.Env.FirstOrDefault(e => e.Name == name);
         if (existing is null)
         {
-            container.Env.Add(new V1EnvVar { Name = name, Value = value });
+            container.Env.Add(new V1EnvVar { Name = name, Value = EnvValues.Escape(value) });
         }
         else
         {
-            existing.Value = value;
+            existing.Value = EnvValues.Escape(value);
         }
     }
 }

@@ -54,6 +54,10 @@ public sealed class NewE2eJobCommand : E2eCmdlet
     [Parameter]
     public Hashtable? Env { get; set; }
 
+    /// <summary>Environment variables of the test container read from Kubernetes Secrets: name → 'secret-name/key'.</summary>
+    [Parameter]
+    public Hashtable? SecretEnv { get; set; }
+
     /// <summary>Template: pytest (default), pester or dotnet.</summary>
     [Parameter]
     [ArgumentCompleter(typeof(TemplateCompleter))]
@@ -109,6 +113,7 @@ public sealed class NewE2eJobCommand : E2eCmdlet
             Repository = Repository,
             Branch = Branch,
             Env = Env,
+            SecretEnv = SecretEnv,
             Cpu = Cpu,
             Memory = Memory,
             BackoffLimit = BackoffLimit,
@@ -120,6 +125,11 @@ public sealed class NewE2eJobCommand : E2eCmdlet
         try
         {
             var plan = Engine.Scaffolder.Plan(request);
+            foreach (var warning in plan.Warnings)
+            {
+                WriteWarning(warning);
+            }
+
             foreach (var file in plan.Files)
             {
                 WriteVerbose($"{(File.Exists(file.Path) ? "Overwrite" : "Create")} {file.Path}");

@@ -36,6 +36,9 @@ public sealed class ScaffoldPlan
 
     /// <summary>The files, with full paths.</summary>
     public IReadOnlyList<PlannedFile> Files { get; }
+
+    /// <summary>What the user should know before the files are written (a secret in clear, a credential dropped).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>One file of a plan.</summary>

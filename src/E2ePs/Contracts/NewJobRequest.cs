@@ -41,6 +41,9 @@ public sealed class NewJobRequest
     /// <summary>Environment variables of the test container.</summary>
     public IDictionary? Env { get; set; }
 
+    /// <summary>Environment variables of the test container read from Secrets: name → "secret-name/key".</summary>
+    public IDictionary? SecretEnv { get; set; }
+
     /// <summary>CPU request and, optionally, limit.</summary>
     public IReadOnlyList<string>? Cpu { get; set; }
 

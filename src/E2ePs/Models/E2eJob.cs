@@ -52,6 +52,9 @@ public sealed class E2eJob
     /// <summary>Environment variables of the test container, in manifest order.</summary>
     public IReadOnlyDictionary<string, string> Env { get; set; } = new Dictionary<string, string>();
 
+    /// <summary>Environment variables of the test container read from Secrets: name → "secret/key".</summary>
+    public IReadOnlyDictionary<string, string> SecretEnv { get; set; } = new Dictionary<string, string>();
+
     /// <inheritdoc />
     public override string ToString() => JobName;
 }
