@@ -149,7 +149,7 @@ Describe 'A manifest edited by hand' {
         @{ Case = 'with a ClusterRoleBinding to cluster-admin'; Name = 'clusteradmin'; Id = 'UnmanagedManifestDocument'
             Edit = { param($t) $t + "---`napiVersion: rbac.authorization.k8s.io/v1`nkind: ClusterRoleBinding`nmetadata:`n  name: everything`nroleRef:`n  apiGroup: rbac.authorization.k8s.io`n  kind: ClusterRole`n  name: cluster-admin`nsubjects:`n- kind: ServiceAccount`n  name: test-clusteradmin-e2e`n  namespace: default`n" } }
         @{ Case = 'whose RoleBinding grants cluster-admin'; Name = 'rolebinding'; Id = 'ManifestRoleBindingInvalid'
-            Edit = { param($t) $t -replace '(roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: )Role\n  name: test-rolebinding-e2e', "`${1}ClusterRole`n  name: cluster-admin" } }
+            Edit = { param($t) $t -replace 'roleRef:\n  kind: Role\n  apiGroup: rbac.authorization.k8s.io\n  name: test-rolebinding-e2e', "roleRef:`n  kind: ClusterRole`n  apiGroup: rbac.authorization.k8s.io`n  name: cluster-admin" } }
         @{ Case = 'with its ServiceAccount in another namespace'; Name = 'otherns'; Id = 'ManifestNamespaceMismatch'
             Edit = { param($t) ([regex]'namespace: \S+').Replace($t, 'namespace: kube-system', 1) } }
     ) {

@@ -2,6 +2,7 @@ using E2ePs.Contracts;
 using k8s;
 using k8s.Models;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace E2ePs.Engine.Manifests;
@@ -88,10 +89,31 @@ public sealed class JobManifest
 
     private static void ScanDocuments(string yaml, string source)
     {
-        var stream = new YamlStream();
+        // Event by event first: YamlDotNet throws a bare InvalidOperationException on some malformed
+        // input (an unclosed '[' or '{'), so the position of the last good event and the innermost
+        // unclosed flow collection are kept to say where the YAML goes wrong.
+        var parser = new Parser(new StringReader(yaml));
+        var last = Mark.Empty;
+        var openFlows = new Stack<(string Bracket, Mark Start)>();
         try
         {
-            stream.Load(new StringReader(yaml));
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case SequenceStart { Style: SequenceStyle.Flow } start:
+                        openFlows.Push(("[", start.Start));
+                        break;
+                    case MappingStart { Style: MappingStyle.Flow } start:
+                        openFlows.Push(("{", start.Start));
+                        break;
+                    case SequenceEnd { } or MappingEnd { } when openFlows.Count > 0:
+                        openFlows.TryPop(out _);
+                        break;
+                }
+
+                last = parser.Current!.End;
+            }
         }
         catch (YamlException error)
         {
@@ -101,7 +123,20 @@ public sealed class JobManifest
                 RecommendedAction = "Fix the YAML at that line, or scaffold the job again with New-E2eJob -Force.",
             };
         }
+        catch (InvalidOperationException error)
+        {
+            var where = openFlows.TryPeek(out var open)
+                ? $"line {open.Start.Line}, column {open.Start.Column}): the '{open.Bracket}' opened here is never closed"
+                : $"line {last.Line}, column {last.Column}): the YAML parser cannot go on after this point";
+            throw new E2eException("InvalidManifest", E2eErrorCategory.InvalidData, source,
+                $"'{source}' is not valid YAML ({where}.", error)
+            {
+                RecommendedAction = "Fix the YAML at that line, or scaffold the job again with New-E2eJob -Force.",
+            };
+        }
 
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
         foreach (var document in stream.Documents)
         {
             var root = document.RootNode;
@@ -204,7 +239,15 @@ public sealed class JobManifest
             };
         }
 
-        _ = TestContainer;
+        if (podSpec?.Containers?.Any(c => c.Name == JobLabels.TestContainer) != true)
+        {
+            throw new E2eException("NoTestContainer", E2eErrorCategory.InvalidData, path,
+                $"The Job '{expected}' in '{path}' has no container named '{JobLabels.TestContainer}' (it has {string.Join(", ", (podSpec?.Containers ?? []).Select(c => $"'{c.Name}'"))}). E2ePs reads the test's exit code, log and report from that container; without it a run could neither pass nor fail.")
+            {
+                RecommendedAction = $"Name the container that runs the tests '{JobLabels.TestContainer}', or scaffold the job again with New-E2eJob -Force.",
+            };
+        }
+
         if (Job.Spec?.Completions is 0 || Job.Spec?.Parallelism is 0)
         {
             var field = Job.Spec.Completions is 0 ? "completions" : "parallelism";

@@ -132,8 +132,8 @@ public sealed class ManifestChecksTests : IDisposable
     [Fact]
     public void A_role_binding_to_a_cluster_role_is_refused()
     {
-        var error = ReadAfter(t => Regex.Replace(t, @"roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: test-shop-e2e",
-            "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin"));
+        var error = ReadAfter(t => Regex.Replace(t, @"roleRef:\n  kind: Role\n  apiGroup: rbac.authorization.k8s.io\n  name: test-shop-e2e",
+            "roleRef:\n  kind: ClusterRole\n  apiGroup: rbac.authorization.k8s.io\n  name: cluster-admin"));
 
         Assert.Equal("ManifestRoleBindingInvalid", error.ErrorId);
         Assert.Contains("cluster-admin", error.Message, StringComparison.Ordinal);

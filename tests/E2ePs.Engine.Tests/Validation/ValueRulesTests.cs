@@ -91,7 +91,7 @@ public sealed class ValueRulesTests
     [InlineData("1Ki", "1024000000000")]
     [InlineData("1k", "1000000000000")]
     [InlineData("1e3", "1000000000000")]
-    [InlineData("1E", "1000000000000000000000")]
+    [InlineData("1E", "1000000000000000000000000000")] // exa: 10^18 units
     [InlineData("100n", "100")]
     [InlineData("0.1n", "1")] // rounded up to 1n, as ParseQuantity does
     [InlineData("2u", "2000")]
