@@ -131,7 +131,7 @@ Describe 'A manifest edited by hand' {
         Reset-EmulatorStat
 
         Get-E2eJob -Path $Repo -Name renamed -ErrorVariable getFailure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        Start-E2eJob -Path $path -Kubeconfig $Kc -ErrorVariable startFailure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Start-E2eJob -Name renamed -Path $path -Kubeconfig $Kc -ErrorVariable startFailure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
 
         foreach ($failure in $getFailure, $startFailure) {
             Assert-E2eError $failure -Id ManifestNameMismatch -Category InvalidData -Target $path
@@ -157,7 +157,7 @@ Describe 'A manifest edited by hand' {
         Reset-EmulatorStat
 
         Get-E2eJob -Path $Repo -Name $Name -ErrorVariable getFailure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        Start-E2eJob -Path $path -Kubeconfig $Kc -ErrorVariable startFailure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Start-E2eJob -Name $Name -Path $path -Kubeconfig $Kc -ErrorVariable startFailure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
 
         Assert-E2eError $getFailure -Id $Id -Category InvalidData -Target $path
         Assert-E2eError $startFailure -Id $Id -Category InvalidData -Target $path
