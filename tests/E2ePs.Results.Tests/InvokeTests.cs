@@ -186,7 +186,7 @@ public sealed class InvokeTests(EmulatorFixture cluster)
         Assert.Equal("InvalidRetryCount", error.ErrorId);
         Assert.Equal(E2eErrorCategory.InvalidArgument, error.Category);
         Assert.Empty((await cluster.Observer.BatchV1.ListNamespacedJobAsync(job.Namespace)).Items);
-        Assert.Throws<E2eException>(() => TestInvoker.Validate(new InvokeOptions { RetryCount = TestInvoker.MaxRetryCount + 1 }));
+        Assert.Throws<E2eException>(() => TestInvoker.Validate(new InvokeOptions { RetryCount = E2ePs.Validation.ValueRules.MaxRetryCount + 1 }));
     }
 
     [Fact]

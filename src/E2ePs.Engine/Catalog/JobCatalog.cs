@@ -1,6 +1,6 @@
-using System.Text.RegularExpressions;
 using E2ePs.Contracts;
 using E2ePs.Engine.Manifests;
+using E2ePs.Validation;
 
 namespace E2ePs.Engine.Catalog;
 
@@ -18,12 +18,13 @@ public sealed class JobCatalog : IJobCatalog
             yield break;
         }
 
-        var matchers = namePatterns.Select(Wildcard).ToList();
+        // PowerShell's wildcard semantics ('[1-3]' included), the rule every cmdlet's -Name follows.
+        var matchers = namePatterns.Select(ValueRules.NameMatcher).ToList();
         foreach (var file in Directory.EnumerateFiles(folder, "99-test-*-e2e.yaml").Order(StringComparer.Ordinal))
         {
             var kubernetesName = Path.GetFileNameWithoutExtension(file)[3..];
             var name = JobNames.ShortName(kubernetesName);
-            if (name is null || (matchers.Count > 0 && !matchers.Any(m => m.IsMatch(name))))
+            if (name is null || (matchers.Count > 0 && !matchers.Any(m => m(name))))
             {
                 continue;
             }
@@ -50,7 +51,7 @@ public sealed class JobCatalog : IJobCatalog
     {
         try
         {
-            var manifest = JobManifest.Parse(File.ReadAllText(manifestPath), manifestPath);
+            var manifest = JobManifest.Load(manifestPath);
             return JobReadResult.Success(JobFactory.FromManifest(manifest, Path.GetFullPath(repositoryRoot), manifestPath));
         }
         catch (E2eException error)
@@ -72,8 +73,4 @@ public sealed class JobCatalog : IJobCatalog
             });
         }
     }
-
-    private static Regex Wildcard(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal) + "$",
-            RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 }

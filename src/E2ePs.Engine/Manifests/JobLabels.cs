@@ -43,7 +43,7 @@ public static class JobLabels
     public const string JobVariable = "E2EPS_JOB";
 
     /// <summary>Prefix of the environment variables E2ePs owns.</summary>
-    public const string ReservedVariablePrefix = "E2EPS_";
+    public const string ReservedVariablePrefix = E2ePs.Validation.ValueRules.ReservedVariablePrefix;
 
     /// <summary>Name of the volume that mounts the git credentials Secret.</summary>
     public const string GitCredentialsVolume = "git-credentials";

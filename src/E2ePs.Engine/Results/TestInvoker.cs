@@ -20,9 +20,6 @@ namespace E2ePs.Engine.Results;
 /// </summary>
 public sealed class TestInvoker(IImageBuilder images)
 {
-    /// <summary>Most retries one run may have.</summary>
-    public const int MaxRetryCount = 20;
-
     // After the wait, a followed log may still be delivering its last lines (the report among them).
     private static readonly TimeSpan s_logDrainTimeout = TimeSpan.FromSeconds(15);
 
@@ -30,14 +27,7 @@ public sealed class TestInvoker(IImageBuilder images)
     public static void Validate(InvokeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.RetryCount is < 0 or > MaxRetryCount)
-        {
-            throw new E2eException("InvalidRetryCount", E2eErrorCategory.InvalidArgument, options.RetryCount,
-                $"The retry count {options.RetryCount} is not between 0 and {MaxRetryCount}: it is how many more times a run that failed for an infrastructure reason is started again.")
-            {
-                RecommendedAction = $"Pass -RetryCount 0 (no retry, the default) up to {MaxRetryCount}; 1 or 2 is usual.",
-            };
-        }
+        E2ePs.Validation.ValueRules.RetryCount(options.RetryCount);
 
         if (options.ThrottleLimit < 1)
         {

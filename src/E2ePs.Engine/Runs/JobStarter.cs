@@ -123,7 +123,7 @@ public static class JobStarter
                 $"The manifest '{path}' does not exist.") { RecommendedAction = "Scaffold the job with New-E2eJob, or pass the path of a manifest with -Path." };
         }
 
-        return JobManifest.Parse(File.ReadAllText(path), path);
+        return JobManifest.Load(path);
     }
 
     private static async Task CheckNamespaceAsync(ClusterConnection connection, string ns, string jobName, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Globalization;
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
 using E2ePs.Engine.Manifests;
+using E2ePs.Validation;
 using k8s.Models;
 
 namespace E2ePs.Engine.Runs;
@@ -14,6 +15,10 @@ public static class ManifestOverrides
     public static void Apply(JobManifest manifest, string ns, string runId, string? image, string? branch, IDictionary? env)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+
+        // The rules New-E2eJob applies (E2EPS_TEST_PATH and E2EPS_JOB are E2ePs's own), checked before anything is set.
+        ValueRules.Branch(string.IsNullOrEmpty(branch) ? null : branch);
+        ValueRules.Env(env);
         foreach (var document in manifest.Documents)
         {
             document.Metadata.NamespaceProperty = ns;
@@ -56,12 +61,6 @@ public static class ManifestOverrides
             foreach (DictionaryEntry entry in env)
             {
                 var name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "";
-                if (!JobNames.IsEnvName(name))
-                {
-                    throw new E2eException("InvalidEnvName", E2eErrorCategory.InvalidArgument, name,
-                        $"'{name}' cannot be an environment variable.") { RecommendedAction = "Use letters, digits, '_', '-' and '.', not starting with a digit." };
-                }
-
                 SetEnv(container, name, Convert.ToString(entry.Value, CultureInfo.InvariantCulture) ?? "");
             }
         }

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
 using E2ePs.Engine.Manifests;
+using E2ePs.Validation;
 using E2ePs.Models;
 
 namespace E2ePs.Engine.Scaffolding;
@@ -81,11 +82,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
         }
 
         var ns = string.IsNullOrEmpty(request.Namespace) ? "default" : request.Namespace;
-        if (!JobNames.IsDnsLabel(ns))
-        {
-            throw new E2eException("InvalidNamespace", E2eErrorCategory.InvalidArgument, ns,
-                $"The namespace '{ns}' is not a DNS-1123 label.") { RecommendedAction = "Use the name of an existing namespace, such as 'default'." };
-        }
+        ValueRules.Namespace(ns);
 
         var repository = request.Repository ?? GitRepositoryInfo.OriginUrl(request.RepositoryRoot);
         if (string.IsNullOrEmpty(repository))
@@ -105,20 +102,16 @@ public sealed partial class JobScaffolder : IJobScaffolder
         }
 
         var branch = request.Branch ?? GitRepositoryInfo.CurrentBranch(request.RepositoryRoot) ?? "main";
-        if (!GitRefPattern().IsMatch(branch))
-        {
-            throw new E2eException("InvalidBranch", E2eErrorCategory.InvalidArgument, branch,
-                $"'{branch}' is not a valid git branch name.") { RecommendedAction = "Pass -Branch with an existing branch of the repository." };
-        }
+        ValueRules.Branch(branch);
 
-        if (request.GitCredentialSecret is not null && !JobNames.IsDnsLabel(request.GitCredentialSecret) && !IsDnsSubdomain(request.GitCredentialSecret))
+        if (request.GitCredentialSecret is not null && !JobNames.IsDnsLabel(request.GitCredentialSecret) && !ValueRules.IsDnsSubdomain(request.GitCredentialSecret))
         {
             throw new E2eException("InvalidSecretName", E2eErrorCategory.InvalidArgument, request.GitCredentialSecret,
                 $"'{request.GitCredentialSecret}' is not a valid Secret name.") { RecommendedAction = "Name a Secret of the job's namespace with keys 'username' and 'password'." };
         }
 
-        var (cpuRequest, cpuLimit) = Resources(request.Cpu, "500m", "2", "Cpu");
-        var (memoryRequest, memoryLimit) = Resources(request.Memory, "2Gi", "4Gi", "Memory");
+        var (cpuRequest, cpuLimit) = ValueRules.Resources(request.Cpu, "500m", "2", "Cpu");
+        var (memoryRequest, memoryLimit) = ValueRules.Resources(request.Memory, "2Gi", "4Gi", "Memory");
         Positive(request.BackoffLimit, "BackoffLimit", allowZero: true);
         Positive(request.ActiveDeadlineSeconds, "ActiveDeadlineSeconds", allowZero: false);
         Positive(request.TtlSecondsAfterFinished, "TtlSecondsAfterFinished", allowZero: true);
@@ -178,15 +171,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
         foreach (var entry in entries)
         {
             var name = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
-            if (!JobNames.IsEnvName(name) || name.StartsWith(JobLabels.ReservedVariablePrefix, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new E2eException("InvalidEnvName", E2eErrorCategory.InvalidArgument, name,
-                    $"'{name}' cannot be an environment variable of the job.")
-                {
-                    RecommendedAction = $"Use letters, digits, '_', '-' and '.', not starting with a digit; names starting with {JobLabels.ReservedVariablePrefix} are E2ePs's own.",
-                };
-            }
-
+            ValueRules.EnvName(name);
             result.Add(new(name, Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
         }
 
@@ -216,20 +201,13 @@ public sealed partial class JobScaffolder : IJobScaffolder
         foreach (var entry in entries)
         {
             var name = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
-            if (!JobNames.IsEnvName(name) || name.StartsWith(JobLabels.ReservedVariablePrefix, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new E2eException("InvalidEnvName", E2eErrorCategory.InvalidArgument, name,
-                    $"'{name}' cannot be an environment variable of the job.")
-                {
-                    RecommendedAction = $"Use letters, digits, '_', '-' and '.', not starting with a digit; names starting with {JobLabels.ReservedVariablePrefix} are E2ePs's own.",
-                };
-            }
+            ValueRules.EnvName(name);
 
             var reference = Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
             var slash = reference.IndexOf('/', StringComparison.Ordinal);
             var secret = slash < 0 ? reference : reference[..slash];
             var key = slash < 0 ? "" : reference[(slash + 1)..];
-            if (!IsDnsSubdomain(secret))
+            if (!ValueRules.IsDnsSubdomain(secret))
             {
                 throw new E2eException("InvalidSecretReference", E2eErrorCategory.InvalidArgument, reference,
                     $"-SecretEnv {name} = '{reference}': '{secret}' is not a valid Secret name (a DNS-1123 subdomain: lower-case letters, digits, '-' and '.').")
@@ -260,34 +238,6 @@ public sealed partial class JobScaffolder : IJobScaffolder
     [GeneratedRegex("^[-._a-zA-Z0-9]+$", RegexOptions.CultureInvariant)]
     private static partial Regex SecretKeyPattern();
 
-    private static (string Request, string Limit) Resources(IReadOnlyList<string>? values, string defaultRequest, string defaultLimit, string parameter)
-    {
-        if (values is null || values.Count == 0)
-        {
-            return (defaultRequest, defaultLimit);
-        }
-
-        if (values.Count > 2)
-        {
-            throw new E2eException("InvalidResources", E2eErrorCategory.InvalidArgument, values,
-                $"-{parameter} takes one value (request and limit) or two (request, then limit).");
-        }
-
-        foreach (var value in values)
-        {
-            if (!IsQuantity(value))
-            {
-                throw new E2eException("InvalidResources", E2eErrorCategory.InvalidArgument, value,
-                    $"'{value}' is not a Kubernetes quantity for -{parameter}.")
-                {
-                    RecommendedAction = parameter == "Cpu" ? "Use values such as 500m or 2." : "Use values such as 512Mi or 4Gi.",
-                };
-            }
-        }
-
-        return (values[0], values.Count == 2 ? values[1] : values[0]);
-    }
-
     private static void Positive(long? value, string parameter, bool allowZero)
     {
         if (value is null || value > 0 || (allowZero && value == 0))
@@ -299,7 +249,6 @@ public sealed partial class JobScaffolder : IJobScaffolder
             $"-{parameter} must be {(allowZero ? "zero or more" : "more than zero")}; it is {value}.");
     }
 
-    private static bool IsDnsSubdomain(string value) => value.Length is > 0 and <= 253 && value.Split('.').All(JobNames.IsDnsLabel);
 
     private static string? RepositoryName(string url)
     {
@@ -312,31 +261,6 @@ public sealed partial class JobScaffolder : IJobScaffolder
         last = last.EndsWith(".git", StringComparison.Ordinal) ? last[..^4] : last;
         var label = LabelValuePattern().IsMatch(last) && last.Length <= 63 ? last : null;
         return label;
-    }
-
-    [GeneratedRegex(@"^(?!.*\.\.)(?!/)(?!.*//)(?!.*@\{)[^\s~^:?*\[\\\x00-\x1f\x7f]+(?<!\.lock)(?<![/.])$", RegexOptions.CultureInvariant)]
-    private static partial Regex GitRefPattern();
-
-    [GeneratedRegex(@"^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+|[mkMGTPE]i?|Ki|u|n)?$", RegexOptions.CultureInvariant)]
-    private static partial Regex QuantityPattern();
-
-    private static bool IsQuantity(string value)
-    {
-        if (!QuantityPattern().IsMatch(value))
-        {
-            return false;
-        }
-
-        try
-        {
-            // The client's own parser has the last word: what it accepts, the API server accepts.
-            _ = new k8s.Models.ResourceQuantity(value).ToDecimal();
-            return true;
-        }
-        catch (Exception error) when (error is FormatException or ArgumentException or OverflowException)
-        {
-            return false;
-        }
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]

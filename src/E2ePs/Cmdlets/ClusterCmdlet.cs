@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using E2ePs.Completion;
 using E2ePs.Contracts;
+using E2ePs.Validation;
 
 namespace E2ePs.Cmdlets;
 
@@ -24,17 +25,26 @@ public abstract class ClusterCmdlet : E2eCmdlet
     [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string? Namespace { get; set; }
 
-    /// <summary>The target these parameters describe, with the kubeconfig path resolved through the provider.</summary>
-    protected ClusterTarget Target => new()
+    /// <summary>
+    /// The target these parameters describe, with the kubeconfig path resolved through the provider.
+    /// An invalid -Namespace is InvalidNamespace here, before any request, rather than "not found" from the cluster.
+    /// </summary>
+    protected ClusterTarget Target
     {
-        Kubeconfig = string.IsNullOrEmpty(Kubeconfig) ? null : string.Join(
-            System.IO.Path.PathSeparator,
-            Kubeconfig.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(ResolveFileSystemPath)),
-        Context = string.IsNullOrEmpty(Context) ? null : Context,
-        Namespace = string.IsNullOrEmpty(Namespace) ? null : Namespace,
-    };
+        get
+        {
+            ValueRules.Namespace(string.IsNullOrEmpty(Namespace) ? null : Namespace);
+            return new()
+            {
+                Kubeconfig = string.IsNullOrEmpty(Kubeconfig) ? null : string.Join(
+                    System.IO.Path.PathSeparator,
+                    Kubeconfig.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(ResolveFileSystemPath)),
+                Context = string.IsNullOrEmpty(Context) ? null : Context,
+                Namespace = string.IsNullOrEmpty(Namespace) ? null : Namespace,
+            };
+        }
+    }
 
-    /// <summary>The Kubernetes name of a job given by short name or by its full test-&lt;name&gt;-e2e name.</summary>
-    protected static string KubernetesJobName(string name) =>
-        name.StartsWith("test-", StringComparison.Ordinal) && name.EndsWith("-e2e", StringComparison.Ordinal) ? name : $"test-{name}-e2e";
+    /// <summary>The Kubernetes name of a job given by short name or by its full test-&lt;name&gt;-e2e name; InvalidJobName when it is neither.</summary>
+    protected static string KubernetesJobName(string name) => ValueRules.KubernetesJobName(name);
 }

@@ -124,8 +124,20 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
             yield break;
         }
 
-        foreach (var name in names ?? [])
+        foreach (var given in names ?? [])
         {
+            // The job-name rule of every cmdlet (ValueRules): UPPER or bad_name is InvalidJobName, not "not found".
+            string name;
+            try
+            {
+                name = E2ePs.Validation.ValueRules.ContainsWildcard(given) ? given : E2ePs.Validation.ValueRules.ShortName(E2ePs.Validation.ValueRules.KubernetesJobName(given))!;
+            }
+            catch (E2eException error)
+            {
+                WriteE2eError(error);
+                continue;
+            }
+
             var found = Engine.Catalog.Find(resolved, [name]).ToList();
             if (found.Count == 0)
             {

@@ -40,10 +40,22 @@ public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        ClusterTarget target;
+        string jobName;
+        try
+        {
+            (target, jobName) = (Target, KubernetesJobName(Name));
+        }
+        catch (E2eException error)
+        {
+            WriteE2eError(error);
+            return;
+        }
+
         var request = new DiagnosticRequest
         {
-            Target = Target,
-            JobName = KubernetesJobName(Name),
+            Target = target,
+            JobName = jobName,
             Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
             ExpectedServiceAccount = string.IsNullOrEmpty(ServiceAccountName) ? null : ServiceAccountName,
             ManifestPath = string.IsNullOrEmpty(ManifestPath) ? null : ResolveFileSystemPath(ManifestPath),

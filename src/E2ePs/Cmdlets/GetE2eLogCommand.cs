@@ -47,16 +47,27 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var request = new LogRequest
+        LogRequest request;
+        try
         {
-            Target = Target,
-            JobName = KubernetesJobName(Name),
-            Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
-            Follow = Follow,
-            Container = Container,
-            Tail = Tail,
-            Since = Since,
-        };
+            request = new LogRequest
+            {
+                Target = Target,
+                JobName = KubernetesJobName(Name),
+                Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
+                Follow = Follow,
+                Container = Container,
+                Tail = Tail,
+                Since = Since,
+            };
+        }
+        catch (E2eException error)
+        {
+            // An invalid -Name or -Namespace: said as such, not as "not found" from the cluster.
+            WriteE2eError(error);
+            return;
+        }
+
         string? section = null;
         try
         {

@@ -37,10 +37,10 @@ public sealed class GetE2eResultCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var request = new ResultRequest { Target = Target, JobName = KubernetesJobName(Name), Uid = string.IsNullOrEmpty(Uid) ? null : Uid };
         ResultReading reading;
         try
         {
+            var request = new ResultRequest { Target = Target, JobName = KubernetesJobName(Name), Uid = string.IsNullOrEmpty(Uid) ? null : Uid };
             reading = Await(Engine.Results.ReadAsync(request, CancellationToken));
         }
         catch (E2eException error)

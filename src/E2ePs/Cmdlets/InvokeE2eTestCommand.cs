@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Runtime.InteropServices;
 using E2ePs.Completion;
 using E2ePs.Contracts;
+using E2ePs.Validation;
 using E2ePs.Models;
 
 namespace E2ePs.Cmdlets;
@@ -20,7 +21,6 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
 {
     private const string ByJobSet = "ByJob";
     private const string ByNameSet = "ByName";
-    private const int MaxRetryCount = 20;
     private readonly List<InvokeRequest> _requests = [];
 
     /// <summary>Job definitions, from Get-E2eJob or New-E2eJob.</summary>
@@ -111,13 +111,16 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
-        if (RetryCount is < 0 or > MaxRetryCount)
+        // The rules of ValueRules, the ones the engine applies too: refused here, before any job is resolved or built.
+        try
         {
-            ThrowE2eError(new E2eException("InvalidRetryCount", E2eErrorCategory.InvalidArgument, RetryCount,
-                $"-RetryCount {RetryCount} is not between 0 and {MaxRetryCount}: it is how many more times a run that failed for an infrastructure reason is started again. Nothing was started.")
-            {
-                RecommendedAction = $"Pass -RetryCount 0 (no retry, the default) up to {MaxRetryCount}; 1 or 2 is usual.",
-            });
+            ValueRules.RetryCount(RetryCount);
+            ValueRules.Branch(string.IsNullOrEmpty(Branch) ? null : Branch);
+            ValueRules.Env(Env);
+        }
+        catch (E2eException error)
+        {
+            ThrowE2eError(error);
         }
     }
 

@@ -23,9 +23,9 @@ public sealed class RemoveE2eJobCommand : ClusterCmdlet
     {
         foreach (var name in Name)
         {
-            var jobName = KubernetesJobName(name);
             try
             {
+                var jobName = KubernetesJobName(name);
                 var identity = Engine.Cluster.Resolve(Target);
                 var ns = Target.Namespace ?? identity.DefaultNamespace;
                 var what = All ? "Delete the Job with its pods, ServiceAccount, Role and RoleBinding" : "Delete the Job with its pods";

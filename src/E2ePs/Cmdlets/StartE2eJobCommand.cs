@@ -4,6 +4,7 @@ using System.Management.Automation;
 using E2ePs.Completion;
 using E2ePs.Contracts;
 using E2ePs.Models;
+using E2ePs.Validation;
 
 namespace E2ePs.Cmdlets;
 
@@ -49,6 +50,21 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     [Parameter]
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        // The rules New-E2eJob applies to the same values (ValueRules): refused before any job is resolved.
+        try
+        {
+            ValueRules.Branch(string.IsNullOrEmpty(Branch) ? null : Branch);
+            ValueRules.Env(Env);
+        }
+        catch (E2eException error)
+        {
+            ThrowE2eError(error);
+        }
+    }
 
     /// <inheritdoc />
     protected override void ProcessRecord()

@@ -55,7 +55,17 @@ public sealed class TestE2eDnsCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var target = Target;
+        ClusterTarget target;
+        try
+        {
+            target = Target;
+        }
+        catch (E2eException error)
+        {
+            WriteE2eError(error);
+            return;
+        }
+
         List<DnsHost> hosts;
         if (ParameterSetName == JobSet && InputObject is { } job)
         {
