@@ -25,6 +25,9 @@ BeforeAll {
     $repositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     Import-Module (Join-Path $repositoryRoot 'E2ePs.psd1') -Force -ErrorAction Stop
     $common = [System.Management.Automation.Cmdlet]::CommonParameters
+    # Wording that describes what the module was or will be rather than what it is: help that says
+    # it is stale the day it ships.
+    $script:StaleWording = '(?i)\b(planned|once th(ose|ese|is|at)\b.{0,40}\b(exists?|lands?|ships?|are added|is added)|available now|not yet|coming soon|in a future (version|release)|for the time being|will be (added|supported|available))'
 }
 
 Describe 'Help of <Name>' -ForEach $cmdlets {
@@ -64,6 +67,11 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
         @($inHelp | Where-Object { $_ -notin $inCode }) | Should -BeNullOrEmpty -Because 'help must not document a parameter the code lacks'
     }
 
+    It 'describes the module as it is, not as it was or will be' {
+        $text = $help | Out-String -Width 200
+        $text | Should -Not -Match $StaleWording
+    }
+
     It 'shows the syntax of every parameter set' {
         @($help.Syntax.SyntaxItem).Count | Should -Be @($commandInfo.ParameterSets).Count
     }
@@ -86,6 +94,24 @@ Describe 'about_E2ePs' {
         "$topic" | Should -Match 'about_E2ePs'
         "$topic" | Should -Match 'SHORT DESCRIPTION'
         "$topic" | Should -Match 'LONG DESCRIPTION'
+    }
+
+    It 'describes the module as it is, not as it was or will be' {
+        "$(Get-Help about_E2ePs)" | Should -Not -Match $StaleWording
+    }
+
+    It 'names every cmdlet of the module under SEE ALSO' {
+        $seeAlso = ("$(Get-Help about_E2ePs)" -split 'SEE ALSO')[-1]
+        foreach ($name in (Get-Command -Module E2ePs -CommandType Cmdlet).Name) {
+            $seeAlso | Should -Match "\b$name\b" -Because "SEE ALSO should list $name"
+        }
+    }
+
+    It 'pushes the image in every pipeline that builds one and starts it' {
+        # Without -Push the cluster pulls the registry's older copy of the tag.
+        $pipelines = @("$(Get-Help about_E2ePs)" -split "`n" | Where-Object { $_ -match 'Build-E2eImage\b[^|]*\|\s*(Start-E2eJob|Invoke-E2eTest)' })
+        $pipelines | Should -Not -BeNullOrEmpty
+        $pipelines | Where-Object { $_ -notmatch 'Build-E2eImage[^|]*-Push' } | Should -BeNullOrEmpty
     }
 
     It 'keeps every line within 80 columns' {
