@@ -11,12 +11,17 @@ BeforeDiscovery {
     $repositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $module = Import-Module (Join-Path $repositoryRoot 'E2ePs.psd1') -PassThru -Force -ErrorAction Stop
     $common = [System.Management.Automation.Cmdlet]::CommonParameters
+    function Test-HiddenParameter {
+        # [Parameter(DontShow)]: binding plumbing that help does not show, as Get-Help does not.
+        param($Command, [string] $Name)
+        [bool]($Command.Parameters[$Name].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })
+    }
 
     $cmdlets = @(foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
             @{
                 Name       = $command.Name
                 # WhatIf and Confirm are documented per cmdlet; Verbose, ErrorAction, ... are not.
-                Parameters = @($command.Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object | ForEach-Object { @{ Command = $command.Name; Parameter = $_ } })
+                Parameters = @($command.Parameters.Keys | Where-Object { $_ -notin $common -and -not (Test-HiddenParameter $command $_) } | Sort-Object | ForEach-Object { @{ Command = $command.Name; Parameter = $_ } })
             }
         })
 }
@@ -60,7 +65,7 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
     }
 
     It 'documents exactly the parameters of the code' {
-        $inCode = @($commandInfo.Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object)
+        $inCode = @($commandInfo.Parameters.Keys | Where-Object { $_ -notin $common -and -not ($commandInfo.Parameters[$_].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) } | Sort-Object)
         $inHelp = @($help.Parameters.Parameter.Name | Where-Object { $_ -notin $common } | Sort-Object -Unique)
         # Reported both ways, so the failure says which parameter is missing and which is extra.
         @($inCode | Where-Object { $_ -notin $inHelp }) | Should -BeNullOrEmpty -Because 'every parameter of the code needs help'

@@ -66,3 +66,151 @@ Describe "The README's two commands" -Skip:($IsWindows) {
         $asUser.Calls | Where-Object { $_ -like 'dotnet pwsh*-Task Test*' } | Should -Not -BeNullOrEmpty
     }
 }
+
+Describe 'Repositories, manifests and images from the pipeline' {
+    BeforeAll {
+        . (Join-Path $Root 'tests/E2ePs.KubeEmulator/Start-KubeEmulator.ps1')
+        $script:Work = Join-Path ([IO.Path]::GetTempPath()) ('e2eps-surface-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $Work | Out-Null
+        $emulatorDll = Get-ChildItem (Join-Path $Root 'tests/E2ePs.KubeEmulator/bin/*/net10.0/E2ePs.KubeEmulator.dll') |
+            Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1 -ExpandProperty FullName
+        $script:Emulator = Start-KubeEmulator -TimeStepMs 10 -EmulatorDll $emulatorDll -KubeconfigPath (Join-Path $Work 'kubeconfig')
+        $script:Kc = $Emulator.KubeconfigPath
+
+        function New-TestNamespace {
+            $name = 'e2e-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            ConvertTo-Json -Compress @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } } |
+                kubectl --kubeconfig $Kc create -f - | Out-Null
+            if ($LASTEXITCODE -ne 0) { throw "kubectl could not create namespace $name" }
+            $name
+        }
+
+        function Get-TestJob { param([string] $Namespace) @(kubectl --kubeconfig $Kc get jobs -n $Namespace -o name) }
+
+        function New-UnpushedImage {
+            # What Build-E2eImage writes for a job built without -Push.
+            param([string] $Name, [string] $Namespace, [bool] $Pushed = $false)
+            [E2ePs.Models.E2eImage]@{
+                Reference = "localhost:5000/e2eps-surface-${Name}:1"; Name = $Name; JobName = "test-$Name-e2e"
+                Namespace = $Namespace; Path = $Repo; Repository = "localhost:5000/e2eps-surface-$Name"; Engine = 'buildah'
+                Tags = [string[]]@("localhost:5000/e2eps-surface-${Name}:1"); Pushed = $Pushed
+            }
+        }
+
+        $script:Ns = New-TestNamespace
+        $script:Repo = New-TestGitRepository
+        foreach ($name in 'alpha', 'beta') {
+            New-E2eJob -Name $name -TestPath tests/e2e/test_shop.py -Namespace $Ns -Image "localhost:5000/e2eps-surface-${name}:1" -Memory 64Mi -Cpu 100m -Path $Repo | Out-Null
+        }
+    }
+
+    AfterAll {
+        if ($Emulator) { Stop-KubeEmulator $Emulator }
+        Remove-Item $Repo, $Work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    Context 'a folder piped in binds to -Path, not its name to -Name' {
+        It 'Get-Item <repository> | Get-E2eJob gets every job of the repository' {
+            $jobs = @(Get-Item -LiteralPath $Repo | Get-E2eJob -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems | Should -BeNullOrEmpty
+            $jobs.Name | Should -Be @('alpha', 'beta')
+        }
+
+        It 'Get-Item <repository> | Get-E2eJob <name> keeps the name given' {
+            (Get-Item -LiteralPath $Repo | Get-E2eJob beta).Name | Should -Be 'beta'
+        }
+
+        It 'Get-ChildItem of a folder of repositories gets the jobs of each' {
+            $parent = Join-Path $Work 'repos'
+            New-Item -ItemType Directory -Path $parent | Out-Null
+            Copy-Item -LiteralPath $Repo -Destination (Join-Path $parent 'shop') -Recurse
+            $jobs = @(Get-ChildItem -LiteralPath $parent -Directory | Get-E2eJob -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems | Should -BeNullOrEmpty
+            $jobs.Name | Should -Be @('alpha', 'beta')
+            $jobs[0].Path | Should -Be (Join-Path $parent 'shop')
+        }
+
+        It 'Get-Item <repository> | Build-E2eImage -WhatIf names every job of the repository' {
+            $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; Get-Item -LiteralPath '$Repo' | Build-E2eImage -WhatIf -Engine buildah"
+            $run.Output -join "`n" | Should -Not -Match 'JobNotFound|There is no E2E job'
+            $run.Output -join "`n" | Should -Match 'alpha'
+            $run.Output -join "`n" | Should -Match 'beta'
+        }
+
+        It 'Get-Item <repository> | Start-E2eJob asks which job, and starts nothing' {
+            $ns = New-TestNamespace
+            $runs = @(Get-Item -LiteralPath $Repo | Start-E2eJob -Namespace $ns -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            $problems.FullyQualifiedErrorId | Should -BeLike 'JobNotIdentified,*'
+            $problems[0].TargetObject | Should -Be $Repo
+            Get-TestJob $ns | Should -BeNullOrEmpty
+        }
+
+        It 'Get-Item <repository> | Start-E2eJob <name> starts that job of the repository' {
+            $ns = New-TestNamespace
+            $run = Get-Item -LiteralPath $Repo | Start-E2eJob alpha -Namespace $ns -Kubeconfig $Kc
+            $run.JobName | Should -Be 'test-alpha-e2e'
+            Get-TestJob $ns | Should -Be 'job.batch/test-alpha-e2e'
+        }
+
+        It 'Get-Item <repository> | New-E2eJob takes no job name from the folder and writes nothing' {
+            $before = @(Get-ChildItem -LiteralPath $Repo -Recurse -File -Force | Where-Object FullName -notmatch '[\\/]\.git[\\/]').Count
+            $written = @(Get-Item -LiteralPath $Repo | New-E2eJob -TestPath tests/e2e -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $written | Should -BeNullOrEmpty
+            $problems.FullyQualifiedErrorId | Should -Be 'JobNameRequired,E2ePs.Cmdlets.NewE2eJobCommand'
+            @(Get-ChildItem -LiteralPath $Repo -Recurse -File -Force | Where-Object FullName -notmatch '[\\/]\.git[\\/]').Count | Should -Be $before
+        }
+    }
+
+    Context 'a manifest path identifies its job' {
+        It 'Start-E2eJob -Path <manifest> starts its job without asking for -Name' {
+            $manifest = Join-Path $Repo 'deploy/k8s/99-test-beta-e2e.yaml'
+            $ns = New-TestNamespace
+            $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; `$r = Start-E2eJob -Path '$manifest' -Namespace $ns -Kubeconfig '$Kc' -ErrorAction Stop; 'JOB=' + `$r.JobName"
+            $run.Output -join "`n" | Should -Match 'JOB=test-beta-e2e'
+            Get-TestJob $ns | Should -Be 'job.batch/test-beta-e2e'
+        }
+
+        It 'Get-Item <manifest> | Start-E2eJob starts its job' {
+            $ns = New-TestNamespace
+            $run = Get-Item -LiteralPath (Join-Path $Repo 'deploy/k8s/99-test-alpha-e2e.yaml') | Start-E2eJob -Namespace $ns -Kubeconfig $Kc
+            $run.JobName | Should -Be 'test-alpha-e2e'
+        }
+    }
+
+    Context 'an image that was built but not pushed' {
+        It 'is not started by Start-E2eJob: ImageNotPushed, with the image as target, and nothing changed' {
+            $ns = New-TestNamespace
+            $image = New-UnpushedImage alpha $ns
+            $runs = @($image | Start-E2eJob -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ImageNotPushed,*'
+            $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $problems[0].TargetObject | Should -Be $image.Reference
+            $problems[0].ErrorDetails.RecommendedAction | Should -Match 'Build-E2eImage -Push'
+            Get-TestJob $ns | Should -BeNullOrEmpty
+        }
+
+        It 'is not run by Invoke-E2eTest' {
+            $ns = New-TestNamespace
+            $runs = @(New-UnpushedImage beta $ns | Invoke-E2eTest -Kubeconfig $Kc -CiSystem None -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            @($problems.FullyQualifiedErrorId) -like 'ImageNotPushed,*' | Should -Not -BeNullOrEmpty
+            Get-TestJob $ns | Should -BeNullOrEmpty
+        }
+
+        It 'is started once pushed' {
+            $ns = New-TestNamespace
+            $run = New-UnpushedImage alpha $ns -Pushed $true | Start-E2eJob -Kubeconfig $Kc
+            $run.JobName | Should -Be 'test-alpha-e2e'
+            $run.Image | Should -Be 'localhost:5000/e2eps-surface-alpha:1'
+        }
+
+        It 'gives way to an -Image given on the command line' {
+            $ns = New-TestNamespace
+            $run = New-UnpushedImage alpha $ns | Start-E2eJob -Image localhost:5000/e2eps-surface-alpha:2 -Kubeconfig $Kc
+            $run.Image | Should -Be 'localhost:5000/e2eps-surface-alpha:2'
+        }
+    }
+}

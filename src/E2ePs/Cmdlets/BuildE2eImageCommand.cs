@@ -42,6 +42,14 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
     [Alias("PSPath", "FullName")]
     public string? Path { get; set; }
 
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; this tells its Name (the folder's) from a job name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
+
     /// <summary>podman, docker or buildah; E2EPS_BUILD_ENGINE, else the first found on PATH in that order.</summary>
     [Parameter]
     [ValidateSet("podman", "docker", "buildah")]
@@ -122,7 +130,7 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
             yield break;
         }
 
-        var patterns = Name ?? [];
+        var patterns = JobNames(Name, PipedFolder) ?? [];
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var result in EngineHost.Engine.Catalog.Find(root, patterns))
         {

@@ -21,6 +21,14 @@ public sealed class GetE2eJobCommand : E2eCmdlet
     [Alias("PSPath", "FullName")]
     public string? Path { get; set; }
 
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; this tells its Name (the folder's) from a job name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -35,7 +43,7 @@ public sealed class GetE2eJobCommand : E2eCmdlet
             return;
         }
 
-        var patterns = Name ?? [];
+        var patterns = JobNames(Name, PipedFolder) ?? [];
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var result in Engine.Catalog.Find(root, patterns))
         {

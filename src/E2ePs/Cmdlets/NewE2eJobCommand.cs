@@ -26,6 +26,14 @@ public sealed class NewE2eJobCommand : E2eCmdlet
     [Alias("PSPath", "FullName")]
     public string? Path { get; set; }
 
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; its Name is the folder's, not the new job's.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
+
     /// <summary>Namespace the job runs in; "default" by default.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Namespace { get; set; }
@@ -95,6 +103,16 @@ public sealed class NewE2eJobCommand : E2eCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (JobNames([Name], PipedFolder) is null)
+        {
+            WriteE2eError(new E2eException("JobNameRequired", E2eErrorCategory.InvalidArgument, Path,
+                $"A folder was piped in, so its name '{Name}' is not taken as the new job's name. Nothing was written.")
+            {
+                RecommendedAction = "Name the job: Get-Item <repository> | New-E2eJob -Name <name> -TestPath <test>.",
+            });
+            return;
+        }
+
         var request = new NewJobRequest
         {
             Name = Name,

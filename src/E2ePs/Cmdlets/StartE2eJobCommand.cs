@@ -24,7 +24,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     public E2eJob[]? InputObject { get; set; }
 
     /// <summary>Short names of jobs of the repository at -Path (or the current location).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
     [ArgumentCompleter(typeof(JobNameCompleter))]
     public string[]? Name { get; set; }
 
@@ -32,6 +32,22 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
     [Alias("PSPath", "FullName", "ManifestPath")]
     public string? Path { get; set; }
+
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; this tells its Name (the folder's) from a job name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
+
+    /// <summary>
+    /// Hidden: the Pushed property of an E2eImage piped in from Build-E2eImage. An image that was
+    /// built but not pushed is not in the registry the cluster pulls from.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("Pushed")]
+    public bool? PipedImagePushed { get; set; }
 
     /// <summary>Image to run instead of the manifest's; an E2eImage piped in sets it to the image just built.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -50,12 +66,21 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
+    private bool CheckPipedImage() => CheckPipedImage(PipedImagePushed, Image, "started");
+
+    private bool CheckJobIdentified() => ParameterSetName != ByNameSet || CheckJobIdentified(JobNames(Name, PipedFolder), Path, "start");
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         try
         {
-            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, Name, Path))
+            if (!CheckPipedImage() || !CheckJobIdentified())
+            {
+                return;
+            }
+
+            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, JobNames(Name, PipedFolder), Path))
             {
                 var request = new StartJobRequest
                 {
