@@ -214,3 +214,31 @@ Describe 'Repositories, manifests and images from the pipeline' {
         }
     }
 }
+
+Describe 'Importing the module again and side by side' {
+    BeforeAll {
+        # A copy of the module's layout in another folder, as ./build.ps1 -Task Package lays it out.
+        $script:Copy = Join-Path ([IO.Path]::GetTempPath()) ('e2eps-copy-' + [guid]::NewGuid().ToString('N'))
+        $script:CopyRoot = Join-Path $Copy 'E2ePs/0.1.0'
+        New-Item -ItemType Directory -Path $CopyRoot | Out-Null
+        foreach ($item in 'E2ePs.psd1', 'bin', 'module', 'templates', 'en-US') {
+            Copy-Item (Join-Path $Root $item) -Destination $CopyRoot -Recurse
+        }
+    }
+
+    AfterAll { Remove-Item $Copy -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'imports a second copy after the first in one session, with no error, and formats a job' {
+        $run = Invoke-FreshPwsh "`$ErrorActionPreference = 'Stop'; Import-Module '$Root/E2ePs.psd1'; Import-Module '$CopyRoot/E2ePs.psd1'; Import-Module '$Root/E2ePs.psd1' -Force; `$job = [E2ePs.Models.E2eJob]@{ Name = 'api'; Namespace = 'e2e' }; (`$job | Format-Table | Out-String) -match 'api'; 'IMPORTED'"
+        $run.Output -join "`n" | Should -Not -Match 'Error in TypeData|already present'
+        $run.ExitCode | Should -Be 0 -Because ($run.Output -join "`n")
+        $run.Output | Should -Contain 'IMPORTED'
+        $run.Output | Should -Contain 'True'
+    }
+
+    It 'imports the same copy again with -Force' {
+        $run = Invoke-FreshPwsh "`$ErrorActionPreference = 'Stop'; Import-Module '$CopyRoot/E2ePs.psd1'; Remove-Module E2ePs; Import-Module '$CopyRoot/E2ePs.psd1'; Import-Module '$CopyRoot/E2ePs.psd1' -Force; 'IMPORTED'"
+        $run.ExitCode | Should -Be 0 -Because ($run.Output -join "`n")
+        $run.Output | Should -Contain 'IMPORTED'
+    }
+}
