@@ -81,6 +81,7 @@ $commands = foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Na
         Verb                = $command.Verb
         Noun                = $command.Noun
         DefaultParameterSet = $command.DefaultParameterSet
+        HelpUri             = $command.HelpUri
         OutputTypes         = @($command.OutputType | ForEach-Object Name)
         ParameterSets       = @($command.ParameterSets | ForEach-Object { Get-ParameterSetMetadata $_ })
         Parameters          = @($command.Parameters.Keys | Where-Object { $_ -notin $ubiquitous -and -not (Test-Hidden $command.Parameters[$_].Attributes) } | ForEach-Object { Get-ParameterMetadata $command $_ })

@@ -72,6 +72,14 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
         @($inHelp | Where-Object { $_ -notin $inCode }) | Should -BeNullOrEmpty -Because 'help must not document a parameter the code lacks'
     }
 
+    It 'has an online page: its docs/help page in the project repository' {
+        # Get-Help -Online opens the cmdlet's HelpUri, or the first link of its help.
+        $project = (Import-PowerShellDataFile (Join-Path $repositoryRoot 'E2ePs.psd1')).PrivateData.PSData.ProjectUri
+        $commandInfo.HelpUri | Should -Be "$project/blob/main/docs/help/$Name.md"
+        Join-Path $repositoryRoot "docs/help/$Name.md" | Should -Exist
+        @($help.relatedLinks.navigationLink | Where-Object uri)[0].uri | Should -Be $commandInfo.HelpUri
+    }
+
     It 'describes the module as it is, not as it was or will be' {
         $text = $help | Out-String -Width 200
         $text | Should -Not -Match $StaleWording

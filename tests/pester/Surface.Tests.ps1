@@ -236,6 +236,13 @@ Describe 'Importing the module again and side by side' {
         $run.Output | Should -Contain 'True'
     }
 
+    It 'names the CI script of an installed module in $E2ePsInvokeJob, which runs it' {
+        $run = Invoke-FreshPwsh "`$env:PSModulePath = '$Copy' + [IO.Path]::PathSeparator + `$env:PSModulePath; Import-Module E2ePs; 'SCRIPT=' + `$E2ePsInvokeJob; & `$E2ePsInvokeJob -Name no-such-job -Path '$Copy' *> `$null; 'EXIT=' + `$LASTEXITCODE"
+        $run.Output | Should -Contain "SCRIPT=$(Join-Path $CopyRoot 'module/Invoke-E2eJob.ps1')"
+        # 4: E2ePs could not do its work (no such job).
+        $run.Output | Should -Contain 'EXIT=4'
+    }
+
     It 'imports the same copy again with -Force' {
         $run = Invoke-FreshPwsh "`$ErrorActionPreference = 'Stop'; Import-Module '$CopyRoot/E2ePs.psd1'; Remove-Module E2ePs; Import-Module '$CopyRoot/E2ePs.psd1'; Import-Module '$CopyRoot/E2ePs.psd1' -Force; 'IMPORTED'"
         $run.ExitCode | Should -Be 0 -Because ($run.Output -join "`n")

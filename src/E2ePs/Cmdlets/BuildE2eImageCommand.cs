@@ -15,7 +15,7 @@ namespace E2ePs.Cmdlets;
 /// names the pushed digest, so that Start-E2eJob runs exactly the image just built.
 /// </summary>
 // "Build" is an approved verb since PowerShell 6; PowerShellStandard 5.1 has no constant for it.
-[Cmdlet("Build", "E2eImage", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet("Build", "E2eImage", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "Build-E2eImage.md")]
 [OutputType(typeof(E2eImage))]
 public sealed class BuildE2eImageCommand : E2eCmdlet
 {

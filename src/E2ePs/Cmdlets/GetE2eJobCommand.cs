@@ -6,7 +6,7 @@ using E2ePs.Models;
 namespace E2ePs.Cmdlets;
 
 /// <summary>Get-E2eJob: finds the E2E job definitions of a repository and reads them back from their manifests.</summary>
-[Cmdlet(VerbsCommon.Get, "E2eJob")]
+[Cmdlet(VerbsCommon.Get, "E2eJob", HelpUri = HelpLinks.Base + "Get-E2eJob.md")]
 [OutputType(typeof(E2eJob))]
 public sealed class GetE2eJobCommand : E2eCmdlet
 {

@@ -14,7 +14,7 @@ namespace E2ePs.Cmdlets;
 /// starts, waits, streams logs (optionally) and reads the JUnit results of every job, retries runs that
 /// failed for an infrastructure reason, and reports to Azure DevOps or GitHub Actions when it runs there.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "E2eTest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet)]
+[Cmdlet(VerbsLifecycle.Invoke, "E2eTest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet, HelpUri = HelpLinks.Base + "Invoke-E2eTest.md")]
 [OutputType(typeof(E2eRun))]
 public sealed class InvokeE2eTestCommand : ClusterCmdlet
 {

@@ -7,7 +7,7 @@ using E2ePs.Models;
 namespace E2ePs.Cmdlets;
 
 /// <summary>New-E2eJob: scaffolds the Dockerfile, runner and manifest of an E2E job, all or nothing.</summary>
-[Cmdlet(VerbsCommon.New, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.New, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "New-E2eJob.md")]
 [OutputType(typeof(E2eJob))]
 public sealed class NewE2eJobCommand : E2eCmdlet
 {

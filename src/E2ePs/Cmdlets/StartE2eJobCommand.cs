@@ -11,7 +11,7 @@ namespace E2ePs.Cmdlets;
 /// Start-E2eJob: applies a job's ServiceAccount, Role and RoleBinding, deletes its previous Job and
 /// waits until it is gone, creates the Job with a new run id, and returns the run at once.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet)]
+[Cmdlet(VerbsLifecycle.Start, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet, HelpUri = HelpLinks.Base + "Start-E2eJob.md")]
 [OutputType(typeof(E2eRun))]
 public sealed class StartE2eJobCommand : ClusterCmdlet
 {
