@@ -10,6 +10,8 @@
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('module/E2ePs.Format.ps1xml')
     TypesToProcess       = @('module/E2ePs.Types.ps1xml')
+    # Exports $E2ePsInvokeJob, the path of module/Invoke-E2eJob.ps1, for CI steps.
+    NestedModules        = @('module/E2ePs.Scripts.psm1')
     CmdletsToExport      = @(
         'New-E2eJob'
         'Get-E2eJob'
@@ -25,7 +27,7 @@
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
-    VariablesToExport    = @()
+    VariablesToExport    = @('E2ePsInvokeJob')
     PrivateData          = @{
         PSData = @{
             Tags         = @('Kubernetes', 'E2E', 'Testing', 'Jobs', 'CI', 'AzureDevOps', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')

@@ -12,7 +12,7 @@
        builds the job's image with Build-E2eImage and pushes it, and the emulator checks that the
        image it is asked to run is in that registry. These machines reach no public registry, so the
        job's Dockerfile is first pointed at a tiny busybox base image made here.
-    4. Runs Get-E2eJob | Build-E2eImage | Start-E2eJob | Wait-E2eJob | Get-E2eLog.
+    4. Runs Get-E2eJob | Build-E2eImage -Push | Start-E2eJob | Wait-E2eJob | Get-E2eLog.
 
     The emulator runs the test container from a scripted scenario (what the guide's example
     prints); everything else (the API calls, the Job, its pods, the watch, the log stream) is real.

@@ -21,6 +21,12 @@ $PSStyle.OutputRendering = 'PlainText'
 # WhatIf and Confirm are not in this set: each cmdlet documents them, as platyPS does.
 $ubiquitous = [System.Management.Automation.Cmdlet]::CommonParameters
 
+function Test-Hidden {
+    # [Parameter(DontShow)]: binding plumbing (a piped item's PSIsContainer), not for a user to type.
+    param([System.Collections.Generic.IEnumerable[System.Attribute]] $Attributes)
+    [bool]($Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })
+}
+
 function Get-TypeName {
     # Int32 for int and int? alike: the help shows what a user types, not how the code stores it.
     param([type] $Type)
@@ -56,7 +62,7 @@ function Get-ParameterSetMetadata {
     # Parameters in the order Get-Command's syntax shows them: positional ones by position, then the
     # rest in declaration order.
     param([System.Management.Automation.CommandParameterSetInfo] $Set)
-    $parameters = @($Set.Parameters | Where-Object Name -NotIn $ubiquitous)
+    $parameters = @($Set.Parameters | Where-Object { $_.Name -notin $ubiquitous -and -not (Test-Hidden $_.Attributes) })
     $ordered = for ($i = 0; $i -lt $parameters.Count; $i++) {
         $position = if ($parameters[$i].Position -ge 0) { $parameters[$i].Position } else { [int]::MaxValue }
         [pscustomobject]@{ Name = $parameters[$i].Name; Position = $position; Index = $i }
@@ -75,9 +81,10 @@ $commands = foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Na
         Verb                = $command.Verb
         Noun                = $command.Noun
         DefaultParameterSet = $command.DefaultParameterSet
+        HelpUri             = $command.HelpUri
         OutputTypes         = @($command.OutputType | ForEach-Object Name)
         ParameterSets       = @($command.ParameterSets | ForEach-Object { Get-ParameterSetMetadata $_ })
-        Parameters          = @($command.Parameters.Keys | Where-Object { $_ -notin $ubiquitous } | ForEach-Object { Get-ParameterMetadata $command $_ })
+        Parameters          = @($command.Parameters.Keys | Where-Object { $_ -notin $ubiquitous -and -not (Test-Hidden $command.Parameters[$_].Attributes) } | ForEach-Object { Get-ParameterMetadata $command $_ })
     }
 }
 ConvertTo-Json -InputObject @($commands) -Depth 8 -Compress

@@ -154,7 +154,8 @@ function Write-CommandHelp {
     Write-Paragraph $Writer $Help.Notes -Name 'alert'
     $Writer.WriteEndElement()
     Write-Example $Writer $Help.Examples
-    Write-RelatedLink $Writer $Help.RelatedLinks $Help.OnlineUri
+    # The cmdlet's HelpUri (HelpLinks.Base + its page) unless the markdown names another.
+    Write-RelatedLink $Writer $Help.RelatedLinks ($Help.OnlineUri ? $Help.OnlineUri : $Command.HelpUri)
     $Writer.WriteEndElement()
 }
 

@@ -11,12 +11,17 @@ BeforeDiscovery {
     $repositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $module = Import-Module (Join-Path $repositoryRoot 'E2ePs.psd1') -PassThru -Force -ErrorAction Stop
     $common = [System.Management.Automation.Cmdlet]::CommonParameters
+    function Test-HiddenParameter {
+        # [Parameter(DontShow)]: binding plumbing that help does not show, as Get-Help does not.
+        param($Command, [string] $Name)
+        [bool]($Command.Parameters[$Name].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })
+    }
 
     $cmdlets = @(foreach ($command in $module.ExportedCmdlets.Values | Sort-Object Name) {
             @{
                 Name       = $command.Name
                 # WhatIf and Confirm are documented per cmdlet; Verbose, ErrorAction, ... are not.
-                Parameters = @($command.Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object | ForEach-Object { @{ Command = $command.Name; Parameter = $_ } })
+                Parameters = @($command.Parameters.Keys | Where-Object { $_ -notin $common -and -not (Test-HiddenParameter $command $_) } | Sort-Object | ForEach-Object { @{ Command = $command.Name; Parameter = $_ } })
             }
         })
 }
@@ -25,6 +30,9 @@ BeforeAll {
     $repositoryRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     Import-Module (Join-Path $repositoryRoot 'E2ePs.psd1') -Force -ErrorAction Stop
     $common = [System.Management.Automation.Cmdlet]::CommonParameters
+    # Wording that describes what the module was or will be rather than what it is: help that says
+    # it is stale the day it ships.
+    $script:StaleWording = '(?i)\b(planned|once th(ose|ese|is|at)\b.{0,40}\b(exists?|lands?|ships?|are added|is added)|available now|not yet|coming soon|in a future (version|release)|for the time being|will be (added|supported|available))'
 }
 
 Describe 'Help of <Name>' -ForEach $cmdlets {
@@ -57,11 +65,24 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
     }
 
     It 'documents exactly the parameters of the code' {
-        $inCode = @($commandInfo.Parameters.Keys | Where-Object { $_ -notin $common } | Sort-Object)
+        $inCode = @($commandInfo.Parameters.Keys | Where-Object { $_ -notin $common -and -not ($commandInfo.Parameters[$_].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) } | Sort-Object)
         $inHelp = @($help.Parameters.Parameter.Name | Where-Object { $_ -notin $common } | Sort-Object -Unique)
         # Reported both ways, so the failure says which parameter is missing and which is extra.
         @($inCode | Where-Object { $_ -notin $inHelp }) | Should -BeNullOrEmpty -Because 'every parameter of the code needs help'
         @($inHelp | Where-Object { $_ -notin $inCode }) | Should -BeNullOrEmpty -Because 'help must not document a parameter the code lacks'
+    }
+
+    It 'has an online page: its docs/help page in the project repository' {
+        # Get-Help -Online opens the cmdlet's HelpUri, or the first link of its help.
+        $project = (Import-PowerShellDataFile (Join-Path $repositoryRoot 'E2ePs.psd1')).PrivateData.PSData.ProjectUri
+        $commandInfo.HelpUri | Should -Be "$project/blob/main/docs/help/$Name.md"
+        Join-Path $repositoryRoot "docs/help/$Name.md" | Should -Exist
+        @($help.relatedLinks.navigationLink | Where-Object uri)[0].uri | Should -Be $commandInfo.HelpUri
+    }
+
+    It 'describes the module as it is, not as it was or will be' {
+        $text = $help | Out-String -Width 200
+        $text | Should -Not -Match $StaleWording
     }
 
     It 'shows the syntax of every parameter set' {
@@ -86,6 +107,24 @@ Describe 'about_E2ePs' {
         "$topic" | Should -Match 'about_E2ePs'
         "$topic" | Should -Match 'SHORT DESCRIPTION'
         "$topic" | Should -Match 'LONG DESCRIPTION'
+    }
+
+    It 'describes the module as it is, not as it was or will be' {
+        "$(Get-Help about_E2ePs)" | Should -Not -Match $StaleWording
+    }
+
+    It 'names every cmdlet of the module under SEE ALSO' {
+        $seeAlso = ("$(Get-Help about_E2ePs)" -split 'SEE ALSO')[-1]
+        foreach ($name in (Get-Command -Module E2ePs -CommandType Cmdlet).Name) {
+            $seeAlso | Should -Match "\b$name\b" -Because "SEE ALSO should list $name"
+        }
+    }
+
+    It 'pushes the image in every pipeline that builds one and starts it' {
+        # Without -Push the cluster pulls the registry's older copy of the tag.
+        $pipelines = @("$(Get-Help about_E2ePs)" -split "`n" | Where-Object { $_ -match 'Build-E2eImage\b[^|]*\|\s*(Start-E2eJob|Invoke-E2eTest)' })
+        $pipelines | Should -Not -BeNullOrEmpty
+        $pipelines | Where-Object { $_ -notmatch 'Build-E2eImage[^|]*-Push' } | Should -BeNullOrEmpty
     }
 
     It 'keeps every line within 80 columns' {

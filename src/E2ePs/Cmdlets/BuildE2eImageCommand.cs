@@ -15,7 +15,7 @@ namespace E2ePs.Cmdlets;
 /// names the pushed digest, so that Start-E2eJob runs exactly the image just built.
 /// </summary>
 // "Build" is an approved verb since PowerShell 6; PowerShellStandard 5.1 has no constant for it.
-[Cmdlet("Build", "E2eImage", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet("Build", "E2eImage", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "Build-E2eImage.md")]
 [OutputType(typeof(E2eImage))]
 public sealed class BuildE2eImageCommand : E2eCmdlet
 {
@@ -41,6 +41,14 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Alias("PSPath", "FullName")]
     public string? Path { get; set; }
+
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; this tells its Name (the folder's) from a job name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
 
     /// <summary>podman, docker or buildah; E2EPS_BUILD_ENGINE, else the first found on PATH in that order.</summary>
     [Parameter]
@@ -122,7 +130,7 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
             yield break;
         }
 
-        var patterns = Name ?? [];
+        var patterns = JobNames(Name, PipedFolder) ?? [];
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var result in EngineHost.Engine.Catalog.Find(root, patterns))
         {

@@ -12,6 +12,7 @@ namespace E2ePs.Cmdlets;
 public abstract class E2eCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
+    private HashSet<string>? _commandLineParameters;
     private bool _disposed;
 
     /// <summary>The engine, loaded once per process into E2ePs's private load context.</summary>
@@ -22,6 +23,68 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
 
     /// <summary>Where the module keeps its templates: beside the folder of E2ePs.dll.</summary>
     protected static string TemplateRoot => ModuleLayout.TemplateRoot;
+
+    /// <summary>
+    /// Remembers the parameters given on the command line: BeginProcessing runs after they are bound
+    /// and before any piped object is. Cmdlets that override it call this base.
+    /// </summary>
+    protected override void BeginProcessing()
+    {
+        _commandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        base.BeginProcessing();
+    }
+
+    /// <summary>Whether a parameter was given on the command line rather than bound from a piped object.</summary>
+    protected bool IsCommandLineParameter(string name) =>
+        _commandLineParameters?.Contains(name) ?? MyInvocation.BoundParameters.ContainsKey(name);
+
+    /// <summary>
+    /// The job names to use: a folder piped in (Get-Item ./repo) binds its FullName to -Path, and
+    /// also its Name to -Name by property name; that is the folder's name, not a job's, so it is
+    /// dropped. <paramref name="pipedContainer"/> is the piped item's PSIsContainer.
+    /// </summary>
+    protected string[]? JobNames(string[]? names, bool pipedContainer) =>
+        pipedContainer && !IsCommandLineParameter("Name") ? null : names;
+
+    /// <summary>
+    /// False, after writing ImageNotPushed, when an E2eImage piped in was built but not pushed: the
+    /// cluster pulls <paramref name="image"/> from the registry, which holds another image of that
+    /// tag or none. An -Image given on the command line is the user's choice and is not checked.
+    /// </summary>
+    protected bool CheckPipedImage(bool? pushed, string? image, string verb)
+    {
+        if (pushed != false || IsCommandLineParameter("Image"))
+        {
+            return true;
+        }
+
+        WriteE2eError(new E2eException("ImageNotPushed", E2eErrorCategory.InvalidArgument, image,
+            $"The image '{image}' was built but not pushed: the cluster would pull '{image}' from its registry, which holds an older image of that tag or none. Nothing was {verb}.")
+        {
+            RecommendedAction = "Push it as you build it: Build-E2eImage -Push | " + MyInvocation.MyCommand.Name + ". To run an image the cluster already has (kind load, a node's cache), pass it with -Image.",
+        });
+        return false;
+    }
+
+    /// <summary>
+    /// False, after writing JobNotIdentified, when neither a job name nor a manifest file says which
+    /// job to work on (a repository folder alone, from -Path or piped in).
+    /// </summary>
+    protected bool CheckJobIdentified(string[]? names, string? path, string verb)
+    {
+        var resolved = ResolveFileSystemPath(path);
+        if (names is { Length: > 0 } || File.Exists(resolved))
+        {
+            return true;
+        }
+
+        WriteE2eError(new E2eException("JobNotIdentified", E2eErrorCategory.InvalidArgument, resolved,
+            $"No job to {verb}: '{resolved}' is a folder, not a job's manifest, and no -Name was given.")
+        {
+            RecommendedAction = $"Pass -Name with the short names of jobs in '{resolved}', or -Path with a manifest (deploy/k8s/99-test-<name>-e2e.yaml); Get-E2eJob -Path '{resolved}' | {MyInvocation.MyCommand.Name} takes every job of the repository.",
+        });
+        return false;
+    }
 
     /// <inheritdoc />
     protected override void StopProcessing()

@@ -10,7 +10,7 @@ namespace E2ePs.Cmdlets;
 /// the API: events, container states, init container logs, the ServiceAccount, the RoleBinding and Role,
 /// image pull failures. Returns one object whose Summary is the first thing to fix.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "E2eDiagnostic")]
+[Cmdlet(VerbsCommon.Get, "E2eDiagnostic", HelpUri = HelpLinks.Base + "Get-E2eDiagnostic.md")]
 [OutputType(typeof(E2eDiagnostic))]
 public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
 {

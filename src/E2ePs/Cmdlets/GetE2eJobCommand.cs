@@ -7,7 +7,7 @@ using E2ePs.Validation;
 namespace E2ePs.Cmdlets;
 
 /// <summary>Get-E2eJob: finds the E2E job definitions of a repository and reads them back from their manifests.</summary>
-[Cmdlet(VerbsCommon.Get, "E2eJob")]
+[Cmdlet(VerbsCommon.Get, "E2eJob", HelpUri = HelpLinks.Base + "Get-E2eJob.md")]
 [OutputType(typeof(E2eJob))]
 public sealed class GetE2eJobCommand : E2eCmdlet
 {
@@ -21,6 +21,14 @@ public sealed class GetE2eJobCommand : E2eCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "FullName")]
     public string? Path { get; set; }
+
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; this tells its Name (the folder's) from a job name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -40,9 +48,10 @@ public sealed class GetE2eJobCommand : E2eCmdlet
         // without wildcards that matches no job is a non-terminating ObjectNotFound error, a pattern that
         // matches none is not an error, and a malformed pattern stops the command. A name without
         // wildcards that no job can have (UPPER, bad_name) is InvalidJobName rather than "not found".
+        var names = JobNames(Name, PipedFolder);
         var patterns = new List<string>();
         var exact = new List<string>();
-        foreach (var name in Name ?? [])
+        foreach (var name in names ?? [])
         {
             try
             {
@@ -68,7 +77,7 @@ public sealed class GetE2eJobCommand : E2eCmdlet
             }
         }
 
-        if (Name is { Length: > 0 } && patterns.Count == 0)
+        if (names is { Length: > 0 } && patterns.Count == 0)
         {
             return;
         }

@@ -10,7 +10,7 @@ namespace E2ePs.Cmdlets;
 /// Get-E2eLog: the logs of every pod of a job, init containers first, each line an object written as
 /// it arrives. Binds by property name to an E2eRun or E2eJob piped in.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "E2eLog")]
+[Cmdlet(VerbsCommon.Get, "E2eLog", HelpUri = HelpLinks.Base + "Get-E2eLog.md")]
 [OutputType(typeof(E2eLogLine))]
 public sealed class GetE2eLogCommand : ClusterCmdlet
 {

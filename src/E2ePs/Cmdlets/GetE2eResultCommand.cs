@@ -10,7 +10,7 @@ namespace E2ePs.Cmdlets;
 /// log, and optionally the report saved as a file for a CI system to publish. Binds by property name
 /// to an E2eRun or E2eJob piped in, like Get-E2eLog.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "E2eResult", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.Get, "E2eResult", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "Get-E2eResult.md")]
 [OutputType(typeof(E2eTestCase), typeof(E2eTestResult))]
 public sealed class GetE2eResultCommand : ClusterCmdlet
 {

@@ -15,7 +15,7 @@ namespace E2ePs.Cmdlets;
 /// starts, waits, streams logs (optionally) and reads the JUnit results of every job, retries runs that
 /// failed for an infrastructure reason, and reports to Azure DevOps or GitHub Actions when it runs there.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "E2eTest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet)]
+[Cmdlet(VerbsLifecycle.Invoke, "E2eTest", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet, HelpUri = HelpLinks.Base + "Invoke-E2eTest.md")]
 [OutputType(typeof(E2eRun))]
 public sealed class InvokeE2eTestCommand : ClusterCmdlet
 {
@@ -28,7 +28,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     public E2eJob[]? InputObject { get; set; }
 
     /// <summary>Short names of jobs of the repository at -Path (or the current location).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
     [ArgumentCompleter(typeof(JobNameCompleter))]
     public string[]? Name { get; set; }
 
@@ -36,6 +36,22 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
     [Alias("PSPath", "FullName", "ManifestPath")]
     public string? Path { get; set; }
+
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; this tells its Name (the folder's) from a job name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
+
+    /// <summary>
+    /// Hidden: the Pushed property of an E2eImage piped in from Build-E2eImage. An image that was
+    /// built but not pushed is not in the registry the cluster pulls from.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("Pushed")]
+    public bool? PipedImagePushed { get; set; }
 
     /// <summary>Image to run instead of the manifest's (ignored with -Build, which runs the image it built).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -111,6 +127,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         // The rules of ValueRules, the ones the engine applies too: refused here, before any job is resolved or built.
         try
         {
@@ -124,12 +141,21 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
         }
     }
 
+    private bool CheckPipedImage() => Build || Push || CheckPipedImage(PipedImagePushed, Image, "run");
+
+    private bool CheckJobIdentified() => ParameterSetName != ByNameSet || CheckJobIdentified(JobNames(Name, PipedFolder), Path, "run");
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         try
         {
-            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, Name, Path))
+            if (!CheckPipedImage() || !CheckJobIdentified())
+            {
+                return;
+            }
+
+            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, JobNames(Name, PipedFolder), Path))
             {
                 var target = Target;
                 var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);

@@ -7,7 +7,7 @@ using E2ePs.Models;
 namespace E2ePs.Cmdlets;
 
 /// <summary>New-E2eJob: scaffolds the Dockerfile, runner and manifest of an E2E job, all or nothing.</summary>
-[Cmdlet(VerbsCommon.New, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.New, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.Base + "New-E2eJob.md")]
 [OutputType(typeof(E2eJob))]
 public sealed class NewE2eJobCommand : E2eCmdlet
 {
@@ -25,6 +25,14 @@ public sealed class NewE2eJobCommand : E2eCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "FullName")]
     public string? Path { get; set; }
+
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; its Name is the folder's, not the new job's.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
 
     /// <summary>Namespace the job runs in; "default" by default.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -99,6 +107,16 @@ public sealed class NewE2eJobCommand : E2eCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (JobNames([Name], PipedFolder) is null)
+        {
+            WriteE2eError(new E2eException("JobNameRequired", E2eErrorCategory.InvalidArgument, Path,
+                $"A folder was piped in, so its name '{Name}' is not taken as the new job's name. Nothing was written.")
+            {
+                RecommendedAction = "Name the job: Get-Item <repository> | New-E2eJob -Name <name> -TestPath <test>.",
+            });
+            return;
+        }
+
         var request = new NewJobRequest
         {
             Name = Name,

@@ -5,7 +5,7 @@ using E2ePs.Contracts;
 namespace E2ePs.Cmdlets;
 
 /// <summary>Remove-E2eJob: deletes a job's Job and pods from the cluster; with -All also its ServiceAccount, Role and RoleBinding.</summary>
-[Cmdlet(VerbsCommon.Remove, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsCommon.Remove, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.Base + "Remove-E2eJob.md")]
 [OutputType(typeof(void))]
 public sealed class RemoveE2eJobCommand : ClusterCmdlet
 {

@@ -12,7 +12,7 @@ namespace E2ePs.Cmdlets;
 /// Start-E2eJob: applies a job's ServiceAccount, Role and RoleBinding, deletes its previous Job and
 /// waits until it is gone, creates the Job with a new run id, and returns the run at once.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet)]
+[Cmdlet(VerbsLifecycle.Start, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet, HelpUri = HelpLinks.Base + "Start-E2eJob.md")]
 [OutputType(typeof(E2eRun))]
 public sealed class StartE2eJobCommand : ClusterCmdlet
 {
@@ -25,7 +25,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     public E2eJob[]? InputObject { get; set; }
 
     /// <summary>Short names of jobs of the repository at -Path (or the current location).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
     [ArgumentCompleter(typeof(JobNameCompleter))]
     public string[]? Name { get; set; }
 
@@ -33,6 +33,22 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = ByNameSet)]
     [Alias("PSPath", "FullName", "ManifestPath")]
     public string? Path { get; set; }
+
+    /// <summary>
+    /// Hidden: the PSIsContainer of a piped file-system item. A folder piped in binds to -Path through
+    /// its FullName; this tells its Name (the folder's) from a job name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSIsContainer")]
+    public bool PipedFolder { get; set; }
+
+    /// <summary>
+    /// Hidden: the Pushed property of an E2eImage piped in from Build-E2eImage. An image that was
+    /// built but not pushed is not in the registry the cluster pulls from.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("Pushed")]
+    public bool? PipedImagePushed { get; set; }
 
     /// <summary>Image to run instead of the manifest's; an E2eImage piped in sets it to the image just built.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -50,6 +66,10 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     [Parameter]
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
+
+    private bool CheckPipedImage() => CheckPipedImage(PipedImagePushed, Image, "started");
+
+    private bool CheckJobIdentified() => ParameterSetName != ByNameSet || CheckJobIdentified(JobNames(Name, PipedFolder), Path, "start");
 
     /// <inheritdoc />
     protected override void BeginProcessing()
@@ -71,7 +91,12 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     {
         try
         {
-            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, Name, Path))
+            if (!CheckPipedImage() || !CheckJobIdentified())
+            {
+                return;
+            }
+
+            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, JobNames(Name, PipedFolder), Path))
             {
                 var request = new StartJobRequest
                 {

@@ -9,7 +9,7 @@ namespace E2ePs.Cmdlets;
 /// the Service and its ports, its ready endpoints, and a name look-up in a short-lived probe pod (or
 /// through exec in an existing pod). Hosts come from -HostName or from the environment of a job piped in.
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "E2eDns", DefaultParameterSetName = HostNameSet, SupportsShouldProcess = true)]
+[Cmdlet(VerbsDiagnostic.Test, "E2eDns", DefaultParameterSetName = HostNameSet, SupportsShouldProcess = true, HelpUri = HelpLinks.Base + "Test-E2eDns.md")]
 [OutputType(typeof(E2eDnsResult), typeof(bool))]
 public sealed class TestE2eDnsCommand : ClusterCmdlet
 {

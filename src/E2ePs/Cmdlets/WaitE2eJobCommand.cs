@@ -9,7 +9,7 @@ namespace E2ePs.Cmdlets;
 /// Wait-E2eJob: waits until each run has succeeded or failed, failing fast when a run cannot succeed,
 /// and returns the final run. A run that did not succeed also writes a non-terminating error.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Wait, "E2eJob")]
+[Cmdlet(VerbsLifecycle.Wait, "E2eJob", HelpUri = HelpLinks.Base + "Wait-E2eJob.md")]
 [OutputType(typeof(E2eRun))]
 public sealed class WaitE2eJobCommand : E2eCmdlet
 {

@@ -1,0 +1,251 @@
+#Requires -Version 7.4
+# The module surface as a new user meets it: the README's commands, pipeline binding, help, views,
+# import and re-import. Cluster tests run against the Kubernetes API emulator.
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestSupport.psm1" -Force
+    $script:Root = Get-E2ePsRepositoryRoot
+    Import-Module (Join-Path $Root 'E2ePs.psd1') -Force
+}
+
+Describe "The README's two commands" -Skip:($IsWindows) {
+    BeforeAll {
+        # The bash blocks of the "Two commands" section, in order: the main job, then all the tests.
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $Root 'README.md')
+        $section = ($readme -split '(?m)^## ')[1..99] | Where-Object { $_ -like 'Two commands*' } | Select-Object -First 1
+        $script:Commands = @([regex]::Matches($section, '(?s)```bash\s*\n(.*?)\n```') | ForEach-Object { $_.Groups[1].Value.Trim() })
+
+        function Invoke-WithStub {
+            # Runs a README command in a copy of the repository's root with stand-ins for id, sudo,
+            # apt-get and dotnet that log their arguments, so nothing is installed or built.
+            param([string] $Command, [int] $Uid, [switch] $WithSudo)
+            $bin = Join-Path ([IO.Path]::GetTempPath()) ('e2eps-readme-' + [guid]::NewGuid().ToString('N'))
+            New-Item -ItemType Directory -Path $bin | Out-Null
+            $log = Join-Path $bin 'calls.log'
+            foreach ($tool in 'bash', 'dirname', 'cat', 'env') {
+                $real = (Get-Command $tool -CommandType Application | Select-Object -First 1).Source
+                New-Item -ItemType SymbolicLink -Path (Join-Path $bin $tool) -Target $real | Out-Null
+            }
+            $stubs = @{ 'id' = "echo $Uid"; 'apt-get' = "echo apt-get `"`$@`" >> '$log'"; 'dotnet' = "echo dotnet `"`$@`" >> '$log'" }
+            if ($WithSudo) { $stubs['sudo'] = "echo sudo `"`$1`" >> '$log'; exec `"`$@`"" }
+            foreach ($name in $stubs.Keys) {
+                Set-Content -LiteralPath (Join-Path $bin $name) -Value "#!$((Get-Command bash).Source)`n$($stubs[$name])"
+                chmod +x (Join-Path $bin $name)
+            }
+            $bash = (Get-Command bash -CommandType Application | Select-Object -First 1).Source
+            Push-Location $Root
+            try {
+                $output = & $bash --noprofile --norc -c "export PATH='$bin'; $Command" 2>&1
+                $exit = $LASTEXITCODE
+            } finally { Pop-Location }
+            $calls = @(if (Test-Path $log) { Get-Content -LiteralPath $log })
+            Remove-Item $bin -Recurse -Force
+            [pscustomobject]@{ ExitCode = $exit; Output = "$output"; Calls = $calls }
+        }
+    }
+
+    It 'has the main job and the test command' {
+        $Commands.Count | Should -Be 2
+    }
+
+    It 'runs the <Label> command as root where there is no sudo' -ForEach @(@{ Index = 0; Label = 'main job' }, @{ Index = 1; Label = 'test' }) {
+        $run = Invoke-WithStub -Command $Commands[$Index] -Uid 0
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Calls | Should -Contain 'dotnet tool restore'
+        $run.Calls | Where-Object { $_ -like 'dotnet pwsh*' } | Should -Not -BeNullOrEmpty
+        $run.Calls | Where-Object { $_ -like 'sudo*' } | Should -BeNullOrEmpty
+    }
+
+    It 'installs the packages with apt-get as root, and through sudo as another user' {
+        $asRoot = Invoke-WithStub -Command $Commands[1] -Uid 0
+        $asRoot.Calls | Where-Object { $_ -like 'apt-get install*' } | Should -Match 'kubectl'
+        $asUser = Invoke-WithStub -Command $Commands[1] -Uid 1000 -WithSudo
+        $asUser.ExitCode | Should -Be 0 -Because $asUser.Output
+        $asUser.Calls | Should -Contain 'sudo apt-get'
+        $asUser.Calls | Where-Object { $_ -like 'apt-get install*' } | Should -Match 'buildah'
+        $asUser.Calls | Where-Object { $_ -like 'dotnet pwsh*-Task Test*' } | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'Repositories, manifests and images from the pipeline' {
+    BeforeAll {
+        . (Join-Path $Root 'tests/E2ePs.KubeEmulator/Start-KubeEmulator.ps1')
+        $script:Work = Join-Path ([IO.Path]::GetTempPath()) ('e2eps-surface-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $Work | Out-Null
+        $emulatorDll = Get-ChildItem (Join-Path $Root 'tests/E2ePs.KubeEmulator/bin/*/net10.0/E2ePs.KubeEmulator.dll') |
+            Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1 -ExpandProperty FullName
+        $script:Emulator = Start-KubeEmulator -TimeStepMs 10 -EmulatorDll $emulatorDll -KubeconfigPath (Join-Path $Work 'kubeconfig')
+        $script:Kc = $Emulator.KubeconfigPath
+
+        function New-TestNamespace {
+            $name = 'e2e-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            ConvertTo-Json -Compress @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $name } } |
+                kubectl --kubeconfig $Kc create -f - | Out-Null
+            if ($LASTEXITCODE -ne 0) { throw "kubectl could not create namespace $name" }
+            $name
+        }
+
+        function Get-TestJob { param([string] $Namespace) @(kubectl --kubeconfig $Kc get jobs -n $Namespace -o name) }
+
+        function New-UnpushedImage {
+            # What Build-E2eImage writes for a job built without -Push.
+            param([string] $Name, [string] $Namespace, [bool] $Pushed = $false)
+            [E2ePs.Models.E2eImage]@{
+                Reference = "localhost:5000/e2eps-surface-${Name}:1"; Name = $Name; JobName = "test-$Name-e2e"
+                Namespace = $Namespace; Path = $Repo; Repository = "localhost:5000/e2eps-surface-$Name"; Engine = 'buildah'
+                Tags = [string[]]@("localhost:5000/e2eps-surface-${Name}:1"); Pushed = $Pushed
+            }
+        }
+
+        $script:Ns = New-TestNamespace
+        $script:Repo = New-TestGitRepository
+        foreach ($name in 'alpha', 'beta') {
+            New-E2eJob -Name $name -TestPath tests/e2e/test_shop.py -Namespace $Ns -Image "localhost:5000/e2eps-surface-${name}:1" -Memory 64Mi -Cpu 100m -Path $Repo | Out-Null
+        }
+    }
+
+    AfterAll {
+        if ($Emulator) { Stop-KubeEmulator $Emulator }
+        Remove-Item $Repo, $Work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    Context 'a folder piped in binds to -Path, not its name to -Name' {
+        It 'Get-Item <repository> | Get-E2eJob gets every job of the repository' {
+            $jobs = @(Get-Item -LiteralPath $Repo | Get-E2eJob -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems | Should -BeNullOrEmpty
+            $jobs.Name | Should -Be @('alpha', 'beta')
+        }
+
+        It 'Get-Item <repository> | Get-E2eJob <name> keeps the name given' {
+            (Get-Item -LiteralPath $Repo | Get-E2eJob beta).Name | Should -Be 'beta'
+        }
+
+        It 'Get-ChildItem of a folder of repositories gets the jobs of each' {
+            $parent = Join-Path $Work 'repos'
+            New-Item -ItemType Directory -Path $parent | Out-Null
+            Copy-Item -LiteralPath $Repo -Destination (Join-Path $parent 'shop') -Recurse
+            $jobs = @(Get-ChildItem -LiteralPath $parent -Directory | Get-E2eJob -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $problems | Should -BeNullOrEmpty
+            $jobs.Name | Should -Be @('alpha', 'beta')
+            $jobs[0].Path | Should -Be (Join-Path $parent 'shop')
+        }
+
+        It 'Get-Item <repository> | Build-E2eImage -WhatIf names every job of the repository' {
+            $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; Get-Item -LiteralPath '$Repo' | Build-E2eImage -WhatIf -Engine buildah"
+            $run.Output -join "`n" | Should -Not -Match 'JobNotFound|There is no E2E job'
+            $run.Output -join "`n" | Should -Match 'alpha'
+            $run.Output -join "`n" | Should -Match 'beta'
+        }
+
+        It 'Get-Item <repository> | Start-E2eJob asks which job, and starts nothing' {
+            $ns = New-TestNamespace
+            $runs = @(Get-Item -LiteralPath $Repo | Start-E2eJob -Namespace $ns -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            $problems.FullyQualifiedErrorId | Should -BeLike 'JobNotIdentified,*'
+            $problems[0].TargetObject | Should -Be $Repo
+            Get-TestJob $ns | Should -BeNullOrEmpty
+        }
+
+        It 'Get-Item <repository> | Start-E2eJob <name> starts that job of the repository' {
+            $ns = New-TestNamespace
+            $run = Get-Item -LiteralPath $Repo | Start-E2eJob alpha -Namespace $ns -Kubeconfig $Kc
+            $run.JobName | Should -Be 'test-alpha-e2e'
+            Get-TestJob $ns | Should -Be 'job.batch/test-alpha-e2e'
+        }
+
+        It 'Get-Item <repository> | New-E2eJob takes no job name from the folder and writes nothing' {
+            $before = @(Get-ChildItem -LiteralPath $Repo -Recurse -File -Force | Where-Object FullName -notmatch '[\\/]\.git[\\/]').Count
+            $written = @(Get-Item -LiteralPath $Repo | New-E2eJob -TestPath tests/e2e -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $written | Should -BeNullOrEmpty
+            $problems.FullyQualifiedErrorId | Should -Be 'JobNameRequired,E2ePs.Cmdlets.NewE2eJobCommand'
+            @(Get-ChildItem -LiteralPath $Repo -Recurse -File -Force | Where-Object FullName -notmatch '[\\/]\.git[\\/]').Count | Should -Be $before
+        }
+    }
+
+    Context 'a manifest path identifies its job' {
+        It 'Start-E2eJob -Path <manifest> starts its job without asking for -Name' {
+            $manifest = Join-Path $Repo 'deploy/k8s/99-test-beta-e2e.yaml'
+            $ns = New-TestNamespace
+            $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; `$r = Start-E2eJob -Path '$manifest' -Namespace $ns -Kubeconfig '$Kc' -ErrorAction Stop; 'JOB=' + `$r.JobName"
+            $run.Output -join "`n" | Should -Match 'JOB=test-beta-e2e'
+            Get-TestJob $ns | Should -Be 'job.batch/test-beta-e2e'
+        }
+
+        It 'Get-Item <manifest> | Start-E2eJob starts its job' {
+            $ns = New-TestNamespace
+            $run = Get-Item -LiteralPath (Join-Path $Repo 'deploy/k8s/99-test-alpha-e2e.yaml') | Start-E2eJob -Namespace $ns -Kubeconfig $Kc
+            $run.JobName | Should -Be 'test-alpha-e2e'
+        }
+    }
+
+    Context 'an image that was built but not pushed' {
+        It 'is not started by Start-E2eJob: ImageNotPushed, with the image as target, and nothing changed' {
+            $ns = New-TestNamespace
+            $image = New-UnpushedImage alpha $ns
+            $runs = @($image | Start-E2eJob -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            $problems.Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ImageNotPushed,*'
+            $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $problems[0].TargetObject | Should -Be $image.Reference
+            $problems[0].ErrorDetails.RecommendedAction | Should -Match 'Build-E2eImage -Push'
+            Get-TestJob $ns | Should -BeNullOrEmpty
+        }
+
+        It 'is not run by Invoke-E2eTest' {
+            $ns = New-TestNamespace
+            $runs = @(New-UnpushedImage beta $ns | Invoke-E2eTest -Kubeconfig $Kc -CiSystem None -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            @($problems.FullyQualifiedErrorId) -like 'ImageNotPushed,*' | Should -Not -BeNullOrEmpty
+            Get-TestJob $ns | Should -BeNullOrEmpty
+        }
+
+        It 'is started once pushed' {
+            $ns = New-TestNamespace
+            $run = New-UnpushedImage alpha $ns -Pushed $true | Start-E2eJob -Kubeconfig $Kc
+            $run.JobName | Should -Be 'test-alpha-e2e'
+            $run.Image | Should -Be 'localhost:5000/e2eps-surface-alpha:1'
+        }
+
+        It 'gives way to an -Image given on the command line' {
+            $ns = New-TestNamespace
+            $run = New-UnpushedImage alpha $ns | Start-E2eJob -Image localhost:5000/e2eps-surface-alpha:2 -Kubeconfig $Kc
+            $run.Image | Should -Be 'localhost:5000/e2eps-surface-alpha:2'
+        }
+    }
+}
+
+Describe 'Importing the module again and side by side' {
+    BeforeAll {
+        # A copy of the module's layout in another folder, as ./build.ps1 -Task Package lays it out.
+        $script:Copy = Join-Path ([IO.Path]::GetTempPath()) ('e2eps-copy-' + [guid]::NewGuid().ToString('N'))
+        $script:CopyRoot = Join-Path $Copy 'E2ePs/0.1.0'
+        New-Item -ItemType Directory -Path $CopyRoot | Out-Null
+        foreach ($item in 'E2ePs.psd1', 'bin', 'module', 'templates', 'en-US') {
+            Copy-Item (Join-Path $Root $item) -Destination $CopyRoot -Recurse
+        }
+    }
+
+    AfterAll { Remove-Item $Copy -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'imports a second copy after the first in one session, with no error, and formats a job' {
+        $run = Invoke-FreshPwsh "`$ErrorActionPreference = 'Stop'; Import-Module '$Root/E2ePs.psd1'; Import-Module '$CopyRoot/E2ePs.psd1'; Import-Module '$Root/E2ePs.psd1' -Force; `$job = [E2ePs.Models.E2eJob]@{ Name = 'api'; Namespace = 'e2e' }; (`$job | Format-Table | Out-String) -match 'api'; 'IMPORTED'"
+        $run.Output -join "`n" | Should -Not -Match 'Error in TypeData|already present'
+        $run.ExitCode | Should -Be 0 -Because ($run.Output -join "`n")
+        $run.Output | Should -Contain 'IMPORTED'
+        $run.Output | Should -Contain 'True'
+    }
+
+    It 'names the CI script of an installed module in $E2ePsInvokeJob, which runs it' {
+        $run = Invoke-FreshPwsh "`$env:PSModulePath = '$Copy' + [IO.Path]::PathSeparator + `$env:PSModulePath; Import-Module E2ePs; 'SCRIPT=' + `$E2ePsInvokeJob; & `$E2ePsInvokeJob -Name no-such-job -Path '$Copy' *> `$null; 'EXIT=' + `$LASTEXITCODE"
+        $run.Output | Should -Contain "SCRIPT=$(Join-Path $CopyRoot 'module/Invoke-E2eJob.ps1')"
+        # 4: E2ePs could not do its work (no such job).
+        $run.Output | Should -Contain 'EXIT=4'
+    }
+
+    It 'imports the same copy again with -Force' {
+        $run = Invoke-FreshPwsh "`$ErrorActionPreference = 'Stop'; Import-Module '$CopyRoot/E2ePs.psd1'; Remove-Module E2ePs; Import-Module '$CopyRoot/E2ePs.psd1'; Import-Module '$CopyRoot/E2ePs.psd1' -Force; 'IMPORTED'"
+        $run.ExitCode | Should -Be 0 -Because ($run.Output -join "`n")
+        $run.Output | Should -Contain 'IMPORTED'
+    }
+}
