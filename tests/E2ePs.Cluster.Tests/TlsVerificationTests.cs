@@ -195,4 +195,38 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
         using var reader = new StreamReader(stream);
         Assert.Contains("hello through tls", await reader.ReadToEndAsync(limit.Token), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Exec_websockets_are_verified_too()
+    {
+        // exec opens a WebSocket of its own, outside the HTTP handler; the emulator serves no exec, so
+        // what counts is whether the upgrade request (with the token) got through the front.
+        await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["evil.example"]);
+        using var limit = new CancellationTokenSource(s_limit);
+        var refused = ClusterConnections.Get(new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("exec-evil"), cluster.Emulator.Token) });
+        var accepted = ClusterConnections.Get(new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("exec-named"), cluster.Emulator.Token, tlsServerName: "evil.example") });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => refused.Client.NamespacedPodExecAsync("p", "default", "c", ["true"], false, (_, _, _) => Task.CompletedTask, limit.Token));
+
+        Assert.NotNull(Find<AuthenticationException>(error));
+        Assert.Equal("", front.Received);
+
+        var reached = await Assert.ThrowsAnyAsync<Exception>(() => accepted.Client.NamespacedPodExecAsync("p", "default", "c", ["true"], false, (_, _, _) => Task.CompletedTask, limit.Token));
+
+        Assert.Null(Find<AuthenticationException>(reached));
+        Assert.Contains("Bearer " + cluster.Emulator.Token, front.Received, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static T? Find<T>(Exception? error) where T : Exception
+    {
+        for (; error is not null; error = error.InnerException)
+        {
+            if (error is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
 }
