@@ -126,6 +126,44 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
     }
 
     [Fact]
+    public async Task An_intermediate_CA_in_the_kubeconfig_is_trusted_as_kubectl_trusts_it_but_the_name_still_counts()
+    {
+        await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["localhost"], [IPAddress.Loopback], intermediate: true);
+        await using var evil = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["evil.example"], intermediate: true);
+        var good = await JobAsync("tls-intermediate");
+        good.Target = new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("intermediate"), cluster.Emulator.Token) };
+        var bad = await JobAsync("tls-intermediate-evil");
+        bad.Target = new ClusterTarget { Kubeconfig = evil.WriteKubeconfig(KubeconfigPath("intermediate-evil"), cluster.Emulator.Token) };
+        using var limit = new CancellationTokenSource(s_limit);
+
+        await cluster.Engine.Cluster.StartAsync(good, limit.Token);
+        var error = await Assert.ThrowsAsync<E2eException>(() => cluster.Engine.Cluster.StartAsync(bad, limit.Token));
+
+        Assert.Equal(1, await JobsInAsync(good));
+        Assert.Equal("ClusterTlsFailure", error.ErrorId);
+        Assert.Contains("DNS:evil.example", error.Message, StringComparison.Ordinal);
+        Assert.Equal("", evil.Received);
+    }
+
+    [Fact]
+    public async Task Without_a_CA_in_the_kubeconfig_only_the_system_roots_are_trusted()
+    {
+        await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["localhost"], [IPAddress.Loopback]);
+        var text = await File.ReadAllTextAsync(front.WriteKubeconfig(KubeconfigPath("no-ca-source"), cluster.Emulator.Token));
+        var kubeconfig = KubeconfigPath("no-ca");
+        await File.WriteAllLinesAsync(kubeconfig, text.Split('\n').Where(l => !l.Contains("certificate-authority-data", StringComparison.Ordinal)));
+        var request = await JobAsync("tls-no-ca");
+        request.Target = new ClusterTarget { Kubeconfig = kubeconfig };
+        using var limit = new CancellationTokenSource(s_limit);
+
+        var error = await Assert.ThrowsAsync<E2eException>(() => cluster.Engine.Cluster.StartAsync(request, limit.Token));
+
+        Assert.Equal("ClusterTlsFailure", error.ErrorId);
+        Assert.Equal("", front.Received);
+        Assert.Equal(0, await JobsInAsync(request));
+    }
+
+    [Fact]
     public async Task Insecure_skip_tls_verify_turns_verification_off_as_kubectl_does()
     {
         await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["evil.example"]);
