@@ -109,6 +109,22 @@ public sealed class CredentialPluginTests(ClusterFixture cluster)
         Assert.Contains("default", namespaces);
     }
 
+    [Fact]
+    public async Task With_provideClusterInfo_the_plugin_is_told_the_cluster()
+    {
+        // The plugin answers only when KUBERNETES_EXEC_INFO names the emulator's server and carries its CA.
+        var server = cluster.Emulator.ServerUri.ToString().TrimEnd('/');
+        var plugin = Script("cluster-info",
+            $"case \"$KUBERNETES_EXEC_INFO\" in *'\"server\":\"{server}\"'*'certificate-authority-data'*) ;; *) echo \"no cluster in $KUBERNETES_EXEC_INFO\" >&2; exit 7 ;; esac\n" +
+            $"printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{cluster.Emulator.Token}\"}}}}'\n");
+        using var limit = new CancellationTokenSource(s_limit);
+        var kubeconfig = await KubeconfigWithUserAsync("cluster-info", Exec(plugin) + "      provideClusterInfo: true\n");
+
+        var namespaces = await cluster.Engine.Cluster.ListNamespacesAsync(new ClusterTarget { Kubeconfig = kubeconfig }, limit.Token);
+
+        Assert.Contains("default", namespaces);
+    }
+
     [Theory]
     [InlineData("azure", "kubelogin")]
     [InlineData("gcp", "gke-gcloud-auth-plugin")]

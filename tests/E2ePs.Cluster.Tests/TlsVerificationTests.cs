@@ -126,6 +126,44 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
     }
 
     [Fact]
+    public async Task An_intermediate_CA_in_the_kubeconfig_is_trusted_as_kubectl_trusts_it_but_the_name_still_counts()
+    {
+        await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["localhost"], [IPAddress.Loopback], intermediate: true);
+        await using var evil = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["evil.example"], intermediate: true);
+        var good = await JobAsync("tls-intermediate");
+        good.Target = new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("intermediate"), cluster.Emulator.Token) };
+        var bad = await JobAsync("tls-intermediate-evil");
+        bad.Target = new ClusterTarget { Kubeconfig = evil.WriteKubeconfig(KubeconfigPath("intermediate-evil"), cluster.Emulator.Token) };
+        using var limit = new CancellationTokenSource(s_limit);
+
+        await cluster.Engine.Cluster.StartAsync(good, limit.Token);
+        var error = await Assert.ThrowsAsync<E2eException>(() => cluster.Engine.Cluster.StartAsync(bad, limit.Token));
+
+        Assert.Equal(1, await JobsInAsync(good));
+        Assert.Equal("ClusterTlsFailure", error.ErrorId);
+        Assert.Contains("DNS:evil.example", error.Message, StringComparison.Ordinal);
+        Assert.Equal("", evil.Received);
+    }
+
+    [Fact]
+    public async Task Without_a_CA_in_the_kubeconfig_only_the_system_roots_are_trusted()
+    {
+        await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["localhost"], [IPAddress.Loopback]);
+        var text = await File.ReadAllTextAsync(front.WriteKubeconfig(KubeconfigPath("no-ca-source"), cluster.Emulator.Token));
+        var kubeconfig = KubeconfigPath("no-ca");
+        await File.WriteAllLinesAsync(kubeconfig, text.Split('\n').Where(l => !l.Contains("certificate-authority-data", StringComparison.Ordinal)));
+        var request = await JobAsync("tls-no-ca");
+        request.Target = new ClusterTarget { Kubeconfig = kubeconfig };
+        using var limit = new CancellationTokenSource(s_limit);
+
+        var error = await Assert.ThrowsAsync<E2eException>(() => cluster.Engine.Cluster.StartAsync(request, limit.Token));
+
+        Assert.Equal("ClusterTlsFailure", error.ErrorId);
+        Assert.Equal("", front.Received);
+        Assert.Equal(0, await JobsInAsync(request));
+    }
+
+    [Fact]
     public async Task Insecure_skip_tls_verify_turns_verification_off_as_kubectl_does()
     {
         await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["evil.example"]);
@@ -194,5 +232,39 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
         await using var stream = await PodLogRequest.OpenAsync(named.Client, ns, pod, query, limit.Token);
         using var reader = new StreamReader(stream);
         Assert.Contains("hello through tls", await reader.ReadToEndAsync(limit.Token), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exec_websockets_are_verified_too()
+    {
+        // exec opens a WebSocket of its own, outside the HTTP handler; the emulator serves no exec, so
+        // what counts is whether the upgrade request (with the token) got through the front.
+        await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["evil.example"]);
+        using var limit = new CancellationTokenSource(s_limit);
+        var refused = ClusterConnections.Get(new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("exec-evil"), cluster.Emulator.Token) });
+        var accepted = ClusterConnections.Get(new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("exec-named"), cluster.Emulator.Token, tlsServerName: "evil.example") });
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => refused.Client.NamespacedPodExecAsync("p", "default", "c", ["true"], false, (_, _, _) => Task.CompletedTask, limit.Token));
+
+        Assert.NotNull(Find<AuthenticationException>(error));
+        Assert.Equal("", front.Received);
+
+        var reached = await Assert.ThrowsAnyAsync<Exception>(() => accepted.Client.NamespacedPodExecAsync("p", "default", "c", ["true"], false, (_, _, _) => Task.CompletedTask, limit.Token));
+
+        Assert.Null(Find<AuthenticationException>(reached));
+        Assert.Contains("Bearer " + cluster.Emulator.Token, front.Received, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static T? Find<T>(Exception? error) where T : Exception
+    {
+        for (; error is not null; error = error.InnerException)
+        {
+            if (error is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
     }
 }

@@ -121,11 +121,12 @@ public static class ClusterConnections
         // cancellation tokens and timeouts instead.
         configuration.HttpClientTimeout = Timeout.InfiniteTimeSpan;
         var identity = new ClusterIdentity(context, configuration.Host, configuration.Namespace ?? "default", kubeconfig);
-        var verifier = configuration.SkipTlsVerify ? null : new TlsVerifier(new Uri(configuration.Host), configuration.SslCaCerts, configuration.TlsServerName);
+        var server = new Uri(configuration.Host);
+        var verifier = configuration.SkipTlsVerify || server.Scheme != Uri.UriSchemeHttps ? null : new TlsVerifier(server, configuration.SslCaCerts, configuration.TlsServerName);
         SocketsHttpHandler? transport = null;
         configuration.FirstMessageHandlerSetup = handler => transport = handler;
         var client = new Kubernetes(configuration, new RetryHandler());
-        if (verifier is not null && new Uri(configuration.Host).Scheme == Uri.UriSchemeHttps)
+        if (verifier is not null)
         {
             // Replaces KubernetesClient's certificate callback, which ignores the host name (see TlsVerifier).
             // Set after construction, so it wins whatever order the library sets its own in.
@@ -179,7 +180,9 @@ public static class ClusterConnections
             return null;
         }
 
-        var (plugin, first) = ExecCredentialPlugin.Start(exec, context);
+        var clusterName = merged.Contexts?.FirstOrDefault(c => c.Name == context)?.ContextDetails?.Cluster;
+        var cluster = merged.Clusters?.FirstOrDefault(c => c.Name == clusterName)?.ClusterEndpoint;
+        var (plugin, first) = ExecCredentialPlugin.Start(exec, context, exec.ProvideClusterInfo ? cluster : null);
         user.ExternalExecution = null;
         user.Token = first.Token;
         if (first.ClientCertificatePem is { Length: > 0 } certificate && first.ClientKeyPem is { Length: > 0 } key)

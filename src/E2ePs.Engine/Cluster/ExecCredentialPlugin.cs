@@ -29,20 +29,27 @@ public sealed class ExecCredentialPlugin : k8s.Authentication.ITokenProvider
     private readonly object _gate = new();
     private Credential? _cached;
 
-    private ExecCredentialPlugin(ExternalExecution exec, string context)
+    private readonly ClusterEndpoint? _cluster;
+
+    private ExecCredentialPlugin(ExternalExecution exec, string context, ClusterEndpoint? cluster)
     {
         _exec = exec;
         _context = context;
+        _cluster = cluster;
     }
 
     /// <summary>What the plugin returned.</summary>
     public sealed record Credential(string? Token, string? ClientCertificatePem, string? ClientKeyPem, DateTimeOffset? Expires);
 
-    /// <summary>Runs the plugin once, so a failing plugin fails before any connection, and returns it with that first credential.</summary>
-    public static (ExecCredentialPlugin Plugin, Credential First) Start(ExternalExecution exec, string context)
+    /// <summary>
+    /// Runs the plugin once, so a failing plugin fails before any connection, and returns it with that
+    /// first credential. <paramref name="cluster"/> (given when the user sets provideClusterInfo) goes to
+    /// the plugin in KUBERNETES_EXEC_INFO's spec.cluster.
+    /// </summary>
+    public static (ExecCredentialPlugin Plugin, Credential First) Start(ExternalExecution exec, string context, ClusterEndpoint? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(exec);
-        var plugin = new ExecCredentialPlugin(exec, context);
+        var plugin = new ExecCredentialPlugin(exec, context, cluster);
         var first = plugin.Run(CancellationToken.None);
         plugin._cached = first;
         return (plugin, first);
@@ -88,11 +95,36 @@ public sealed class ExecCredentialPlugin : k8s.Authentication.ITokenProvider
             }
         }
 
+        var spec = new Dictionary<string, object> { ["interactive"] = false };
+        if (_cluster is not null)
+        {
+            var cluster = new Dictionary<string, object> { ["server"] = _cluster.Server ?? "" };
+            if (!string.IsNullOrEmpty(_cluster.TlsServerName))
+            {
+                cluster["tls-server-name"] = _cluster.TlsServerName;
+            }
+
+            if (_cluster.SkipTlsVerify)
+            {
+                cluster["insecure-skip-tls-verify"] = true;
+            }
+
+            var authority = !string.IsNullOrEmpty(_cluster.CertificateAuthorityData) ? _cluster.CertificateAuthorityData
+                : !string.IsNullOrEmpty(_cluster.CertificateAuthority) && File.Exists(_cluster.CertificateAuthority) ? Convert.ToBase64String(File.ReadAllBytes(_cluster.CertificateAuthority))
+                : null;
+            if (authority is not null)
+            {
+                cluster["certificate-authority-data"] = authority;
+            }
+
+            spec["cluster"] = cluster;
+        }
+
         start.Environment["KUBERNETES_EXEC_INFO"] = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["apiVersion"] = apiVersion,
             ["kind"] = "ExecCredential",
-            ["spec"] = new Dictionary<string, object> { ["interactive"] = false },
+            ["spec"] = spec,
         });
 
         using var process = new Process { StartInfo = start };

@@ -82,6 +82,7 @@ public sealed class TlsVerifier
             using var chain = new X509Chain();
             chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             chain.ChainPolicy.CustomTrustStore.AddRange(_authorities);
+            chain.ChainPolicy.ExtraStore.AddRange(_authorities);
             chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
             chain.ChainPolicy.ApplicationPolicy.Add(s_serverAuth);
             if (presented is not null)
@@ -90,7 +91,7 @@ public sealed class TlsVerifier
                 chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
             }
 
-            if (!chain.Build(leaf))
+            if (!chain.Build(leaf) && !EndsAtAuthority(chain))
             {
                 var why = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
                 return $"the certificate of '{leaf.Subject}' does not chain to the kubeconfig's certificate-authority ({why})";
@@ -104,6 +105,18 @@ public sealed class TlsVerifier
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Go's verifier takes every certificate of the kubeconfig's CA data as a trust anchor, an
+    /// intermediate too (crypto/x509: a chain may end at any certificate of Roots); .NET's custom root
+    /// trust wants a self-signed root. A chain that reaches one of the kubeconfig's certificates, and whose
+    /// only faults are that its root is unknown or missing, is trusted as Go would trust it.
+    /// </summary>
+    private bool EndsAtAuthority(X509Chain chain)
+    {
+        var onlyRootFaults = chain.ChainStatus.All(s => s.Status is X509ChainStatusFlags.NoError or X509ChainStatusFlags.UntrustedRoot or X509ChainStatusFlags.PartialChain);
+        return onlyRootFaults && chain.ChainElements.Any(e => _authorities!.Any(a => a.RawData.AsSpan().SequenceEqual(e.Certificate.RawData)));
     }
 
     private static string Names(X509Certificate2 certificate)

@@ -18,6 +18,7 @@ public sealed class TlsFront : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly X509Certificate2 _certificate;
+    private readonly SslStreamCertificateContext _context;
     private readonly Uri _upstream;
     private readonly X509Certificate2 _upstreamCa;
     private readonly CancellationTokenSource _stop = new();
@@ -27,8 +28,9 @@ public sealed class TlsFront : IAsyncDisposable
     private int _refusedHandshakes;
     private int _upstreamConnections;
 
-    private TlsFront(Uri upstream, X509Certificate2 upstreamCa, X509Certificate2 ca, X509Certificate2 certificate)
+    private TlsFront(Uri upstream, X509Certificate2 upstreamCa, X509Certificate2 ca, X509Certificate2 certificate, X509Certificate2Collection presented)
     {
+        _context = SslStreamCertificateContext.Create(certificate, presented, offline: true);
         _upstream = upstream;
         _upstreamCa = upstreamCa;
         Authority = ca;
@@ -66,16 +68,21 @@ public sealed class TlsFront : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a front for <paramref name="upstream"/> (whose certificate <paramref name="upstreamCa"/> signed) with a certificate that carries only <paramref name="dnsNames"/> and <paramref name="addresses"/>.</summary>
-    public static TlsFront Start(Uri upstream, X509Certificate2 upstreamCa, IEnumerable<string> dnsNames, IEnumerable<IPAddress>? addresses = null)
+    /// <summary>
+    /// Starts a front for <paramref name="upstream"/> (whose certificate <paramref name="upstreamCa"/> signed) with a
+    /// certificate that carries only <paramref name="dnsNames"/> and <paramref name="addresses"/>. With
+    /// <paramref name="intermediate"/>, a root signs an intermediate CA that signs the certificate, the front
+    /// presents the certificate and the intermediate, and <see cref="Authority"/> is the intermediate.
+    /// </summary>
+    public static TlsFront Start(Uri upstream, X509Certificate2 upstreamCa, IEnumerable<string> dnsNames, IEnumerable<IPAddress>? addresses = null, bool intermediate = false)
     {
         var now = DateTimeOffset.UtcNow;
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var root = CaRequest("CN=tls-front-root", rootKey).CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var caRequest = new CertificateRequest("CN=tls-front-ca", caKey, HashAlgorithmName.SHA256);
-        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        caRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(caRequest.PublicKey, false));
-        using var caWithKey = caRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        using var caWithKey = intermediate
+            ? CaRequest("CN=tls-front-intermediate", caKey).Create(root, now.AddMinutes(-5), now.AddDays(1), RandomNumberGenerator.GetBytes(8)).CopyWithPrivateKey(caKey)
+            : CaRequest("CN=tls-front-ca", caKey).CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
 
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=tls-front", key, HashAlgorithmName.SHA256);
@@ -100,7 +107,17 @@ public sealed class TlsFront : IAsyncDisposable
         using var withKey = signed.CopyWithPrivateKey(key);
         var certificate = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
         var ca = X509CertificateLoader.LoadCertificate(caWithKey.RawData);
-        return new TlsFront(upstream, upstreamCa, ca, certificate);
+        var presented = intermediate ? new X509Certificate2Collection(X509CertificateLoader.LoadCertificate(caWithKey.RawData)) : [];
+        return new TlsFront(upstream, upstreamCa, ca, certificate, presented);
+    }
+
+    private static CertificateRequest CaRequest(string subject, ECDsa key)
+    {
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        return request;
     }
 
     /// <summary>
@@ -168,7 +185,7 @@ public sealed class TlsFront : IAsyncDisposable
         {
             await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificate = _certificate,
+                ServerCertificateContext = _context,
                 ApplicationProtocols = [SslApplicationProtocol.Http11],
             }, _stop.Token);
         }
