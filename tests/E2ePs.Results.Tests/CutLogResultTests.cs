@@ -83,7 +83,7 @@ public sealed class CutLogResultTests(EmulatorFixture cluster, ITestOutputHelper
         cluster.Emulator.ResetStats();
         var options = new InvokeOptions { RetryDelay = TimeSpan.Zero, Timeout = TimeSpan.FromMinutes(10), FollowLogs = true, ThrottleLimit = 64 };
 
-        var updates = await cluster.InvokeAsync([.. jobs.Select(cluster.Request)], options);
+        var updates = await cluster.InvokeAsync([.. jobs.Select(cluster.Request)], options, limit: TimeSpan.FromMinutes(10));
 
         var requests = cluster.Emulator.GetStats().RequestsByResource.GetValueOrDefault("pods/log");
         var generated = updates.Where(u => u.Kind == InvokeUpdateKind.Log && u.Line!.Container == "test-runner" && u.Line.Message.StartsWith("line ", StringComparison.Ordinal))
