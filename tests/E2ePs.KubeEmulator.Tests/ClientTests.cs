@@ -188,9 +188,19 @@ public sealed class ClientTests(EmulatorFixture fx)
         Assert.Equal("third\n", tail);
         var limited = await ReadAllAsync(await Client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, ns, limitBytes: 8));
         Assert.Equal("first\nse", limited);
-        var since = DateTime.Parse(lines[1][..30], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal);
+        // sinceTime reaches the kubelet in whole seconds (the API server re-formats it with time.RFC3339 in
+        // pkg/registry/core/pod/strategy.go): asking from the second line's exact time returns every line of
+        // its second, the earlier ones too.
+        var stamps = lines.Select(l => DateTime.Parse(l[..30], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal)).ToList();
+        var since = stamps[1];
+        var wholeSecond = new DateTime(since.Ticks - (since.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+        var expected = string.Concat(lines.Where((_, i) => stamps[i] >= wholeSecond).Select(l => l[31..] + "\n"));
         var fromSecond = await ReadAllAsync(await fx.Http.GetStreamAsync(new Uri($"api/v1/namespaces/{ns}/pods/{pod.Metadata.Name}/log?sinceTime={since:yyyy-MM-ddTHH:mm:ss.fffffffZ}", UriKind.Relative)));
-        Assert.StartsWith("second", fromSecond, StringComparison.Ordinal);
+        Assert.Equal(expected, fromSecond);
+        var fromNextSecond = await ReadAllAsync(await fx.Http.GetStreamAsync(new Uri($"api/v1/namespaces/{ns}/pods/{pod.Metadata.Name}/log?sinceTime={wholeSecond.AddSeconds(1):yyyy-MM-ddTHH:mm:ssZ}", UriKind.Relative)));
+        Assert.Equal(string.Concat(lines.Where((_, i) => stamps[i] >= wholeSecond.AddSeconds(1)).Select(l => l[31..] + "\n")), fromNextSecond);
+        var invalid = await fx.Http.GetAsync(new Uri($"api/v1/namespaces/{ns}/pods/{pod.Metadata.Name}/log?sinceTime=yesterday", UriKind.Relative));
+        Assert.Equal(400, (int)invalid.StatusCode);
     }
 
     private static async Task<string> ReadAllAsync(Stream stream)

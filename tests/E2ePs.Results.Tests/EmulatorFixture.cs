@@ -30,10 +30,10 @@ public sealed class EmulatorFixture() : EmulatedCluster("r")
     };
 
     /// <summary>Runs Invoke's engine to the end; <paramref name="onUpdate"/> sees each update as it comes.</summary>
-    public async Task<List<InvokeUpdate>> InvokeAsync(IReadOnlyList<InvokeRequest> requests, InvokeOptions options, Action<InvokeUpdate>? onUpdate = null)
+    public async Task<List<InvokeUpdate>> InvokeAsync(IReadOnlyList<InvokeRequest> requests, InvokeOptions options, Action<InvokeUpdate>? onUpdate = null, TimeSpan? limit = null)
     {
         var updates = new List<InvokeUpdate>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(limit ?? TimeSpan.FromSeconds(60));
         await foreach (var update in Engine.Results.InvokeAsync(requests, options, timeout.Token))
         {
             onUpdate?.Invoke(update);

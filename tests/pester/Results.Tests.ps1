@@ -184,3 +184,44 @@ Describe 'Get-E2eResult' {
         $summary.RunStatus | Should -BeIn Running, Pending
     }
 }
+
+Describe 'Results through a log cut every 100 KB' {
+    BeforeAll {
+        # A second emulator whose every log response breaks after 100 KB; the test's report comes first,
+        # then about 450 KB of log, so every reader of it must resume.
+        $cutScenarios = Join-Path $Work 'cut-scenarios.json'
+        ConvertTo-Json -Depth 4 -InputObject @(
+            @{ image = 'docker.io/alpine/git:*'; containerName = 'clone-repo'; lines = @('Cloned commit 1a2b3c4') }
+            @{ image = 'registry.test/results-chatty:*'; lines = @('collected 2 items') + @(ConvertTo-ReportBlock $FailXml); generateLines = 3000; lineLength = 120; emitDurationMs = 600; exitCode = 1 }
+        ) | Set-Content -LiteralPath $cutScenarios
+        $script:CutEmulator = Start-KubeEmulator -TimeStepMs 10 -ScenariosPath $cutScenarios -EmulatorDll $emulatorDll -KubeconfigPath (Join-Path $Work 'cut-kubeconfig') -ExtraArguments '--fault-log-cut-bytes', '100000'
+        ConvertTo-Json -Compress @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $Ns } } |
+            kubectl --kubeconfig $CutEmulator.KubeconfigPath create -f - | Out-Null
+        New-E2eJob -Name chatty -TestPath tests/e2e/test_shop.py -Namespace $Ns -Image 'registry.test/results-chatty:1' -Memory 64Mi -Cpu 100m -Path $Repo | Out-Null
+        $mainKubeconfig = $Kc
+        $script:Kc = $CutEmulator.KubeconfigPath
+        try { $script:NoLog = Start-JobScript -Arguments @('-Name', 'chatty', '-NoLog', '-ResultPath', (Join-Path $Work 'cut-results')) }
+        finally { $script:Kc = $mainKubeconfig }
+    }
+
+    AfterAll {
+        if ($NoLog -and -not $NoLog.Process.HasExited) { $NoLog.Process.Kill($true) }
+        if ($CutEmulator) { Stop-KubeEmulator $CutEmulator }
+    }
+
+    It 'module/Invoke-E2eJob.ps1 -NoLog exits 1 for the failed test, with its results and its JUnit file' {
+        $result = Wait-JobScript $NoLog
+
+        $result.ExitCode | Should -Be 1
+        $result.Output | Should -Contain "[e2eps] $Ns/test-chatty-e2e: Failed, 1 passed, 1 failed, 0 skipped"
+        [IO.File]::ReadAllText((Join-Path $Work 'cut-results' 'TEST-test-chatty-e2e.xml')) | Should -BeExactly $FailXml
+    }
+
+    It 'Get-E2eResult -OutFile reads the report of the cut log' {
+        $file = Join-Path $Work 'cut-get.xml'
+        $cases = Get-E2eResult -Name chatty -Namespace $Ns -Kubeconfig $CutEmulator.KubeconfigPath -OutFile $file
+
+        $cases | Should -HaveCount 2
+        [IO.File]::ReadAllText($file) | Should -BeExactly $FailXml
+    }
+}

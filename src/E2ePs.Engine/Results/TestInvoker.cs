@@ -20,7 +20,9 @@ namespace E2ePs.Engine.Results;
 /// </summary>
 public sealed class TestInvoker(IImageBuilder images)
 {
-    // After the wait, a followed log may still be delivering its last lines (the report among them).
+    // After the wait, a followed log may still be delivering its last lines (the report among them): it
+    // is given this long without a new line before it is stopped. A log that resumes through many cuts
+    // keeps delivering long after the container ended, and must not be stopped while it does.
     private static readonly TimeSpan s_logDrainTimeout = TimeSpan.FromSeconds(15);
 
     /// <summary>Refuses options that cannot work, before anything starts.</summary>
@@ -155,7 +157,8 @@ public sealed class TestInvoker(IImageBuilder images)
         var target = new ClusterTarget { Kubeconfig = run.Kubeconfig, Context = run.Context, Namespace = run.Namespace };
         var extractor = new ReportExtractor();
         using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var follow = options.FollowLogs ? FollowAsync(run, target, extractor, updates, stopFollowing.Token) : Task.CompletedTask;
+        var lastLine = new StrongBox<long>(Environment.TickCount64);
+        var follow = options.FollowLogs ? FollowAsync(run, target, extractor, updates, lastLine, stopFollowing.Token) : Task.CompletedTask;
 
         var final = run.Clone();
         var wait = new WaitOptions { Timeout = options.Timeout, PullGracePeriod = options.PullGracePeriod };
@@ -182,7 +185,7 @@ public sealed class TestInvoker(IImageBuilder images)
         var followedToEnd = false;
         if (options.FollowLogs)
         {
-            followedToEnd = await EndFollowAsync(follow, testRan, stopFollowing, final, updates, cancellationToken);
+            followedToEnd = await EndFollowAsync(follow, testRan, lastLine, stopFollowing, final, updates, cancellationToken);
         }
 
         ResultReading? reading = null;
@@ -211,11 +214,12 @@ public sealed class TestInvoker(IImageBuilder images)
         return final;
     }
 
-    private static async Task FollowAsync(E2eRun run, ClusterTarget target, ReportExtractor extractor, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    private static async Task FollowAsync(E2eRun run, ClusterTarget target, ReportExtractor extractor, ChannelWriter<InvokeUpdate> updates, StrongBox<long> lastLine, CancellationToken cancellationToken)
     {
         var request = new LogRequest { Target = target, JobName = run.JobName, Uid = run.Uid, Follow = true };
         await foreach (var line in LogReader.ReadAsync(request, cancellationToken))
         {
+            Volatile.Write(ref lastLine.Value, Environment.TickCount64);
             if (extractor.Accept(line))
             {
                 updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Log, JobName = run.JobName, Run = run, Attempt = run.Attempt, Line = line });
@@ -227,13 +231,20 @@ public sealed class TestInvoker(IImageBuilder images)
     /// Lets the followed log deliver its last lines when the test container ran, or stops it when it
     /// never will (an image that cannot be pulled has no log to end). True when it reached the end.
     /// </summary>
-    private static async Task<bool> EndFollowAsync(Task follow, bool testRan, CancellationTokenSource stopFollowing, E2eRun final, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    private static async Task<bool> EndFollowAsync(Task follow, bool testRan, StrongBox<long> lastLine, CancellationTokenSource stopFollowing, E2eRun final, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
     {
-        if (testRan)
+        Volatile.Write(ref lastLine.Value, Math.Max(Volatile.Read(ref lastLine.Value), Environment.TickCount64));
+        while (testRan && !follow.IsCompleted)
         {
+            var quiet = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref lastLine.Value));
+            if (quiet >= s_logDrainTimeout)
+            {
+                break;
+            }
+
             try
             {
-                await follow.WaitAsync(s_logDrainTimeout, cancellationToken);
+                await follow.WaitAsync(s_logDrainTimeout - quiet, cancellationToken);
             }
             catch (TimeoutException)
             {
