@@ -13,8 +13,8 @@
          clone failed, the pod was evicted, or the job's definition cannot run
       3  a run timed out (-Timeout) or was cancelled, or the script itself was stopped: Ctrl+C
          (SIGINT) or SIGTERM, which CI systems send when a pipeline is cancelled. Both stop the
-         running cmdlets as Ctrl+C does (builds end and their engine processes and working
-         containers go; the cluster's Jobs run on); a second SIGTERM ends the process at once (143)
+         running cmdlets as Ctrl+C does (a build's engine processes and working containers go);
+         a second SIGTERM ends the process at once, with 143
       4  E2ePs itself could not do its work: bad input, an unknown job, an unreachable cluster, a
          failed build, a report that cannot be read
 
