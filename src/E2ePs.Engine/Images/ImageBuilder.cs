@@ -379,7 +379,12 @@ public sealed partial class ImageBuilder : IImageBuilder
         var removed = await cleanUp(EngineCommands.RemoveContainers(plan.Engine, left), true);
         if (removed.ExitCode != 0)
         {
-            say($"Could not remove the working container(s) {string.Join(", ", left)} of the cancelled build; remove them with '{plan.Engine} rm <id>'.");
+            // Two builds cancelled together remove each other's containers too: name only those still there.
+            var still = (await ListWorkingContainersAsync(plan) ?? left).Intersect(left, StringComparer.Ordinal).ToList();
+            if (still.Count > 0)
+            {
+                say($"Could not remove the working container(s) {string.Join(", ", still)} of the cancelled build; remove them with '{plan.Engine} rm <id>'.");
+            }
         }
     }
 
