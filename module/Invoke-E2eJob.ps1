@@ -11,7 +11,10 @@
       1  a test failed on its own (a non-zero exit, failed cases, its deadline or memory limit)
       2  a test could not run: the image could not be pulled, the pod could not be scheduled, the
          clone failed, the pod was evicted, or the job's definition cannot run
-      3  a run timed out (-Timeout) or was cancelled
+      3  a run timed out (-Timeout) or was cancelled, or the script itself was stopped: Ctrl+C
+         (SIGINT) or SIGTERM, which CI systems send when a pipeline is cancelled. Both stop the
+         running cmdlets as Ctrl+C does (a build's engine processes and working containers go);
+         a second SIGTERM ends the process at once, with 143
       4  E2ePs itself could not do its work: bad input, an unknown job, an unreachable cluster, a
          failed build, a report that cannot be read
 
@@ -70,12 +73,20 @@ param(
 # Exit codes, from the least to the most serious: the highest one among the runs wins.
 $Passed, $TestFailed, $CouldNotRun, $TimedOut, $ToolError = 0, 1, 2, 3, 4
 
+# Every way out of the script that is not a stop sets this first. Ctrl+C (SIGINT) stops the pipeline,
+# runs the finally below and, left alone, would end `pwsh -File` with 0 (PowerShell/PowerShell#13523);
+# SIGTERM would end the process at once with 143, stopping nothing. Both are a cancelled run: 3.
+$finished = $false
+try { # to the end of the script
+
 try {
     # module/ sits beside E2ePs.psd1, in the repository and in the packaged module alike.
     Import-Module (Join-Path $PSScriptRoot '..' 'E2ePs.psd1') -ErrorAction Stop
+    [E2ePs.Hosting.TerminationSignal]::StopPipelineOnSigterm()
 }
 catch {
     [Console]::Error.WriteLine("[e2eps] Cannot import E2ePs from '$(Join-Path $PSScriptRoot '..')': $($_.Exception.Message)")
+    $finished = $true
     exit $ToolError
 }
 
@@ -106,6 +117,7 @@ catch {
     # A terminating error: nothing could run (an invalid -RetryCount, an unreadable kubeconfig).
     Write-Host "[e2eps] $($_.Exception.Message)"
     if ($_.ErrorDetails.RecommendedAction) { Write-Host "[e2eps] $($_.ErrorDetails.RecommendedAction)" }
+    $finished = $true
     exit $ToolError
 }
 
@@ -132,4 +144,16 @@ if ($toolErrors.Count -gt 0 -or $runs.Count -eq 0) {
 }
 
 Write-Host "[e2eps] $($runs.Count) run(s), $($toolErrors.Count) error(s): exit code $code"
+$finished = $true
 exit $code
+
+}
+finally {
+    if (-not $finished) {
+        # The pipeline is stopping: the host may no longer write, the error stream still can.
+        $termination = 'E2ePs.Hosting.TerminationSignal' -as [type]
+        $signal = if ($termination -and $termination::Received) { 'SIGTERM' } else { 'Ctrl+C (SIGINT)' }
+        [Console]::Error.WriteLine("[e2eps] Stopped by ${signal}: exit code $TimedOut")
+        [Environment]::Exit($TimedOut)
+    }
+}

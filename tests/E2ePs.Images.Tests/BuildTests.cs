@@ -152,6 +152,43 @@ public sealed class BuildTests(ImageFixture fixture)
 
     [EngineTheory]
     [MemberData(nameof(ImageFixture.EngineData), MemberType = typeof(ImageFixture))]
+    public async Task CancellingOneOfTwoBuilds_LeavesTheOtherAloneAndRemovesWhatWasLeftAfterIt(string engine)
+    {
+        // Two builds on one storage: the one that goes on waits in its RUN step for a file in a
+        // folder mounted into it, so it runs for certain while the other is cancelled.
+        var marker = NewMarker();
+        var gate = Directory.CreateTempSubdirectory("images-test-gate-").FullName;
+        try
+        {
+            var goesOn = fixture.NewJob($"goes-on-{engine}", $"FROM {{{{BASE}}}}\nRUN echo waiting-{marker}; while [ ! -e /gate/open ]; do sleep 1; done\n");
+            var cancelled = fixture.NewJob($"cancelled-{engine}", $"FROM {{{{BASE}}}}\nRUN sleep 3{marker} & echo started-{marker}; wait\n");
+            var containersBefore = fixture.Storage.WorkingContainers(engine);
+            var goesOnRequest = fixture.Request(goesOn, engine, push: false);
+            goesOnRequest.BuildOptions = [.. ContainerStorage.BuildArguments, "--volume", $"{gate}:/gate"];
+            var running = fixture.Builder.Start(fixture.Builder.Plan(goesOnRequest), CancellationToken.None);
+            await WaitForLineAsync(running, $"waiting-{marker}");
+            using var cancellation = new CancellationTokenSource();
+            var stopped = fixture.Builder.Start(fixture.Builder.Plan(fixture.Request(cancelled, engine, push: false)), cancellation.Token);
+            await WaitForLineAsync(stopped, $"started-{marker}");
+
+            await cancellation.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stopped.Completion);
+
+            Assert.False(SleepRuns(marker), $"a process of the cancelled build still runs: {string.Join("; ", ProcessesWith(marker))}");
+            Assert.False(running.Completion.IsCompleted, "the other build ended with the cancelled one");
+            File.WriteAllText(Path.Combine(gate, "open"), "");
+            var image = await running.Completion;
+            Assert.True(fixture.Storage.HasImage(engine, image.ImageId));
+            Assert.Equal(containersBefore, fixture.Storage.WorkingContainers(engine));
+        }
+        finally
+        {
+            Tools.DeleteFolder(gate);
+        }
+    }
+
+    [EngineTheory]
+    [MemberData(nameof(ImageFixture.EngineData), MemberType = typeof(ImageFixture))]
     public async Task CancellingWhileTagging_PutsEveryTagBack(string engine)
     {
         // A wrapper around the engine lets the first tag through and holds the second until it is

@@ -24,6 +24,41 @@ public sealed class ParsingTests
         Assert.Equal(["jobs/a/run.py", "jobs/a/lib/", "jobs/b with space.txt", "https://example.com/x.tgz", "tools/*.sh"], sources);
     }
 
+    [Theory]
+    // proc(5): "pid (comm) state ppid pgrp session ..."; comm may hold spaces and parentheses.
+    [InlineData("4242 (sleep) S 1 4100 4100 0 -1 4194560", 'S', 4100)]
+    [InlineData("77 (buildah-chroot-exec) R 70 70 70 0 -1", 'R', 70)]
+    [InlineData("90 (a (b) c) Z 1 5 6 0", 'Z', 6)]
+    public void ProcStat_GivesTheStateAndTheSession(string stat, char state, int session)
+    {
+        Assert.True(ProcessSession.TryParseStat(stat, out var parsedState, out var parsedSession));
+        Assert.Equal((state, session), (parsedState, parsedSession));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("4242 sleep S 1")]
+    [InlineData("4242 (sleep) S 1 2")]
+    public void ProcStat_RejectsWhatIsNotAStatLine(string stat) =>
+        Assert.False(ProcessSession.TryParseStat(stat, out _, out _));
+
+    [Fact]
+    public void WorkingContainers_AreBuildahsBuildersAndPodmansStorageContainers()
+    {
+        // As `buildah containers --json` and `podman ps --all --external --format json` print them.
+        Assert.Equal(["b1"], EngineCommands.ParseWorkingContainers("buildah", """
+            [{"id":"b1","builder":true,"imageid":"e4","imagename":"localhost/base:1","containername":"base-working-container"},
+             {"id":"b2","builder":false,"containername":"a-podman-one"}]
+            """));
+        Assert.Empty(EngineCommands.ParseWorkingContainers("buildah", "null"));
+        Assert.Equal(["p1"], EngineCommands.ParseWorkingContainers("podman", """
+            [{"Id":"p1","Names":["base-working-container"],"Command":["buildah"],"State":"storage","Status":"Storage"},
+             {"Id":"p2","Names":["web"],"State":"running"}]
+            """));
+        Assert.Empty(EngineCommands.ParseWorkingContainers("podman", "[]"));
+        Assert.Null(EngineCommands.ListWorkingContainers("docker"));
+    }
+
     [Fact]
     public void DockerIgnore_LastMatchWins_AndFoldersExcludeTheirContents()
     {

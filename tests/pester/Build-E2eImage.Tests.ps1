@@ -151,6 +151,47 @@ Describe 'Build-E2eImage' -Skip:($noEngine -or $noRegistry) {
         $record.ErrorDetails.RecommendedAction | Should -Match 'apt-get install podman'
     }
 
+    It 'Stop during a RUN step leaves no process, no working container and no tag of the build (<_>)' -ForEach @(
+        @('podman', 'buildah') | Where-Object { Get-Command $_ -ErrorAction Ignore }) {
+        $builder = $_
+        $marker = Get-Random -Minimum 1000 -Maximum 9999
+        $job = New-TestJob "stop-$builder" "FROM {{BASE}}`nRUN sleep 3$marker & echo started-$marker; wait`n"
+        function Get-WorkingContainer {
+            if ($builder -eq 'podman') { & podman @($storage.GlobalArguments) ps --all --external --no-trunc --format '{{.ID}}' }
+            else { & buildah @($storage.GlobalArguments) containers --quiet --notruncate }
+        }
+        function Get-MarkedProcess {
+            # The RUN step's shell and its sleep: every command line that holds "sleep 3<marker>".
+            Get-ChildItem /proc -Directory | Where-Object Name -Match '^\d+$' | Where-Object {
+                $line = try { [IO.File]::ReadAllText("$($_.FullName)/cmdline") } catch { '' }
+                $state = try { [IO.File]::ReadAllText("$($_.FullName)/stat") } catch { '' }
+                $line.Replace([char]0, ' ') -match "sleep 3$marker" -and $state -notmatch '\) Z '
+            }
+        }
+        $before = @(Get-WorkingContainer)
+        $shell = [powershell]::Create()
+        $shell.AddScript("Import-Module '$PSScriptRoot/../../E2ePs.psd1'").AddStatement().AddScript(
+            'param($Job, $Engine) $Job | Build-E2eImage -Engine $Engine -Tag stopped').AddParameter('Job', $job).AddParameter('Engine', $builder) | Out-Null
+        $handle = $shell.BeginInvoke()
+        # The RUN step has forked its sleep once it says so; the engine's lines reach the Information stream.
+        foreach ($i in 1..1200) {
+            if ($shell.Streams.Information.MessageData -contains "started-$marker" -or $handle.IsCompleted) { break }
+            Start-Sleep -Milliseconds 100
+        }
+        $shell.Streams.Information.MessageData | Should -Contain "started-$marker"
+        Get-MarkedProcess | Should -Not -BeNullOrEmpty
+
+        $shell.Stop()
+
+        $shell.InvocationStateInfo.State | Should -Be 'Stopped'
+        Get-MarkedProcess | Should -BeNullOrEmpty
+        @(Get-WorkingContainer) | Should -Be $before
+        if ($builder -eq 'podman') { & podman @($storage.GlobalArguments) image exists "$($registry.Address)/test-stop-$builder-e2e:stopped" 2>$null }
+        else { & buildah @($storage.GlobalArguments) inspect --type image "$($registry.Address)/test-stop-$builder-e2e:stopped" *>$null }
+        $LASTEXITCODE | Should -Not -Be 0
+        $shell.Dispose()
+    }
+
     It 'reports an unknown job name as JobNotFound' {
         Build-E2eImage -Name missing -Path $repo -ErrorVariable failures -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $failures[0].FullyQualifiedErrorId | Should -Be 'JobNotFound,E2ePs.Cmdlets.BuildE2eImageCommand'

@@ -26,6 +26,10 @@ public sealed partial class ImageBuilder : IImageBuilder
     // containers it left only when no other build of the same storage runs on (they could be its).
     private static readonly ConcurrentDictionary<ActiveBuild, byte> s_activeBuilds = new();
 
+    // Working containers a cancelled build left while another build of the same storage ran: removed
+    // when the last build of that storage ends (by then the others' own containers are gone).
+    private static readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> s_leftContainers = new();
+
     // How long the clean-up after a cancelled or failed build may take, engine calls included.
     private static readonly TimeSpan s_cleanupTimeout = TimeSpan.FromSeconds(60);
 
@@ -300,6 +304,7 @@ public sealed partial class ImageBuilder : IImageBuilder
         finally
         {
             s_activeBuilds.TryRemove(active, out _);
+            await RemoveLeftContainersAsync(plan, active.Storage, CleanUp);
             // Events end before the result is known, so the reader never waits for a line that cannot come.
             events.TryComplete(failure is E2eException or OperationCanceledException ? null : failure);
             try
@@ -372,14 +377,48 @@ public sealed partial class ImageBuilder : IImageBuilder
 
         if (s_activeBuilds.Keys.Any(b => !ReferenceEquals(b, self) && b.Storage == self.Storage && !b.Token.IsCancellationRequested))
         {
-            say($"Left the working container(s) {string.Join(", ", left)} of the cancelled build: another build of this session uses the same storage and could own them. Remove them with '{plan.Engine} rm <id>' once it has ended.");
+            var pending = s_leftContainers.GetOrAdd(self.Storage, _ => new ConcurrentDictionary<string, byte>(StringComparer.Ordinal));
+            foreach (var id in left)
+            {
+                pending.TryAdd(id, 0);
+            }
+
+            say($"The working container(s) {string.Join(", ", left)} appeared during the cancelled build; another build of this session uses the same storage and could own them: those still there when it ends will be removed then.");
             return;
         }
 
         var removed = await cleanUp(EngineCommands.RemoveContainers(plan.Engine, left), true);
         if (removed.ExitCode != 0)
         {
-            say($"Could not remove the working container(s) {string.Join(", ", left)} of the cancelled build; remove them with '{plan.Engine} rm <id>'.");
+            // Two builds cancelled together remove each other's containers too: name only those still there.
+            var still = (await ListWorkingContainersAsync(plan) ?? left).Intersect(left, StringComparer.Ordinal).ToList();
+            if (still.Count > 0)
+            {
+                say($"Could not remove the working container(s) {string.Join(", ", still)} of the cancelled build; remove them with '{plan.Engine} rm <id>'.");
+            }
+        }
+    }
+
+    /// <summary>When no build of this storage runs any more, removes the containers cancelled builds left to it.</summary>
+    private static async Task RemoveLeftContainersAsync(ImageBuildPlan plan, string storage,
+        Func<IReadOnlyList<string>, bool, Task<EngineProcessResult>> cleanUp)
+    {
+        if (s_activeBuilds.Keys.Any(b => b.Storage == storage) || !s_leftContainers.TryRemove(storage, out var left) || left.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            var present = (await ListWorkingContainersAsync(plan) ?? []).Where(left.ContainsKey).ToList();
+            if (present.Count > 0)
+            {
+                await cleanUp(EngineCommands.RemoveContainers(plan.Engine, present), true);
+            }
+        }
+        catch (E2eException)
+        {
+            // The engine cannot be started any more: nothing to remove with.
         }
     }
 

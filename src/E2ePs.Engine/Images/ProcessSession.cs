@@ -12,7 +12,7 @@ namespace E2ePs.Engine.Images;
 /// which Process.Kill(entireProcessTree: true) cannot follow: it walks parent links, and buildah's
 /// chroot runtime dies with buildah before the walk reaches the RUN step's processes.
 /// </summary>
-internal static class ProcessSession
+public static class ProcessSession
 {
     private const int SigKill = 9;
     private const int SigTerm = 15;

@@ -264,8 +264,9 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
         }
         catch (OperationCanceledException)
         {
-            // Ctrl+C: the token has killed the engines; give them a moment to go, then stop.
-            Task.WaitAll([.. _running.Select(b => b.Operation.Completion.ContinueWith(_ => { }, TaskScheduler.Default))], TimeSpan.FromSeconds(1));
+            // Ctrl+C: the token stops the engines (SIGTERM, SIGKILL after a grace) and the builds remove
+            // the working containers they left; wait for that, or `pwsh -File` could exit in the middle.
+            Task.WaitAll([.. _running.Select(b => b.Operation.Completion.ContinueWith(_ => { }, TaskScheduler.Default))], TimeSpan.FromSeconds(30));
             _running.Clear();
             throw new PipelineStoppedException();
         }
