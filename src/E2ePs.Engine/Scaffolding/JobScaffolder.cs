@@ -87,7 +87,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
                 $"The namespace '{ns}' is not a DNS-1123 label.") { RecommendedAction = "Use the name of an existing namespace, such as 'default'." };
         }
 
-        var repository = request.Repository ?? GitRepositoryInfo.OriginUrl(request.RepositoryRoot);
+        var repository = request.Repository ?? GitRepositoryInfo.OriginRemote(request.RepositoryRoot);
         if (string.IsNullOrEmpty(repository))
         {
             throw new E2eException("GitRepositoryUnknown", E2eErrorCategory.InvalidArgument, request.RepositoryRoot,
