@@ -91,6 +91,56 @@ Describe 'New-E2eJob' {
     It 'stops the pipeline on -ErrorAction Stop' {
         { New-E2eJob -Name 'NO' -TestPath t.py -Path $repo -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidJobName,E2ePs.Cmdlets.NewE2eJobCommand'
     }
+
+    It 'reads -SecretEnv from a Secret, and warns about a secret-named -Env value written in clear' {
+        $job = New-E2eJob -Name secrets -TestPath t.py -Path $repo -Env @{ DB_PASSWORD = 'hunter2'; HOST = 'db' } `
+            -SecretEnv @{ API_TOKEN = 'api-tokens/ci' } -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $warnings | Should -HaveCount 1
+        "$($warnings[0])" | Should -BeLike "*'DB_PASSWORD'*-SecretEnv*"
+        $job.SecretEnv['API_TOKEN'] | Should -Be 'api-tokens/ci'
+        $manifest = Get-Content -Raw $job.ManifestPath
+        $manifest | Should -Match 'secretKeyRef:\s+key: ci\s+name: api-tokens'
+        (Get-E2eJob secrets -Path $repo).SecretEnv['API_TOKEN'] | Should -Be 'api-tokens/ci'
+    }
+
+    It 'refuses a -SecretEnv reference that is not secret-name/key, and writes nothing' {
+        New-E2eJob -Name secrets -TestPath t.py -Path $repo -SecretEnv @{ API_TOKEN = 'Not_A_Secret' } -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'InvalidSecretReference,*'
+        Join-Path $repo 'jobs' | Should -Not -Exist
+    }
+
+    It 'keeps an -Env value exactly, $(VAR), $$ and CR LF included, through Get-E2eJob' {
+        $value = "a `$(HOST) `$`$ b`r`nc"
+        New-E2eJob -Name values -TestPath t.py -Path $repo -Env ([ordered]@{ HOST = 'db'; V = $value }) | Out-Null
+
+        (Get-E2eJob values -Path $repo).Env['V'] | Should -BeExactly $value
+    }
+
+    It 'warns and drops the token of a remote URL of any scheme' {
+        $job = New-E2eJob -Name remote -TestPath t.py -Path $repo -Repository 'ftp://ci:Tok3nXyz@git.example.com/org/repo.git' -WarningVariable warnings -WarningAction SilentlyContinue
+
+        $job.Repository | Should -Be 'ftp://git.example.com/org/repo.git'
+        Get-Content -Raw $job.ManifestPath | Should -Not -Match 'Tok3nXyz'
+        "$warnings" | Should -Not -Match 'Tok3nXyz'
+        $warnings | Should -HaveCount 1
+    }
+
+    It 'names the file that could not be replaced with -Force and leaves every file as it was' {
+        $job = New-E2eJob -Name folder -TestPath t.py -Path $repo
+        $runner = $job.RunnerPath
+        Remove-Item $runner
+        New-Item -ItemType Directory $runner | Out-Null
+        $before = Get-FileHash -Path $job.ManifestPath, $job.DockerfilePath
+
+        New-E2eJob -Name folder -TestPath other.py -Path $repo -Force -ErrorVariable failure -ErrorAction SilentlyContinue
+
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'JobFilesWriteFailed,*'
+        $failure[0].TargetObject | Should -Be $runner
+        (Get-FileHash -Path $job.ManifestPath, $job.DockerfilePath).Hash | Should -Be $before.Hash
+        Get-ChildItem $repo -Recurse -Force -Filter '*.e2eps-*' | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Get-E2eJob' {

@@ -68,14 +68,20 @@ public static class AtomicFileSet
                 placed.Add((target, original));
             }
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        catch (Exception error)
         {
+            // Every failure, of any kind (a cancelled pipeline included), cleans up before it is reported.
             foreach (var temporary in temporaries)
             {
                 TryDelete(temporary);
             }
 
             var notRestored = RollBack(placed, createdFolders);
+            if (error is not (IOException or UnauthorizedAccessException))
+            {
+                throw;
+            }
+
 
             var what = notRestored.Count == 0
                 ? "nothing was written"

@@ -10,9 +10,12 @@ public static partial class GitRepositoryInfo
     /// <summary>The origin's fetch URL as the cluster can clone it, or null when there is none.</summary>
     public static string? OriginUrl(string repositoryRoot)
     {
-        var url = RunGit(repositoryRoot, "config", "--get", "remote.origin.url");
+        var url = OriginRemote(repositoryRoot);
         return url is null ? null : ToCloneUrl(url);
     }
+
+    /// <summary>The origin's fetch URL as git has it, credentials included: never write it anywhere.</summary>
+    public static string? OriginRemote(string repositoryRoot) => RunGit(repositoryRoot, "config", "--get", "remote.origin.url");
 
     /// <summary>The current branch, or null when HEAD is detached or this is no git repository.</summary>
     public static string? CurrentBranch(string repositoryRoot)

@@ -84,7 +84,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
         var ns = string.IsNullOrEmpty(request.Namespace) ? "default" : request.Namespace;
         ValueRules.Namespace(ns);
 
-        var repository = request.Repository ?? GitRepositoryInfo.OriginUrl(request.RepositoryRoot);
+        var repository = request.Repository ?? GitRepositoryInfo.OriginRemote(request.RepositoryRoot);
         if (string.IsNullOrEmpty(repository))
         {
             throw new E2eException("GitRepositoryUnknown", E2eErrorCategory.InvalidArgument, request.RepositoryRoot,

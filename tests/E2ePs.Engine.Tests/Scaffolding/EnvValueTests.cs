@@ -56,8 +56,9 @@ public sealed class EnvValueTests : IDisposable
     [MemberData(nameof(Values))]
     public void A_value_is_written_read_back_and_expanded_by_kubernetes_unchanged(string value)
     {
-        // A is defined before V, so an unescaped $(A) in V would become "alpha" in the container.
-        var env = new OrderedDictionary { ["A"] = "alpha", ["B"] = "beta", ["V"] = value };
+        // A is defined before V, so an unescaped $(A) in V would become "alpha" in the container; W
+        // after V and a second copy of V show that a rewritten scalar leaves the YAML around it intact.
+        var env = new OrderedDictionary { ["A"] = "alpha", ["B"] = "beta", ["V"] = value, ["W"] = "after", ["V2"] = value };
         var job = _scaffolder.Write(_scaffolder.Plan(Request(env)), force: false);
         var text = File.ReadAllText(job.ManifestPath);
 
@@ -65,6 +66,8 @@ public sealed class EnvValueTests : IDisposable
         var seen = KubernetesExpansion.Environment(container.Env);
 
         Assert.Equal(value, seen["V"]);
+        Assert.Equal(value, seen["V2"]);
+        Assert.Equal("after", seen["W"]);
         Assert.Equal("alpha", seen["A"]);
         Assert.Equal(value, new JobCatalog().Read(job.ManifestPath, _repository.Root).Job!.Env["V"]);
         Assert.Equal(value, job.Env["V"]);

@@ -102,8 +102,10 @@ public sealed class RepositoryUrlTests : IDisposable
         var request = Request(null);
         request.RepositoryRoot = repository.Root;
 
-        var job = _scaffolder.Write(_scaffolder.Plan(request), force: false);
+        var plan = _scaffolder.Plan(request);
+        var job = _scaffolder.Write(plan, force: false);
 
+        Assert.Contains(plan.Warnings, w => w.Contains("credentials", StringComparison.Ordinal) && !w.Contains(Secret, StringComparison.Ordinal));
         Assert.DoesNotContain(Secret, File.ReadAllText(job.ManifestPath), StringComparison.Ordinal);
         Assert.Equal("git://git.example.com/org/repo.git", new JobCatalog().Read(job.ManifestPath, repository.Root).Job!.Repository);
     }
