@@ -180,6 +180,7 @@ Describe 'The same value gets the same answer from every cmdlet' {
         Reset-EmulatorStat
         New-E2eJob -Name newbranch -TestPath t.py -Branch $Branch -Path $Repo -ErrorVariable newFailure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         { Get-E2eJob -Path $Repo -Name pass | Start-E2eJob -Kubeconfig $Kc -Branch $Branch -ErrorAction Stop } | Should -Throw -ErrorId "$Id,E2ePs.Cmdlets.StartE2eJobCommand"
+        { Invoke-E2eTest -Name pass -Path $Repo -Kubeconfig $Kc -Branch $Branch -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId "$Id,E2ePs.Cmdlets.InvokeE2eTestCommand"
 
         Assert-E2eError $newFailure -Id $Id -Category InvalidArgument -Target $Branch
         Join-Path $Repo 'deploy/k8s/99-test-newbranch-e2e.yaml' | Should -Not -Exist
@@ -209,6 +210,20 @@ Describe 'The same value gets the same answer from every cmdlet' {
         $arguments = @{ Name = 'UPPER'; Kubeconfig = $Kc }
         if ($Command -eq 'Start-E2eJob') { $arguments.Path = $Repo }
         if ($Command -in 'Start-E2eJob', 'Remove-E2eJob') { $arguments.Confirm = $false }
+
+        & $Command @arguments -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+
+        Assert-E2eError $failure -Id InvalidJobName -Category InvalidArgument -Target UPPER
+        Get-RequestCount | Should -Be 0
+    }
+
+    It '<Command> -Name UPPER is the same InvalidJobName, and nothing is built or started' -ForEach @(
+        @{ Command = 'Invoke-E2eTest'; Arguments = @{ Kubeconfig = $null; Confirm = $false } }
+        @{ Command = 'Build-E2eImage'; Arguments = @{} }
+    ) {
+        Reset-EmulatorStat
+        $arguments = @{ Name = 'UPPER'; Path = $Repo } + $Arguments
+        if ($arguments.ContainsKey('Kubeconfig')) { $arguments.Kubeconfig = $Kc }
 
         & $Command @arguments -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
 

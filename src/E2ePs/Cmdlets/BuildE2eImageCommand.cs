@@ -130,28 +130,10 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
             yield break;
         }
 
-        var patterns = JobNames(Name, PipedFolder) ?? [];
-        var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var result in EngineHost.Engine.Catalog.Find(root, patterns))
+        // The names and patterns Get-E2eJob takes, found the same way.
+        foreach (var job in FindJobs(root, JobNames(Name, PipedFolder)))
         {
-            if (result.Job is not null)
-            {
-                found.Add(result.Job.Name);
-                yield return result.Job;
-            }
-            else if (result.Error is not null)
-            {
-                WriteE2eError(result.Error);
-            }
-        }
-
-        foreach (var name in patterns.Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !found.Contains(n)))
-        {
-            WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
-                $"There is no E2E job '{name}' in '{root}' (no deploy/k8s/99-test-{name}-e2e.yaml).")
-            {
-                RecommendedAction = "List the jobs with Get-E2eJob, or create this one with New-E2eJob.",
-            });
+            yield return job;
         }
     }
 

@@ -159,7 +159,7 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
     /// <summary>
     /// The jobs a cmdlet works on: the ones piped in, else the manifest file at <paramref name="path"/>,
     /// else the jobs named <paramref name="names"/> in the repository at <paramref name="path"/> (or
-    /// the current location). A name that matches nothing is a non-terminating JobNotFound error.
+    /// the current location), found by <see cref="FindJobs"/>. A name that matches nothing is a non-terminating JobNotFound error.
     /// </summary>
     protected IEnumerable<(E2eJob? Job, string Manifest)> ResolveJobs(IEnumerable<E2eJob>? piped, IEnumerable<string>? names, string? path)
     {
@@ -187,39 +187,84 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
             yield break;
         }
 
-        foreach (var given in names ?? [])
+        // Names and patterns as Get-E2eJob takes them, found the same way (no name is no job here, not all).
+        var given = names?.ToArray() ?? [];
+        if (given.Length == 0)
         {
-            // The job-name rule of every cmdlet (ValueRules): UPPER or bad_name is InvalidJobName, not "not found".
-            string name;
+            yield break;
+        }
+
+        foreach (var job in FindJobs(resolved, given))
+        {
+            yield return (job, job.ManifestPath);
+        }
+    }
+
+    /// <summary>
+    /// The jobs of the repository at <paramref name="root"/> whose short names match <paramref name="names"/>
+    /// (all when none), as Get-E2eJob and Build-E2eImage find them; writes a non-terminating error for
+    /// each name that matches no job or no job can have, and for each manifest that cannot be read.
+    /// </summary>
+    protected IEnumerable<E2eJob> FindJobs(string root, string[]? names)
+    {
+        // -Name follows PowerShell's wildcard rules ('*', '?', '[1-3]') as Get-Process does: a name
+        // without wildcards that matches no job is a non-terminating ObjectNotFound error, a pattern that
+        // matches none is not an error, and a malformed pattern stops the command. A name without
+        // wildcards that no job can have (UPPER, bad_name) is InvalidJobName rather than "not found".
+        var patterns = new List<string>();
+        var exact = new List<string>();
+        foreach (var name in names ?? [])
+        {
             try
             {
-                name = E2ePs.Validation.ValueRules.ContainsWildcard(given) ? given : E2ePs.Validation.ValueRules.ShortName(E2ePs.Validation.ValueRules.KubernetesJobName(given))!;
+                if (E2ePs.Validation.ValueRules.ContainsWildcard(name))
+                {
+                    _ = E2ePs.Validation.ValueRules.NameMatcher(name);
+                    patterns.Add(name);
+                }
+                else
+                {
+                    var shortName = E2ePs.Validation.ValueRules.ShortName(E2ePs.Validation.ValueRules.KubernetesJobName(name))!;
+                    patterns.Add(shortName);
+                    exact.Add(shortName);
+                }
+            }
+            catch (E2eException error) when (error.ErrorId == "InvalidWildcardPattern")
+            {
+                ThrowE2eError(error);
             }
             catch (E2eException error)
             {
                 WriteE2eError(error);
-                continue;
             }
+        }
 
-            var found = Engine.Catalog.Find(resolved, [name]).ToList();
-            if (found.Count == 0)
-            {
-                WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
-                    $"There is no E2E job '{name}' in '{resolved}'.") { RecommendedAction = "List the jobs with Get-E2eJob, or pass -Path with the repository root or a manifest." });
-                continue;
-            }
+        if (names is { Length: > 0 } && patterns.Count == 0)
+        {
+            yield break;
+        }
 
-            foreach (var result in found)
+        foreach (var result in Engine.Catalog.Find(root, patterns))
+        {
+            if (result.Job is not null)
             {
-                if (result.Job is not null)
-                {
-                    yield return (result.Job, result.Job.ManifestPath);
-                }
-                else if (result.Error is not null)
-                {
-                    WriteE2eError(result.Error);
-                }
+                yield return result.Job;
             }
+            else if (result.Error is not null)
+            {
+                WriteE2eError(result.Error);
+            }
+        }
+
+        // Not found means no manifest file: a manifest that exists but cannot be read has had its own error.
+        var defined = new HashSet<string>(Engine.Catalog.ListNames(root), StringComparer.Ordinal);
+        foreach (var name in exact.Where(n => !defined.Contains(n)))
+        {
+            WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
+                $"There is no E2E job '{name}' in '{root}' (no deploy/k8s/99-test-{name}-e2e.yaml).")
+            {
+                RecommendedAction = "List the jobs with Get-E2eJob, or create this one with New-E2eJob.",
+            });
         }
     }
 

@@ -2,7 +2,6 @@ using System.Management.Automation;
 using E2ePs.Completion;
 using E2ePs.Contracts;
 using E2ePs.Models;
-using E2ePs.Validation;
 
 namespace E2ePs.Cmdlets;
 
@@ -44,65 +43,9 @@ public sealed class GetE2eJobCommand : E2eCmdlet
             return;
         }
 
-        // -Name follows PowerShell's wildcard rules ('*', '?', '[1-3]') as Get-Process does: a name
-        // without wildcards that matches no job is a non-terminating ObjectNotFound error, a pattern that
-        // matches none is not an error, and a malformed pattern stops the command. A name without
-        // wildcards that no job can have (UPPER, bad_name) is InvalidJobName rather than "not found".
-        var names = JobNames(Name, PipedFolder);
-        var patterns = new List<string>();
-        var exact = new List<string>();
-        foreach (var name in names ?? [])
+        foreach (var job in FindJobs(root, JobNames(Name, PipedFolder)))
         {
-            try
-            {
-                if (ValueRules.ContainsWildcard(name))
-                {
-                    _ = ValueRules.NameMatcher(name);
-                    patterns.Add(name);
-                }
-                else
-                {
-                    var shortName = ValueRules.ShortName(ValueRules.KubernetesJobName(name))!;
-                    patterns.Add(shortName);
-                    exact.Add(shortName);
-                }
-            }
-            catch (E2eException error) when (error.ErrorId == "InvalidWildcardPattern")
-            {
-                ThrowE2eError(error);
-            }
-            catch (E2eException error)
-            {
-                WriteE2eError(error);
-            }
-        }
-
-        if (names is { Length: > 0 } && patterns.Count == 0)
-        {
-            return;
-        }
-
-        foreach (var result in Engine.Catalog.Find(root, patterns))
-        {
-            if (result.Job is not null)
-            {
-                WriteObject(result.Job);
-            }
-            else if (result.Error is not null)
-            {
-                WriteE2eError(result.Error);
-            }
-        }
-
-        // Not found means no manifest file: a manifest that exists but cannot be read has had its own error.
-        var defined = new HashSet<string>(Engine.Catalog.ListNames(root), StringComparer.Ordinal);
-        foreach (var name in exact.Where(n => !defined.Contains(n)))
-        {
-            WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
-                $"There is no E2E job '{name}' in '{root}' (no deploy/k8s/99-test-{name}-e2e.yaml).")
-            {
-                RecommendedAction = "List the jobs with Get-E2eJob, or create this one with New-E2eJob.",
-            });
+            WriteObject(job);
         }
     }
 }

@@ -191,7 +191,7 @@ public static partial class ValueRules
             if (amount > MaxQuantityNanos)
             {
                 throw new E2eException("InvalidResources", E2eErrorCategory.InvalidArgument, value,
-                    $"'{value}' for -{parameter} is larger than any quantity Kubernetes can hold (2^63-1); the API server would silently cap it.")
+                    $"'{value}' for -{parameter} is above 2^63-1, the largest amount Kubernetes accounts for (its int64 value); a binary quantity such as this would be cut to 9223372036854775807 without a word, and no node has that much.")
                 {
                     RecommendedAction = $"Use values such as {example}.",
                 };
@@ -210,7 +210,10 @@ public static partial class ValueRules
         return (values[0], values.Count == 2 ? values[1] : values[0]);
     }
 
-    /// <summary>2^63-1 in nano units: the largest quantity Kubernetes keeps (it caps a larger binary one silently).</summary>
+    /// <summary>
+    /// 2^63-1 in nano units: the largest amount a quantity's int64 Value has. ParseQuantity caps a larger
+    /// binary one (Ki..Ei) there silently (kubernetes/apimachinery, pkg/api/resource/quantity.go, maxAllowed).
+    /// </summary>
     public static readonly BigInteger MaxQuantityNanos = new BigInteger(long.MaxValue) * 1_000_000_000;
 
     /// <summary>
