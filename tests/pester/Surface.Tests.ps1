@@ -249,3 +249,36 @@ Describe 'Importing the module again and side by side' {
         $run.Output | Should -Contain 'IMPORTED'
     }
 }
+
+Describe 'Format views' {
+    BeforeDiscovery {
+        # Every table column of the format file, with the type it belongs to.
+        $format = [xml](Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../module/E2ePs.Format.ps1xml'))
+        $columns = foreach ($view in $format.Configuration.ViewDefinitions.View | Where-Object { $_.TableControl }) {
+            $headers = @($view.TableControl.TableHeaders.TableColumnHeader)
+            $items = @($view.TableControl.TableRowEntries.TableRowEntry.TableColumnItems.TableColumnItem)
+            for ($i = 0; $i -lt $items.Count; $i++) {
+                @{ Type = $view.ViewSelectedBy.TypeName; Label = $headers[$i].Label; Property = $items[$i].PropertyName }
+            }
+        }
+    }
+
+    It '<Type>: the column <Label> shows the property <Label>, if there is one' -ForEach $columns {
+        # Where-Object <label> -eq '<what the table shows>' must find the row.
+        $properties = ([type]$Type).GetProperties().Name
+        if ($Label -in $properties -and $Property) { $Property | Should -Be $Label }
+    }
+
+    It 'shows the whole RunId of a run at 80 columns, and the rest in Format-List' {
+        $start = [datetimeoffset]'2026-11-28T06:30:15Z'
+        $run = [E2ePs.Models.E2eRun]@{
+            Name = 'vllm-agent-tools'; Namespace = 'swe-ai-fleet'; Status = 'Failed'; Reason = 'BackoffLimitExceeded'; ExitCode = 1
+            RunId = '20261128-063015-3f9a1c'; PodNames = [string[]]@('test-vllm-agent-tools-e2e-x1'); StartTime = $start; CompletionTime = $start.AddSeconds(130)
+        }
+        $table = $run | Format-Table | Out-String -Width 80
+        $table | Should -Match '20261128-063015-3f9a1c'
+        $table | Should -Match 'vllm-agent-tools\s+Failed'
+        $list = $run | Format-List | Out-String -Width 80
+        foreach ($property in 'Namespace', 'ExitCode', 'PodNames', 'Reason') { $list | Should -Match "(?m)^$property\s*:" }
+    }
+}
