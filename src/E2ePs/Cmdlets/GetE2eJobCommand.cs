@@ -44,11 +44,13 @@ public sealed class GetE2eJobCommand : E2eCmdlet
         }
 
         var patterns = JobNames(Name, PipedFolder) ?? [];
+        WriteVerbose($"Looking for {(patterns.Length == 0 ? "every job" : "the jobs " + string.Join(", ", patterns))} in '{System.IO.Path.Combine(root, "deploy", "k8s")}' (99-test-<name>-e2e.yaml).");
         var found = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var result in Engine.Catalog.Find(root, patterns))
         {
             if (result.Job is not null)
             {
+                WriteVerbose($"Read job {result.Job.Name} ({result.Job.Template}, namespace {result.Job.Namespace}, image {result.Job.Image}) from '{result.Job.ManifestPath}'.");
                 found.Add(result.Job.Name);
                 WriteObject(result.Job);
             }
