@@ -178,6 +178,37 @@ Describe 'Repositories, manifests and images from the pipeline' {
         }
     }
 
+    Context '-WhatIf where no cluster is configured' {
+        BeforeAll {
+            $script:Home0 = $env:HOME; $script:Kube0 = $env:KUBECONFIG; $script:Svc0 = $env:KUBERNETES_SERVICE_HOST
+            $script:EmptyHome = Join-Path $Work 'empty-home'
+            New-Item -ItemType Directory -Path $EmptyHome -Force | Out-Null
+        }
+        BeforeEach {
+            $env:HOME = $EmptyHome; Remove-Item env:KUBECONFIG, env:KUBERNETES_SERVICE_HOST -ErrorAction SilentlyContinue
+        }
+        AfterEach {
+            $env:HOME = $Home0; $env:KUBECONFIG = $Kube0; $env:KUBERNETES_SERVICE_HOST = $Svc0
+        }
+
+        It '<Command> -WhatIf says what it would do and that no cluster is configured, and succeeds' -ForEach @(
+            @{ Command = 'Start-E2eJob' }, @{ Command = 'Invoke-E2eTest' }
+        ) {
+            $manifest = Join-Path $Repo 'deploy/k8s/99-test-alpha-e2e.yaml'
+            $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; $Command -Path '$manifest' -WhatIf; 'SUCCEEDED=' + `$?"
+            $text = $run.Output -join "`n"
+            $text | Should -Match 'What if: .*test-alpha-e2e.*no cluster'
+            $text | Should -Match 'KubeconfigNotFound'
+            $run.Output | Should -Contain 'SUCCEEDED=True'
+        }
+
+        It 'Start-E2eJob without -WhatIf still fails with KubeconfigNotFound' {
+            $manifest = Join-Path $Repo 'deploy/k8s/99-test-alpha-e2e.yaml'
+            $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; Start-E2eJob -Path '$manifest' -ErrorVariable e -ErrorAction SilentlyContinue; 'ERROR=' + `$e[0].FullyQualifiedErrorId"
+            $run.Output | Should -Contain 'ERROR=KubeconfigNotFound,E2ePs.Cmdlets.StartE2eJobCommand'
+        }
+    }
+
     Context 'an image that was built but not pushed' {
         It 'is not started by Start-E2eJob: ImageNotPushed, with the image as target, and nothing changed' {
             $ns = New-TestNamespace

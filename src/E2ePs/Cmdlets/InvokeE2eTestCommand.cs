@@ -156,10 +156,9 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             {
                 var target = Target;
                 var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);
-                var identity = Engine.Cluster.Resolve(target);
                 var ns = target.Namespace ?? (string.IsNullOrEmpty(job?.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
                 var build = Build || Push ? (Push ? "build and push its image, " : "build its image, ") : "";
-                if (!ShouldProcess($"Job {jobName} in namespace {ns} on context '{identity.Context}' ({identity.Server})",
+                if (!ShouldProcess($"Job {jobName} in namespace {ns} on {DescribeCluster(target)}",
                     $"Run the tests: {build}delete the previous Job, create it, wait for it and read its results"))
                 {
                     continue;
