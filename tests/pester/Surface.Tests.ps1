@@ -178,6 +178,37 @@ Describe 'Repositories, manifests and images from the pipeline' {
         }
     }
 
+    Context '-WhatIf where no cluster is configured' {
+        BeforeAll {
+            $script:Home0 = $env:HOME; $script:Kube0 = $env:KUBECONFIG; $script:Svc0 = $env:KUBERNETES_SERVICE_HOST
+            $script:EmptyHome = Join-Path $Work 'empty-home'
+            New-Item -ItemType Directory -Path $EmptyHome -Force | Out-Null
+        }
+        BeforeEach {
+            $env:HOME = $EmptyHome; Remove-Item env:KUBECONFIG, env:KUBERNETES_SERVICE_HOST -ErrorAction SilentlyContinue
+        }
+        AfterEach {
+            $env:HOME = $Home0; $env:KUBECONFIG = $Kube0; $env:KUBERNETES_SERVICE_HOST = $Svc0
+        }
+
+        It '<Command> -WhatIf says what it would do and that no cluster is configured, and succeeds' -ForEach @(
+            @{ Command = 'Start-E2eJob' }, @{ Command = 'Invoke-E2eTest' }
+        ) {
+            $manifest = Join-Path $Repo 'deploy/k8s/99-test-alpha-e2e.yaml'
+            $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; $Command -Path '$manifest' -WhatIf; 'SUCCEEDED=' + `$?"
+            $text = $run.Output -join "`n"
+            $text | Should -Match 'What if: .*test-alpha-e2e.*no cluster'
+            $text | Should -Match 'KubeconfigNotFound'
+            $run.Output | Should -Contain 'SUCCEEDED=True'
+        }
+
+        It 'Start-E2eJob without -WhatIf still fails with KubeconfigNotFound' {
+            $manifest = Join-Path $Repo 'deploy/k8s/99-test-alpha-e2e.yaml'
+            $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; Start-E2eJob -Path '$manifest' -ErrorVariable e -ErrorAction SilentlyContinue; 'ERROR=' + `$e[0].FullyQualifiedErrorId"
+            $run.Output | Should -Contain 'ERROR=KubeconfigNotFound,E2ePs.Cmdlets.StartE2eJobCommand'
+        }
+    }
+
     Context 'an image that was built but not pushed' {
         It 'is not started by Start-E2eJob: ImageNotPushed, with the image as target, and nothing changed' {
             $ns = New-TestNamespace
@@ -247,5 +278,140 @@ Describe 'Importing the module again and side by side' {
         $run = Invoke-FreshPwsh "`$ErrorActionPreference = 'Stop'; Import-Module '$CopyRoot/E2ePs.psd1'; Remove-Module E2ePs; Import-Module '$CopyRoot/E2ePs.psd1'; Import-Module '$CopyRoot/E2ePs.psd1' -Force; 'IMPORTED'"
         $run.ExitCode | Should -Be 0 -Because ($run.Output -join "`n")
         $run.Output | Should -Contain 'IMPORTED'
+    }
+}
+
+Describe 'Format views' {
+    BeforeDiscovery {
+        # Every table column of the format file, with the type it belongs to.
+        $format = [xml](Get-Content -Raw -LiteralPath (Join-Path $PSScriptRoot '../../module/E2ePs.Format.ps1xml'))
+        $columns = foreach ($view in $format.Configuration.ViewDefinitions.View | Where-Object { $_.TableControl }) {
+            $headers = @($view.TableControl.TableHeaders.TableColumnHeader)
+            $items = @($view.TableControl.TableRowEntries.TableRowEntry.TableColumnItems.TableColumnItem)
+            for ($i = 0; $i -lt $items.Count; $i++) {
+                @{ Type = $view.ViewSelectedBy.TypeName; Label = $headers[$i].Label; Property = $items[$i].PropertyName }
+            }
+        }
+    }
+
+    It '<Type>: the column <Label> shows the property <Label>, if there is one' -ForEach $columns {
+        # Where-Object <label> -eq '<what the table shows>' must find the row.
+        $properties = ([type]$Type).GetProperties().Name
+        if ($Label -in $properties -and $Property) { $Property | Should -Be $Label }
+    }
+
+    It 'shows the whole RunId of a run at 80 columns, and the rest in Format-List' {
+        $start = [datetimeoffset]'2026-11-28T06:30:15Z'
+        $run = [E2ePs.Models.E2eRun]@{
+            Name = 'vllm-agent-tools'; Namespace = 'swe-ai-fleet'; Status = 'Failed'; Reason = 'BackoffLimitExceeded'; ExitCode = 1
+            RunId = '20261128-063015-3f9a1c'; PodNames = [string[]]@('test-vllm-agent-tools-e2e-x1'); StartTime = $start; CompletionTime = $start.AddSeconds(130)
+        }
+        $table = $run | Format-Table | Out-String -Width 80
+        $table | Should -Match '20261128-063015-3f9a1c'
+        $table | Should -Match 'vllm-agent-tools\s+Failed'
+        $list = $run | Format-List | Out-String -Width 80
+        foreach ($property in 'Namespace', 'ExitCode', 'PodNames', 'Reason') { $list | Should -Match "(?m)^$property\s*:" }
+    }
+}
+
+Describe 'Waiting: progress, -Verbose, PodNames and the kind of a failure' {
+    BeforeAll {
+        . (Join-Path $Root 'tests/E2ePs.KubeEmulator/Start-KubeEmulator.ps1')
+        $script:WaitWork = Join-Path ([IO.Path]::GetTempPath()) ('e2eps-surface-wait-' + [guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $WaitWork | Out-Null
+        $scenarios = Join-Path $WaitWork 'scenarios.json'
+        ConvertTo-Json -Depth 4 -InputObject @(
+            @{ image = 'localhost:5000/e2eps-surface-slow:*'; lines = @('collected 1 item'); durationMs = 3600000 }
+            @{ image = 'localhost:5000/e2eps-surface-fail:*'; lines = @('tests/e2e/test_shop.py::test_cart FAILED'); exitCode = 1 }
+        ) | Set-Content -LiteralPath $scenarios
+        $emulatorDll = Get-ChildItem (Join-Path $Root 'tests/E2ePs.KubeEmulator/bin/*/net10.0/E2ePs.KubeEmulator.dll') |
+            Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1 -ExpandProperty FullName
+        $script:WaitEmulator = Start-KubeEmulator -TimeStepMs 10 -ScenariosPath $scenarios -EmulatorDll $emulatorDll -KubeconfigPath (Join-Path $WaitWork 'kubeconfig')
+        $script:WKc = $WaitEmulator.KubeconfigPath
+        $script:WNs = 'e2e-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        kubectl --kubeconfig $WKc create namespace $WNs | Out-Null
+        $script:WRepo = New-TestGitRepository
+        foreach ($name in 'pass', 'fail', 'slow') {
+            New-E2eJob -Name $name -TestPath tests/e2e/test_shop.py -Namespace $WNs -Image "localhost:5000/e2eps-surface-${name}:1" -Memory 64Mi -Cpu 100m -Path $WRepo | Out-Null
+        }
+
+        function Invoke-EmulatorFault {
+            param([hashtable] $Faults)
+            Invoke-RestMethod -Method Post -Uri "$($WaitEmulator.Server)/_emulator/faults" -SkipCertificateCheck -ContentType 'application/json' `
+                -Headers @{ Authorization = "Bearer $($WaitEmulator.Token)" } -Body (ConvertTo-Json $Faults) | Out-Null
+        }
+    }
+
+    AfterAll {
+        if ($WaitEmulator) { Stop-KubeEmulator $WaitEmulator }
+        Remove-Item $WRepo, $WaitWork -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'lists the pods of a run that ended before the wait began, even when the pods answer last' {
+        $run = Start-E2eJob pass -Path $WRepo -Kubeconfig $WKc
+        kubectl --kubeconfig $WKc wait --for=condition=complete "job/$($run.JobName)" -n $WNs --timeout=120s | Out-Null
+        $pods = @(kubectl --kubeconfig $WKc get pods -n $WNs -l "e2eps.io/run-id=$($run.RunId)" -o 'jsonpath={.items[*].metadata.name}') -split ' ' | Where-Object { $_ }
+        $pods | Should -Not -BeNullOrEmpty
+        # The first lists of pods fail (503, retried): the Jobs' list comes back first.
+        Invoke-EmulatorFault @{ serverErrorCount = 2; serverErrorCode = 503; serverErrorVerb = 'list'; serverErrorResource = 'pods' }
+        $finished = $run | Wait-E2eJob
+        $finished.Status | Should -Be 'Succeeded'
+        $finished.PodNames | Should -Be $pods
+    }
+
+    It 'classifies a failed run as Invoke-E2eTest does, with the same next step' {
+        $waited = Start-E2eJob fail -Path $WRepo -Kubeconfig $WKc | Wait-E2eJob -ErrorVariable waitErrors -ErrorAction SilentlyContinue
+        $waited.Status | Should -Be 'Failed'
+        $waited.FailureKind | Should -Be 'TestFailure'
+        $invoked = Invoke-E2eTest fail -Path $WRepo -Kubeconfig $WKc -CiSystem None -ErrorVariable invokeErrors -ErrorAction SilentlyContinue 6> $null
+        $invoked.FailureKind | Should -Be $waited.FailureKind
+        $waitError = $waitErrors | Where-Object FullyQualifiedErrorId -like 'E2eRunFailed,*'
+        $invokeError = $invokeErrors | Where-Object FullyQualifiedErrorId -like 'E2eRunFailed,*'
+        $waitError.ErrorDetails.RecommendedAction | Should -Be $invokeError.ErrorDetails.RecommendedAction
+        $waitError.ErrorDetails.RecommendedAction | Should -Match 'Get-E2eResult'
+    }
+
+    It 'reports a timeout as TimedOut once, with FailureKind TimedOut' {
+        $run = Start-E2eJob slow -Path $WRepo -Kubeconfig $WKc
+        $ended = $run | Wait-E2eJob -Timeout 2 -ErrorVariable problems -ErrorAction SilentlyContinue
+        $ended.Status | Should -Be 'TimedOut'
+        $ended.FailureKind | Should -Be 'TimedOut'
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'E2eRunTimedOut,*'
+        $problems[0].Exception.Message | Should -Not -Match 'TimedOut: TimedOut'
+        $problems[0].ErrorDetails.RecommendedAction | Should -Match '-Timeout'
+    }
+
+    It 'moves the elapsed time of its progress while nothing changes' {
+        $run = Start-E2eJob slow -Path $WRepo -Kubeconfig $WKc
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument((Join-Path $Root 'E2ePs.psd1')).AddStatement().
+                AddCommand('Wait-E2eJob').AddParameter('InputObject', $run).AddParameter('Timeout', 6).AddParameter('ProgressAction', 'Continue')
+            $null = $ps.Invoke()
+            $status = @($ps.Streams.Progress | Where-Object RecordType -ne 'Completed' | ForEach-Object StatusDescription)
+            $errors = @($ps.Streams.Error | ForEach-Object { "$_" })
+        } finally { $ps.Dispose() }
+        $errors | Where-Object { $_ -notmatch 'TimedOut' } | Should -BeNullOrEmpty
+        # The same counts, written again with a later elapsed time: the clock ticks into the updates.
+        $same = $status | Where-Object { $_ -like '0 pending, 1 running, 0 succeeded, 0 failed (*' }
+        @($same | Sort-Object -Unique).Count | Should -BeGreaterOrEqual 3 -Because "the progress was: $($status -join "; ")"
+    }
+
+    It 'says with -Verbose what it watches and what changed' {
+        $run = Start-E2eJob pass -Path $WRepo -Kubeconfig $WKc
+        $verbose = @($run | Wait-E2eJob -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $verbose | Where-Object { $_ -match "^Watching .* namespace $WNs .*$($run.RunId)" } | Should -Not -BeNullOrEmpty
+        $verbose | Where-Object { $_ -match "$($run.JobName) \(run $($run.RunId)\) ended: Succeeded" } | Should -Not -BeNullOrEmpty
+    }
+
+    It 'Get-E2eJob says with -Verbose where it looks and what it read' {
+        $verbose = @(Get-E2eJob -Path $WRepo -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+        $verbose | Where-Object { $_ -like "*$(Join-Path $WRepo 'deploy/k8s')*" } | Should -Not -BeNullOrEmpty
+        @($verbose | Where-Object { $_ -like 'Read job *' }).Count | Should -Be 3
+    }
+
+    It 'declares System.String among the output types of Get-E2eLog (-Timestamps)' {
+        (Get-Command Get-E2eLog).OutputType.Type | Should -Contain ([string])
+        (Get-Command Get-E2eLog).OutputType.Type | Should -Contain ([E2ePs.Models.E2eLogLine])
     }
 }

@@ -38,10 +38,17 @@ public static class JobWaiter
             .Select(g => FollowNamespaceAsync(g.Key.Kubeconfig, g.Key.Context, g.Key.Namespace, g.ToList(), board, options, stop.Token))
             .ToList();
 
+        // A tick of the clock every second, so the caller's progress shows the elapsed time move
+        // while nothing changes in the cluster.
+        var ticking = new CancellationTokenSource();
+        _ = TickAsync(TimeSpan.FromSeconds(1), () => board.ReportProgress(tick: true), ticking.Token);
+
         var all = Task.WhenAll(groups);
         _ = all.ContinueWith(
             task =>
             {
+                ticking.Cancel();
+                ticking.Dispose();
                 if (cancellationToken.IsCancellationRequested)
                 {
                     board.EndAll(E2eRunStatus.Cancelled, "Cancelled", "The wait was cancelled; the Job goes on in the cluster.");
@@ -75,12 +82,16 @@ public static class JobWaiter
         var pending = new HashSet<string>(byRunId.Keys, StringComparer.Ordinal);
         var initLogs = Channel.CreateUnbounded<(string RunId, RunVerdict Verdict, V1Job? Job)>();
 
+        // No verdict before the pods have been listed: the Jobs' list may come back first, and a Job
+        // that has already ended would be judged (and its PodNames written) without its pods.
+        var podsListed = false;
+
         void Reevaluate(string runId)
         {
             RunVerdict verdict;
             lock (gate)
             {
-                if (!pending.Contains(runId) || !state[runId].JobSeen)
+                if (!podsListed || !pending.Contains(runId) || !state[runId].JobSeen)
                 {
                     return;
                 }
@@ -126,7 +137,13 @@ public static class JobWaiter
             }
             else
             {
-                board.Finish(byRunId[runId], verdict);
+                V1Pod? lastPod;
+                lock (gate)
+                {
+                    lastPod = NewestPod(state[runId].Pods.Values);
+                }
+
+                board.Finish(byRunId[runId], verdict, lastPod);
             }
         }
 
@@ -171,7 +188,18 @@ public static class JobWaiter
         var tasks = new List<Task>
         {
             WatchLoop.JobsAsync(client, ns, JobLabels.RunId, null, OnJob, null, done.Token),
-            WatchLoop.PodsAsync(client, ns, JobLabels.RunId, null, OnPod, null, done.Token),
+            WatchLoop.PodsAsync(client, ns, JobLabels.RunId, null, OnPod, null, done.Token, onListed: () =>
+            {
+                lock (gate)
+                {
+                    podsListed = true;
+                }
+
+                foreach (var runId in byRunId.Keys)
+                {
+                    Reevaluate(runId);
+                }
+            }),
         };
         if (options.PullGracePeriod > TimeSpan.Zero)
         {
@@ -207,15 +235,17 @@ public static class JobWaiter
             await foreach (var (runId, first, job) in reader.ReadAllAsync(cancellationToken))
             {
                 var verdict = first;
+                V1Pod? lastPod = null;
                 if (verdict.FailedByJob)
                 {
                     var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{JobLabels.RunId}={runId}", cancellationToken: cancellationToken);
                     verdict = RunEvaluator.Evaluate(job, pods.Items.ToList());
+                    lastPod = NewestPod(pods.Items);
                 }
 
                 if (verdict.FailedInitContainer is null)
                 {
-                    board.Finish(runs[runId], verdict);
+                    board.Finish(runs[runId], verdict, lastPod);
                     continue;
                 }
 
@@ -232,13 +262,16 @@ public static class JobWaiter
                     tail = $"(its log could not be read: {error.Message})";
                 }
 
-                board.Finish(runs[runId], verdict with { Message = $"{verdict.Message} Last lines of its log:{Environment.NewLine}{tail}" });
+                board.Finish(runs[runId], verdict with { Message = $"{verdict.Message} Last lines of its log:{Environment.NewLine}{tail}" }, lastPod);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
     }
+
+    private static V1Pod? NewestPod(IEnumerable<V1Pod> pods) =>
+        pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).LastOrDefault();
 
     private static async Task TickAsync(TimeSpan grace, Action tick, CancellationToken cancellationToken)
     {

@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using E2ePs.Contracts;
+using E2ePs.Engine.Results;
 using E2ePs.Models;
+using k8s.Models;
 
 namespace E2ePs.Engine.Waiting;
 
@@ -29,6 +31,7 @@ internal sealed class RunBoard
 
     public void Update(E2eRun run, RunVerdict verdict)
     {
+        string change;
         lock (_gate)
         {
             var current = _runs[run.RunId];
@@ -37,14 +40,16 @@ internal sealed class RunBoard
                 return;
             }
 
+            change = $"{current.Namespace}/{current.JobName} (run {current.RunId}): {current.Status} -> {verdict.Status}, {verdict.PodNames.Count} pod(s){(verdict.PodNames.Count > 0 ? ": " + string.Join(", ", verdict.PodNames) : "")}.";
             current.Status = verdict.Status;
             current.PodNames = verdict.PodNames;
         }
 
-        ReportProgress();
+        ReportProgress(change);
     }
 
-    public void Finish(E2eRun run, RunVerdict verdict)
+    /// <summary>Ends a run with its verdict and its kind of failure; <paramref name="lastPod"/> is its newest pod, when known.</summary>
+    public void Finish(E2eRun run, RunVerdict verdict, V1Pod? lastPod = null)
     {
         E2eRun final;
         lock (_gate)
@@ -61,10 +66,12 @@ internal sealed class RunBoard
             final.ExitCode = verdict.ExitCode;
             final.PodNames = verdict.PodNames;
             final.CompletionTime = verdict.CompletionTime ?? DateTimeOffset.UtcNow;
+            // The same classification as Invoke-E2eTest's, which adds the test report to it.
+            final.FailureKind = FailureClassifier.Classify(final, lastPod, final.TestResult);
         }
 
         _writer.TryWrite(new WaitUpdate { Finished = final });
-        ReportProgress();
+        ReportProgress(null);
     }
 
     public void EndAll(E2eRunStatus status, string reason, string message)
@@ -80,6 +87,7 @@ internal sealed class RunBoard
                 run.Reason = reason;
                 run.Message = message;
                 run.CompletionTime = DateTimeOffset.UtcNow;
+                run.FailureKind = FailureClassifier.Classify(run, null, run.TestResult);
             }
         }
 
@@ -89,7 +97,8 @@ internal sealed class RunBoard
         }
     }
 
-    public void ReportProgress()
+    /// <summary>Writes the counts when they changed, or with <paramref name="change"/> (what changed), or on <paramref name="tick"/>, once a second, so the elapsed time moves.</summary>
+    public void ReportProgress(string? change = null, bool tick = false)
     {
         WaitUpdate update;
         lock (_gate)
@@ -99,13 +108,13 @@ internal sealed class RunBoard
                 _runs.Values.Count(r => r.Status == E2eRunStatus.Running),
                 _runs.Values.Count(r => r.Status == E2eRunStatus.Succeeded),
                 _runs.Values.Count(r => r.Status is E2eRunStatus.Failed or E2eRunStatus.TimedOut or E2eRunStatus.Cancelled));
-            if (counts == _lastCounts)
+            if (counts == _lastCounts && change is null && !tick)
             {
                 return;
             }
 
             _lastCounts = counts;
-            update = new WaitUpdate { Pending = counts.Item1, Running = counts.Item2, Succeeded = counts.Item3, Failed = counts.Item4 };
+            update = new WaitUpdate { Pending = counts.Item1, Running = counts.Item2, Succeeded = counts.Item3, Failed = counts.Item4, Change = change };
         }
 
         _writer.TryWrite(update);

@@ -50,8 +50,12 @@ public static class WatchLoop
             onEvent, statistics, cancellationToken);
     }
 
-    /// <summary>Pods of a namespace matching a label and field selector, until cancelled.</summary>
-    public static Task PodsAsync(IKubernetes client, string ns, string? labelSelector, string? fieldSelector, Action<WatchEventType, V1Pod> onEvent, Statistics? statistics, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pods of a namespace matching a label and field selector, until cancelled. <paramref name="onListed"/>
+    /// runs after the items of each list have been passed to <paramref name="onEvent"/>: from then on
+    /// the caller has seen every pod that existed.
+    /// </summary>
+    public static Task PodsAsync(IKubernetes client, string ns, string? labelSelector, string? fieldSelector, Action<WatchEventType, V1Pod> onEvent, Statistics? statistics, CancellationToken cancellationToken, Action? onListed = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         return RunAsync(
@@ -62,7 +66,7 @@ public static class WatchLoop
             },
             (rv, onError, ct) => client.CoreV1.WatchListNamespacedPodAsync(ns, allowWatchBookmarks: true, fieldSelector: fieldSelector,
                 labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
-            onEvent, statistics, cancellationToken);
+            onEvent, statistics, cancellationToken, onListed);
     }
 
     /// <summary>Returns once the Job named <paramref name="jobName"/> does not exist.</summary>
@@ -105,7 +109,8 @@ public static class WatchLoop
         Func<string, Action<Exception>, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch,
         Action<WatchEventType, T> onEvent,
         Statistics? statistics,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Action? onListed = null)
         where T : IKubernetesObject<V1ObjectMeta>
     {
         string? rv = null;
@@ -125,6 +130,7 @@ public static class WatchLoop
                     }
 
                     rv = listVersion;
+                    onListed?.Invoke();
                 }
 
                 var expired = false;

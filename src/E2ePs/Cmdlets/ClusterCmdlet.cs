@@ -45,6 +45,27 @@ public abstract class ClusterCmdlet : E2eCmdlet
         }
     }
 
+    /// <summary>
+    /// "context 'ci' (https://...)" for a ShouldProcess sentence. Under -WhatIf a kubeconfig that
+    /// cannot be used is not an error: the sentence says that no cluster is configured, and why.
+    /// </summary>
+    protected string DescribeCluster(ClusterTarget target)
+    {
+        try
+        {
+            var identity = Engine.Cluster.Resolve(target);
+            return $"context '{identity.Context}' ({identity.Server})";
+        }
+        catch (E2eException error) when (IsWhatIf)
+        {
+            return $"no cluster, since none is configured ({error.ErrorId}: {error.Message})";
+        }
+    }
+
+    private bool IsWhatIf =>
+        (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) && LanguagePrimitives.IsTrue(whatIf))
+        || LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
+
     /// <summary>The Kubernetes name of a job given by short name or by its full test-&lt;name&gt;-e2e name; InvalidJobName when it is neither.</summary>
     protected static string KubernetesJobName(string name) => ValueRules.KubernetesJobName(name);
 }

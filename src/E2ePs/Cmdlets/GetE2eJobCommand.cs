@@ -43,8 +43,11 @@ public sealed class GetE2eJobCommand : E2eCmdlet
             return;
         }
 
-        foreach (var job in FindJobs(root, JobNames(Name, PipedFolder)))
+        var names = JobNames(Name, PipedFolder);
+        WriteVerbose($"Looking for {(names is not { Length: > 0 } ? "every job" : "the jobs " + string.Join(", ", names))} in '{System.IO.Path.Combine(root, "deploy", "k8s")}' (99-test-<name>-e2e.yaml).");
+        foreach (var job in FindJobs(root, names))
         {
+            WriteVerbose($"Read job {job.Name} ({job.Template}, namespace {job.Namespace}, image {job.Image}) from '{job.ManifestPath}'.");
             WriteObject(job);
         }
     }

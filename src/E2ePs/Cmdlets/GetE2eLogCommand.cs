@@ -11,7 +11,7 @@ namespace E2ePs.Cmdlets;
 /// it arrives. Binds by property name to an E2eRun or E2eJob piped in.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "E2eLog", HelpUri = HelpLinks.Base + "Get-E2eLog.md")]
-[OutputType(typeof(E2eLogLine))]
+[OutputType(typeof(E2eLogLine), typeof(string))]
 public sealed class GetE2eLogCommand : ClusterCmdlet
 {
     /// <summary>Short name (or full Kubernetes name) of the job.</summary>

@@ -159,10 +159,9 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             {
                 var target = Target;
                 var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);
-                var identity = Engine.Cluster.Resolve(target);
                 var ns = target.Namespace ?? (string.IsNullOrEmpty(job?.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
                 var build = Build || Push ? (Push ? "build and push its image, " : "build its image, ") : "";
-                if (!ShouldProcess($"Job {jobName} in namespace {ns} on context '{identity.Context}' ({identity.Server})",
+                if (!ShouldProcess($"Job {jobName} in namespace {ns} on {DescribeCluster(target)}",
                     $"Run the tests: {build}delete the previous Job, create it, wait for it and read its results"))
                 {
                     continue;
@@ -307,23 +306,9 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             return;
         }
 
-        var (id, category) = run.Status switch
-        {
-            E2eRunStatus.Succeeded => ("E2eTestsFailed", E2eErrorCategory.InvalidResult),
-            E2eRunStatus.TimedOut => ("E2eRunTimedOut", E2eErrorCategory.OperationTimeout),
-            E2eRunStatus.Cancelled => ("E2eRunCancelled", E2eErrorCategory.OperationStopped),
-            _ => ("E2eRunFailed", E2eErrorCategory.InvalidResult),
-        };
-        var exitCode = run.ExitCode is { } code ? $" (exit code {code})" : "";
-        var cases = run.TestResult is { ReportStatus: E2eTestReportStatus.Found } r ? $" {r.Failed} of {r.Total} test(s) failed." : "";
-        var attempts = run.Attempt > 1 ? $" after {run.Attempt} attempts" : "";
-        var error = new E2eException(id, category, run,
-            $"{run.Namespace}/{run.JobName} {run.Status}{attempts}: {run.Reason ?? run.FailureKind.ToString()}{exitCode}.{cases} {run.Message}")
-        {
-            RecommendedAction = $"See the failed cases with Get-E2eResult -Name {run.Name} -Namespace {run.Namespace}, the log with Get-E2eLog, and the events with 'kubectl describe job {run.JobName} -n {run.Namespace}'.",
-        };
+        var error = RunFailures.Error(run);
         WriteE2eError(error);
-        WriteHost(reporter.Error(id, error.Message));
+        WriteHost(reporter.Error(error.ErrorId, error.Message));
     }
 
     private string? ResultFolder(ResultCiSystem system)

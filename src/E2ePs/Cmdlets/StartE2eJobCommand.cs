@@ -107,10 +107,9 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
                     Branch = Branch,
                     Env = Env,
                 };
-                var identity = Engine.Cluster.Resolve(request.Target);
                 var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);
                 var ns = request.Target.Namespace ?? (string.IsNullOrEmpty(job?.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
-                if (ShouldProcess($"Job {jobName} in namespace {ns} on context '{identity.Context}' ({identity.Server})", "Apply its ServiceAccount, Role and RoleBinding, delete the previous Job and create it again"))
+                if (ShouldProcess($"Job {jobName} in namespace {ns} on {DescribeCluster(request.Target)}", "Apply its ServiceAccount, Role and RoleBinding, delete the previous Job and create it again"))
                 {
                     _requests.Add(request);
                 }

@@ -52,14 +52,28 @@ public sealed class WaitE2eJobCommand : E2eCmdlet
         var clock = Stopwatch.StartNew();
         var progress = new ProgressRecord(2, $"Waiting for {_runs.Count} E2E job(s)", "Listing");
         var unfinished = new HashSet<string>(_runs.Select(r => r.RunId), StringComparer.Ordinal);
+        foreach (var group in _runs.GroupBy(r => (r.Context, r.Server, r.Namespace)))
+        {
+            WriteVerbose($"Watching the Jobs and pods labelled e2eps.io/run-id of {group.Count()} run(s) in namespace {group.Key.Namespace} on context '{group.Key.Context}' ({group.Key.Server}): {string.Join(", ", group.Select(r => $"{r.JobName} (run {r.RunId})"))}{(Timeout is { } limit ? $"; for at most {limit} s" : "")}.");
+        }
+
         try
         {
             foreach (var update in Drain(Engine.Cluster.WaitAsync(_runs, options, CancellationToken)))
             {
                 if (update.Finished is not { } run)
                 {
-                    progress.StatusDescription = $"{update.Pending} pending, {update.Running} running, {update.Succeeded} succeeded, {update.Failed} failed ({clock.Elapsed:hh\\:mm\\:ss})";
-                    progress.PercentComplete = (update.Succeeded + update.Failed) * 100 / _runs.Count;
+                    if (update.Change is { } change)
+                    {
+                        WriteVerbose(change);
+                    }
+
+                    // A record of its own each time: a host that keeps records sees each state, not the last.
+                    progress = new ProgressRecord(progress.ActivityId, progress.Activity,
+                        $"{update.Pending} pending, {update.Running} running, {update.Succeeded} succeeded, {update.Failed} failed ({clock.Elapsed:hh\\:mm\\:ss})")
+                    {
+                        PercentComplete = (update.Succeeded + update.Failed) * 100 / _runs.Count,
+                    };
                     WriteProgress(progress);
                     continue;
                 }
@@ -70,6 +84,7 @@ public sealed class WaitE2eJobCommand : E2eCmdlet
                     unfinished.Remove(run.RunId);
                 }
 
+                WriteVerbose($"{run.Namespace}/{run.JobName} (run {run.RunId}) ended: {run.Status}{(run.Reason is { } reason && reason != run.Status.ToString() ? $", {reason}" : "")}{(run.ExitCode is { } code ? $", exit code {code}" : "")}, {run.PodNames.Count} pod(s){(run.FailureKind != E2eFailureKind.None ? $", failure kind {run.FailureKind}" : "")}.");
                 WriteObject(run);
                 if (run.Status != E2eRunStatus.Succeeded)
                 {
@@ -109,20 +124,5 @@ public sealed class WaitE2eJobCommand : E2eCmdlet
         }
     }
 
-    private static ErrorRecord RunError(E2eRun run)
-    {
-        var (id, category) = run.Status switch
-        {
-            E2eRunStatus.TimedOut => ("E2eRunTimedOut", E2eErrorCategory.OperationTimeout),
-            E2eRunStatus.Cancelled => ("E2eRunCancelled", E2eErrorCategory.OperationStopped),
-            _ => ("E2eRunFailed", E2eErrorCategory.InvalidResult),
-        };
-        var exitCode = run.ExitCode is { } code ? $" (exit code {code})" : "";
-        var error = new E2eException(id, category, run,
-            $"{run.Namespace}/{run.JobName} {run.Status}: {run.Reason}{exitCode}. {run.Message}")
-        {
-            RecommendedAction = $"Find the first thing to fix with Get-E2eDiagnostic -Name {run.Name} -Namespace {run.Namespace}, and read its log with Get-E2eLog -Name {run.Name} -Namespace {run.Namespace}.",
-        };
-        return ToErrorRecord(error);
-    }
+    private static ErrorRecord RunError(E2eRun run) => ToErrorRecord(RunFailures.Error(run));
 }

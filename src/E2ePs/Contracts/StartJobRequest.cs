@@ -52,6 +52,9 @@ public sealed class WaitUpdate
 
     /// <summary>Runs that failed, timed out or were cancelled.</summary>
     public int Failed { get; init; }
+
+    /// <summary>What changed, for -Verbose ("e2e/test-api-e2e: Pending -> Running, 1 pod"); null for a tick of the clock.</summary>
+    public string? Change { get; init; }
 }
 
 /// <summary>What Get-E2eLog reads.</summary>
