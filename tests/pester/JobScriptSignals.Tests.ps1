@@ -42,7 +42,11 @@ BeforeAll {
         $process = [Diagnostics.Process]::Start($start)
         $errors = $process.StandardError.ReadToEndAsync()
         $lines = [Collections.Generic.List[string]]::new()
-        while ($null -ne ($line = $process.StandardOutput.ReadLine())) {
+        while ($true) {
+            # The bound only catches a hang; the line comes within seconds.
+            $next = $process.StandardOutput.ReadLineAsync()
+            if (-not $next.Wait(180000)) { $process.Kill($true); throw "Invoke-E2eJob.ps1 wrote nothing for 180 s: $($lines -join "`n")" }
+            if ($null -eq ($line = $next.Result)) { break }
             $lines.Add($line)
             if ($line -match '^line \d{10}') { break }
         }

@@ -328,7 +328,7 @@ public sealed partial class ImageBuilder : IImageBuilder
             return null;
         }
 
-        // The listing is read from the tail: keep the whole output (it is small: one entry a container).
+        // The whole listing, not only the last lines EngineProcess keeps; it is small (one entry a container).
         var output = new System.Text.StringBuilder();
         var result = await EngineProcess.RunAsync(plan.EnginePath, [.. plan.EngineArguments, .. arguments], (text, isError) =>
         {
@@ -362,8 +362,9 @@ public sealed partial class ImageBuilder : IImageBuilder
     /// Removes the working containers that appeared while a cancelled build ran. They are told apart from
     /// other containers by comparing the lists before and after, as the engines give a build's working
     /// container no label or name of ours; while another build of this process runs on the same storage
-    /// they are left (and named), as they could be that build's. A build that another program starts in
-    /// the same storage during the cancelled one cannot be told apart.
+    /// they could be that build's, and are left for the last build of that storage to remove when it
+    /// ends. A build that another program starts in the same storage during the cancelled one cannot be
+    /// told apart.
     /// </summary>
     private static async Task RemoveWorkingContainersAsync(ImageBuildPlan plan, ActiveBuild self, IReadOnlyList<string> before,
         Func<IReadOnlyList<string>, bool, Task<EngineProcessResult>> cleanUp, Action<string> say)
