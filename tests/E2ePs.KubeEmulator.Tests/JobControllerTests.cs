@@ -76,7 +76,10 @@ public sealed class JobControllerTests(EmulatorFixture fx)
     public async Task OnFailureRestartsInThePodAndCountsRestartsAgainstTheBackoffLimit()
     {
         var ns = await fx.NewNamespaceAsync("job-onfailure");
-        fx.Server.AddScenario(new ContainerScenario { Image = "scenario/crashy:*", Lines = ["try"], DurationMs = 300, ExitCode = 1 });
+        // Each attempt runs 3 s, so the previous attempt's log is read while the pod still exists: the job
+        // fails (and its pod is deleted) only after the third attempt, at least 6 s after the first restart,
+        // a window that a busy machine's polling still fits in (at 300 ms it once missed it under load).
+        fx.Server.AddScenario(new ContainerScenario { Image = "scenario/crashy:*", Lines = ["try"], DurationMs = 3000, ExitCode = 1 });
         var job = Manifests.Job("restarts", "scenario/crashy:1", ["run"], backoffLimit: 2);
         job.Spec.Template.Spec.RestartPolicy = "OnFailure";
         await Client.BatchV1.CreateNamespacedJobAsync(job, ns);
