@@ -74,6 +74,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         // The rules New-E2eJob applies to the same values (ValueRules): refused before any job is resolved.
         try
         {
