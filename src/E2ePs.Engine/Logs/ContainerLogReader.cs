@@ -66,7 +66,14 @@ internal static class ContainerLogReader
                 yield break;
             }
 
-            // Nothing written yet: the connection itself fails, no window is in the way.
+            // Nothing written yet: no window is in the way. A followed container may just be quiet behind
+            // something that drops idle connections; otherwise the connection itself fails.
+            if (result.Outcome == Outcome.Dropped && resume.Written == 0 && request.Follow && !await ContainerEndedAsync(connection, ns, pod, container, cancellationToken))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Min(++quietReopens, 10)), cancellationToken);
+                continue;
+            }
+
             if (result.Outcome == Outcome.OpenFailed || (result.Outcome == Outcome.Dropped && resume.Written == 0))
             {
                 if (++failedOpens > MaxFailedOpens)
