@@ -56,6 +56,32 @@ public sealed class CutLogResultTests(EmulatorFixture cluster, ITestOutputHelper
         Assert.Equal((2, 2, 1), (reading.Result.Passed, reading.Result.Failed, reading.Result.Skipped));
     }
 
+    [Fact]
+    public async Task A_log_that_cannot_be_read_is_a_LogUnreadable_warning_per_run_and_every_run_still_finishes()
+    {
+        var jobs = new List<E2eJob>();
+        for (var i = 0; i < 2; i++)
+        {
+            jobs.Add(await cluster.JobAsync($"unreadable-{i}", new ContainerScenario { Lines = JUnitReports.PytestLog(JUnitReports.Pytest), ExitCode = 1 }));
+        }
+
+        cluster.Emulator.SetFaults(new FaultSettings { ServerErrorCount = 100_000, ServerErrorCode = 500, ServerErrorResource = "pods/log" });
+        var options = new InvokeOptions { RetryDelay = TimeSpan.Zero, Timeout = TimeSpan.FromSeconds(30), FollowLogs = false };
+
+        var updates = await cluster.InvokeAsync([.. jobs.Select(cluster.Request)], options);
+
+        var finished = updates.Where(u => u.Kind == InvokeUpdateKind.Finished).ToList();
+        Assert.Equal(2, finished.Count);
+        Assert.All(finished, u => Assert.Equal(E2eRunStatus.Failed, u.Run!.Status));
+        var warnings = updates.Where(u => u.Kind == InvokeUpdateKind.Warning).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.All(warnings, w =>
+        {
+            Assert.Equal("LogUnreadable", w.Error!.ErrorId);
+            Assert.NotNull(w.Error.Target);
+        });
+    }
+
     /// <summary>
     /// The fault run of issue 11 through Invoke-E2eTest -ShowLog, small by default; E2EPS_LOG_FAULT_JOBS,
     /// _LINES and _CUT make it the big one for the figures: every live line once, every result read.

@@ -144,6 +144,19 @@ Describe 'Get-E2eJob | Start-E2eJob | Wait-E2eJob | Get-E2eLog' {
         $first = [DateTimeOffset]::ParseExact(($text[0] -split ' ')[0], 'yyyy-MM-ddTHH:mm:ss.fffffffZ', [cultureinfo]::InvariantCulture, 'AssumeUniversal')
         $first | Should -Be $Lines[0].Timestamp
     }
+
+    It 'Get-E2eLog and Get-E2eResult of a run that was replaced both write RunReplaced, with its target and action' {
+        $gone = $Finished[0].Uid.Substring(0, 8) + '-0000-0000-0000-000000000000'
+        $lines = Get-E2eLog -Name pass -Uid $gone -Namespace $Ns -Kubeconfig $Kc -ErrorAction SilentlyContinue -ErrorVariable logError
+        Get-E2eResult -Name pass -Uid $gone -Namespace $Ns -Kubeconfig $Kc -ErrorAction SilentlyContinue -ErrorVariable resultError | Out-Null
+
+        $lines | Should -BeNullOrEmpty
+        $logError.FullyQualifiedErrorId | Should -Be 'RunReplaced,E2ePs.Cmdlets.GetE2eLogCommand'
+        $resultError.FullyQualifiedErrorId | Should -Be 'RunReplaced,E2ePs.Cmdlets.GetE2eResultCommand'
+        $logError[0].CategoryInfo.Category | Should -Be ObjectNotFound
+        $logError[0].TargetObject | Should -Be 'test-pass-e2e'
+        $logError[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
+    }
 }
 
 Describe 'A run that fails' {

@@ -66,7 +66,14 @@ internal static class ContainerLogReader
                 yield break;
             }
 
-            // Nothing written yet: the connection itself fails, no window is in the way.
+            // Nothing written yet: no window is in the way. A followed container may just be quiet behind
+            // something that drops idle connections; otherwise the connection itself fails.
+            if (result.Outcome == Outcome.Dropped && resume.Written == 0 && request.Follow && !await ContainerEndedAsync(connection, ns, pod, container, cancellationToken))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Min(++quietReopens, 10)), cancellationToken);
+                continue;
+            }
+
             if (result.Outcome == Outcome.OpenFailed || (result.Outcome == Outcome.Dropped && resume.Written == 0))
             {
                 if (++failedOpens > MaxFailedOpens)
@@ -124,7 +131,8 @@ internal static class ContainerLogReader
     /// halving the interval: about 2·log2(R) small requests), then read <c>tailLines=R</c>, which starts
     /// exactly at the next line; after a cut, <c>tailLines</c> = what is left. Each connection then delivers
     /// new lines only. A followed container still running is waited for first (its lines come late, none is
-    /// lost); a running container read without follow cannot be located and is an error.
+    /// lost); a running container read without follow cannot be located and is an error. Like every read,
+    /// tailLines sees only the kubelet's current log file, not rotated ones.
     /// </summary>
     private static async IAsyncEnumerable<E2eLogLine> CatchUpFromTailAsync(
         ClusterConnection connection, string ns, string pod, string container, bool isInit, bool follow, LogResumePoint resume, [EnumeratorCancellation] CancellationToken cancellationToken)
