@@ -209,6 +209,49 @@ Describe 'Repositories, manifests and images from the pipeline' {
         }
     }
 
+    Context 'tab completion' {
+        BeforeAll {
+            function Get-Completion([string] $Line) {
+                @((TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText)
+            }
+            $script:Kube0 = $env:KUBECONFIG
+            # The first answer of a loaded machine may take longer than the 2 s an interactive Tab waits.
+            $env:E2EPS_COMPLETION_TIMEOUT = '60'
+        }
+        AfterEach { $env:KUBECONFIG = $Kube0 }
+        AfterAll { Remove-Item env:E2EPS_COMPLETION_TIMEOUT -ErrorAction SilentlyContinue }
+
+        It 'completes New-E2eJob -Namespace with the namespaces of the cluster' {
+            $other = New-TestNamespace
+            $env:KUBECONFIG = $Kc
+            Push-Location $Repo
+            try { $names = Get-Completion 'New-E2eJob -Name x -TestPath t -Namespace ' } finally { Pop-Location }
+            $names | Should -Contain $other
+            $names | Should -Contain 'default'
+            $names | Where-Object { $_ -match '[\\/]|^deploy$|^jobs$' } | Should -BeNullOrEmpty
+        }
+
+        It 'completes -Namespace from the manifests when the cluster cannot be reached' {
+            $env:KUBECONFIG = Join-Path $Work 'no-such-kubeconfig'
+            Push-Location $Repo
+            try { $names = Get-Completion 'New-E2eJob -Name x -TestPath t -Namespace ' } finally { Pop-Location }
+            $names | Should -Be @($Ns)
+        }
+
+        It 'completes Start-E2eJob -Namespace with the namespaces of the cluster of -Kubeconfig' {
+            $other = New-TestNamespace
+            Get-Completion "Start-E2eJob alpha -Path '$Repo' -Kubeconfig '$Kc' -Namespace " | Should -Contain $other
+        }
+
+        It 'completes Get-E2eLog -Container with the containers of the job, the clone first' {
+            Push-Location $Repo
+            try { $names = Get-Completion 'Get-E2eLog -Name alpha -Container ' } finally { Pop-Location }
+            $names | Should -Be @('clone-repo', 'test-runner')
+            Push-Location $Repo
+            try { Get-Completion 'Get-E2eLog -Name alpha -Container te' | Should -Be @('test-runner') } finally { Pop-Location }
+        }
+    }
+
     Context 'an image that was built but not pushed' {
         It 'is not started by Start-E2eJob: ImageNotPushed, with the image as target, and nothing changed' {
             $ns = New-TestNamespace

@@ -36,6 +36,7 @@ public sealed class NewE2eJobCommand : E2eCmdlet
 
     /// <summary>Namespace the job runs in; "default" by default.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string? Namespace { get; set; }
 
     /// <summary>Registry and path prefix of the image.</summary>
