@@ -252,6 +252,57 @@ Describe 'Repositories, manifests and images from the pipeline' {
         }
     }
 
+    Context 'private registries: -ImagePullSecret' {
+        BeforeAll {
+            $script:PullRepo = New-TestGitRepository
+            function Get-NamespaceObject([string] $Namespace) {
+                @(kubectl --kubeconfig $Kc get 'jobs,serviceaccounts,roles,rolebindings' -n $Namespace -o name | Where-Object { $_ -ne 'serviceaccount/default' })
+            }
+        }
+        AfterAll { Remove-Item $PullRepo -Recurse -Force -ErrorAction SilentlyContinue }
+
+        It 'writes the Secrets to the pod spec imagePullSecrets' {
+            $job = New-E2eJob -Name pulled -TestPath tests/e2e -Image localhost:5000/e2eps-surface-pulled:1 -ImagePullSecret regcred, mirror -Path $PullRepo
+            $text = Get-Content -Raw -LiteralPath $job.ManifestPath
+            $text | Should -Match '(?m)^\s+imagePullSecrets:\s*\r?\n\s+- name: regcred\s*\r?\n\s+- name: mirror'
+        }
+
+        It 'refuses a Secret name that cannot be one, writing nothing' {
+            New-E2eJob -Name badsecret -TestPath tests/e2e -ImagePullSecret 'Not_A_Name' -Path $PullRepo -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidSecretName,*'
+            Join-Path $PullRepo 'deploy/k8s/99-test-badsecret-e2e.yaml' | Should -Not -Exist
+        }
+
+        It 'Start-E2eJob stops at a missing pull Secret, changing nothing' {
+            $ns = New-TestNamespace
+            Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ImagePullSecretNotFound,*'
+            $problems[0].TargetObject | Should -Be 'regcred'
+            $problems[0].ErrorDetails.RecommendedAction | Should -Match 'kubectl create secret docker-registry regcred'
+            Get-NamespaceObject $ns | Should -BeNullOrEmpty
+        }
+
+        It 'Start-E2eJob stops at a pull Secret of another type, changing nothing' {
+            $ns = New-TestNamespace
+            kubectl --kubeconfig $Kc create secret docker-registry regcred -n $ns --docker-server=localhost:5000 --docker-username=u --docker-password=p | Out-Null
+            kubectl --kubeconfig $Kc create secret generic mirror -n $ns --from-literal=token=t | Out-Null
+            Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ImagePullSecretInvalid,*'
+            $problems[0].TargetObject | Should -Be 'mirror'
+            Get-NamespaceObject $ns | Should -BeNullOrEmpty
+        }
+
+        It 'Start-E2eJob starts the job when every pull Secret is a dockerconfigjson one' {
+            $ns = New-TestNamespace
+            foreach ($name in 'regcred', 'mirror') {
+                kubectl --kubeconfig $Kc create secret docker-registry $name -n $ns --docker-server=localhost:5000 --docker-username=u --docker-password=p | Out-Null
+            }
+            $run = Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc
+            $run.JobName | Should -Be 'test-pulled-e2e'
+            kubectl --kubeconfig $Kc get job test-pulled-e2e -n $ns -o 'jsonpath={.spec.template.spec.imagePullSecrets[*].name}' | Should -Be 'regcred mirror'
+        }
+    }
+
     Context 'an image that was built but not pushed' {
         It 'is not started by Start-E2eJob: ImageNotPushed, with the image as target, and nothing changed' {
             $ns = New-TestNamespace

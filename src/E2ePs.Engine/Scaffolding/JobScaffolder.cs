@@ -104,6 +104,12 @@ public sealed partial class JobScaffolder : IJobScaffolder
                 $"'{branch}' is not a valid git branch name.") { RecommendedAction = "Pass -Branch with an existing branch of the repository." };
         }
 
+        foreach (var secret in request.ImagePullSecrets.Where(s => !JobNames.IsDnsLabel(s) && !IsDnsSubdomain(s)))
+        {
+            throw new E2eException("InvalidSecretName", E2eErrorCategory.InvalidArgument, secret,
+                $"'{secret}' is not a valid Secret name.") { RecommendedAction = "Name a Secret of type kubernetes.io/dockerconfigjson of the job's namespace (kubectl create secret docker-registry)." };
+        }
+
         if (request.GitCredentialSecret is not null && !JobNames.IsDnsLabel(request.GitCredentialSecret) && !IsDnsSubdomain(request.GitCredentialSecret))
         {
             throw new E2eException("InvalidSecretName", E2eErrorCategory.InvalidArgument, request.GitCredentialSecret,
@@ -134,6 +140,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
             ActiveDeadlineSeconds = request.ActiveDeadlineSeconds,
             TtlSecondsAfterFinished = request.TtlSecondsAfterFinished,
             GitCredentialSecret = request.GitCredentialSecret,
+            ImagePullSecrets = request.ImagePullSecrets,
         };
     }
 

@@ -50,4 +50,7 @@ public sealed class JobSpecification
 
     /// <summary>Secret with git credentials.</summary>
     public string? GitCredentialSecret { get; init; }
+
+    /// <summary>The pod's imagePullSecrets.</summary>
+    public IReadOnlyList<string> ImagePullSecrets { get; init; } = [];
 }

@@ -97,6 +97,11 @@ public sealed class NewE2eJobCommand : E2eCmdlet
     [Parameter]
     public string? GitCredentialSecret { get; set; }
 
+    /// <summary>Secrets of type kubernetes.io/dockerconfigjson for pulling the job's images from a private registry (the pod's imagePullSecrets).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ImagePullSecret { get; set; }
+
     /// <summary>Overwrite the files of an existing job.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -134,6 +139,7 @@ public sealed class NewE2eJobCommand : E2eCmdlet
             ActiveDeadlineSeconds = ActiveDeadlineSeconds,
             TtlSecondsAfterFinished = TtlSecondsAfterFinished,
             GitCredentialSecret = GitCredentialSecret,
+            ImagePullSecrets = ImagePullSecret ?? [],
         };
 
         try
