@@ -301,6 +301,20 @@ Describe 'Repositories, manifests and images from the pipeline' {
             $run.JobName | Should -Be 'test-pulled-e2e'
             kubectl --kubeconfig $Kc get job test-pulled-e2e -n $ns -o 'jsonpath={.spec.template.spec.imagePullSecrets[*].name}' | Should -Be 'regcred mirror'
         }
+
+        It 'Get-E2eDiagnostic says when a pull Secret of the job is missing' {
+            $ns = New-TestNamespace
+            foreach ($name in 'regcred', 'mirror') {
+                kubectl --kubeconfig $Kc create secret docker-registry $name -n $ns --docker-server=localhost:5000 --docker-username=u --docker-password=p | Out-Null
+            }
+            $run = Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc
+            kubectl --kubeconfig $Kc delete secret mirror -n $ns | Out-Null
+            $diagnostic = $run | Get-E2eDiagnostic
+            $missing = @($diagnostic.Findings | Where-Object { $_.Severity -eq 'Error' -and $_.Message -match 'pull Secret mirror does not exist' })
+            $missing.Count | Should -Be 1
+            $missing[0].Check | Should -Be 'Image'
+            $diagnostic.Findings | Where-Object { $_.Severity -eq 'Ok' -and $_.Message -match 'pull Secret regcred exists' } | Should -Not -BeNullOrEmpty
+        }
     }
 
     Context 'an image that was built but not pushed' {
