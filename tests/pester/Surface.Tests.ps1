@@ -209,6 +209,114 @@ Describe 'Repositories, manifests and images from the pipeline' {
         }
     }
 
+    Context 'tab completion' {
+        BeforeAll {
+            function Get-Completion([string] $Line) {
+                @((TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches.CompletionText)
+            }
+            $script:Kube0 = $env:KUBECONFIG
+            # The first answer of a loaded machine may take longer than the 2 s an interactive Tab waits.
+            $env:E2EPS_COMPLETION_TIMEOUT = '60'
+        }
+        AfterEach { $env:KUBECONFIG = $Kube0 }
+        AfterAll { Remove-Item env:E2EPS_COMPLETION_TIMEOUT -ErrorAction SilentlyContinue }
+
+        It 'completes New-E2eJob -Namespace with the namespaces of the cluster' {
+            $other = New-TestNamespace
+            $env:KUBECONFIG = $Kc
+            Push-Location $Repo
+            try { $names = Get-Completion 'New-E2eJob -Name x -TestPath t -Namespace ' } finally { Pop-Location }
+            $names | Should -Contain $other
+            $names | Should -Contain 'default'
+            $names | Where-Object { $_ -match '[\\/]|^deploy$|^jobs$' } | Should -BeNullOrEmpty
+        }
+
+        It 'completes -Namespace from the manifests when the cluster cannot be reached' {
+            $env:KUBECONFIG = Join-Path $Work 'no-such-kubeconfig'
+            Push-Location $Repo
+            try { $names = Get-Completion 'New-E2eJob -Name x -TestPath t -Namespace ' } finally { Pop-Location }
+            $names | Should -Be @($Ns)
+        }
+
+        It 'completes Start-E2eJob -Namespace with the namespaces of the cluster of -Kubeconfig' {
+            $other = New-TestNamespace
+            Get-Completion "Start-E2eJob alpha -Path '$Repo' -Kubeconfig '$Kc' -Namespace " | Should -Contain $other
+        }
+
+        It 'completes Get-E2eLog -Container with the containers of the job, the clone first' {
+            Push-Location $Repo
+            try { $names = Get-Completion 'Get-E2eLog -Name alpha -Container ' } finally { Pop-Location }
+            $names | Should -Be @('clone-repo', 'test-runner')
+            Push-Location $Repo
+            try { Get-Completion 'Get-E2eLog -Name alpha -Container te' | Should -Be @('test-runner') } finally { Pop-Location }
+        }
+    }
+
+    Context 'private registries: -ImagePullSecret' {
+        BeforeAll {
+            $script:PullRepo = New-TestGitRepository
+            function Get-NamespaceObject([string] $Namespace) {
+                @(kubectl --kubeconfig $Kc get 'jobs,serviceaccounts,roles,rolebindings' -n $Namespace -o name | Where-Object { $_ -ne 'serviceaccount/default' })
+            }
+        }
+        AfterAll { Remove-Item $PullRepo -Recurse -Force -ErrorAction SilentlyContinue }
+
+        It 'writes the Secrets to the pod spec imagePullSecrets' {
+            $job = New-E2eJob -Name pulled -TestPath tests/e2e -Image localhost:5000/e2eps-surface-pulled:1 -ImagePullSecret regcred, mirror -Path $PullRepo
+            $text = Get-Content -Raw -LiteralPath $job.ManifestPath
+            $text | Should -Match '(?m)^\s+imagePullSecrets:\s*\r?\n\s+- name: regcred\s*\r?\n\s+- name: mirror'
+        }
+
+        It 'refuses a Secret name that cannot be one, writing nothing' {
+            New-E2eJob -Name badsecret -TestPath tests/e2e -ImagePullSecret 'Not_A_Name' -Path $PullRepo -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidSecretName,*'
+            Join-Path $PullRepo 'deploy/k8s/99-test-badsecret-e2e.yaml' | Should -Not -Exist
+        }
+
+        It 'Start-E2eJob stops at a missing pull Secret, changing nothing' {
+            $ns = New-TestNamespace
+            Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ImagePullSecretNotFound,*'
+            $problems[0].TargetObject | Should -Be 'regcred'
+            $problems[0].ErrorDetails.RecommendedAction | Should -Match 'kubectl create secret docker-registry regcred'
+            Get-NamespaceObject $ns | Should -BeNullOrEmpty
+        }
+
+        It 'Start-E2eJob stops at a pull Secret of another type, changing nothing' {
+            $ns = New-TestNamespace
+            kubectl --kubeconfig $Kc create secret docker-registry regcred -n $ns --docker-server=localhost:5000 --docker-username=u --docker-password=p | Out-Null
+            kubectl --kubeconfig $Kc create secret generic mirror -n $ns --from-literal=token=t | Out-Null
+            Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ImagePullSecretInvalid,*'
+            $problems[0].TargetObject | Should -Be 'mirror'
+            Get-NamespaceObject $ns | Should -BeNullOrEmpty
+        }
+
+        It 'Start-E2eJob starts the job when every pull Secret is a dockerconfigjson one' {
+            $ns = New-TestNamespace
+            foreach ($name in 'regcred', 'mirror') {
+                kubectl --kubeconfig $Kc create secret docker-registry $name -n $ns --docker-server=localhost:5000 --docker-username=u --docker-password=p | Out-Null
+            }
+            $run = Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc
+            $run.JobName | Should -Be 'test-pulled-e2e'
+            kubectl --kubeconfig $Kc get job test-pulled-e2e -n $ns -o 'jsonpath={.spec.template.spec.imagePullSecrets[*].name}' | Should -Be 'regcred mirror'
+        }
+
+        It 'Get-E2eDiagnostic says when a pull Secret of the job is missing' {
+            $ns = New-TestNamespace
+            foreach ($name in 'regcred', 'mirror') {
+                kubectl --kubeconfig $Kc create secret docker-registry $name -n $ns --docker-server=localhost:5000 --docker-username=u --docker-password=p | Out-Null
+            }
+            $run = Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc
+            kubectl --kubeconfig $Kc delete secret mirror -n $ns | Out-Null
+            $diagnostic = $run | Get-E2eDiagnostic
+            $missing = @($diagnostic.Findings | Where-Object { $_.Severity -eq 'Error' -and $_.Message -match 'pull Secret mirror does not exist' })
+            $missing.Count | Should -Be 1
+            $missing[0].Check | Should -Be 'Image'
+            $diagnostic.Findings | Where-Object { $_.Severity -eq 'Ok' -and $_.Message -match 'pull Secret regcred exists' } | Should -Not -BeNullOrEmpty
+        }
+    }
+
     Context 'an image that was built but not pushed' {
         It 'is not started by Start-E2eJob: ImageNotPushed, with the image as target, and nothing changed' {
             $ns = New-TestNamespace

@@ -73,4 +73,18 @@ public sealed class JobCatalog : IJobCatalog
             });
         }
     }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> ListContainers(string manifestPath)
+    {
+        try
+        {
+            var pod = JobManifest.Parse(File.ReadAllText(manifestPath), manifestPath).Job.Spec?.Template?.Spec;
+            return [.. (pod?.InitContainers ?? []).Select(c => c.Name), .. (pod?.Containers ?? []).Select(c => c.Name)];
+        }
+        catch (Exception error) when (error is E2eException or IOException or UnauthorizedAccessException or NullReferenceException)
+        {
+            return [];
+        }
+    }
 }

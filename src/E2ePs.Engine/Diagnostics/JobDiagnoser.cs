@@ -71,6 +71,7 @@ public static class JobDiagnoser
         var actual = pod?.Spec?.ServiceAccountName ?? job.Spec?.Template?.Spec?.ServiceAccountName;
         actual = string.IsNullOrEmpty(actual) ? "default" : actual;
         await AddServiceAccountAsync(findings, connection, ns, pod, actual, expected, cancellationToken);
+        await AddPullSecretsAsync(findings, connection, ns, pod?.Spec ?? job.Spec?.Template?.Spec, cancellationToken);
         await RbacCheck.AddAsync(findings, connection, ns, jobName, expected, Needs(request.ManifestPath, findings), cancellationToken);
 
         var status = RunEvaluator.Evaluate(job, pods.Items.ToList()).Status.ToString();
@@ -90,6 +91,41 @@ public static class JobDiagnoser
             Events = events,
             Containers = containers,
         };
+    }
+
+    /// <summary>
+    /// Each imagePullSecret must exist and be a dockerconfigjson Secret: the kubelet skips a missing
+    /// one (event FailedToRetrieveImagePullSecret, kubernetes/kubernetes pkg/kubelet/kubelet_pods.go
+    /// getPullSecretsForPod) and the pull fails as unauthorized.
+    /// </summary>
+    private static async Task AddPullSecretsAsync(FindingList findings, ClusterConnection connection, string ns, V1PodSpec? spec, CancellationToken cancellationToken)
+    {
+        foreach (var name in spec?.ImagePullSecrets?.Select(s => s.Name).OfType<string>() ?? [])
+        {
+            var create = $"kubectl create secret docker-registry {name} -n {ns} --docker-server=<registry> --docker-username=<user> --docker-password=<token>";
+            try
+            {
+                var secret = await connection.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken);
+                if (secret.Type == "kubernetes.io/dockerconfigjson")
+                {
+                    findings.Add(E2eDiagnosticSeverity.Ok, "Image", $"The image pull Secret {name} exists and is of type kubernetes.io/dockerconfigjson.", $"secret/{name}");
+                }
+                else
+                {
+                    findings.Add(E2eDiagnosticSeverity.Error, "Image",
+                        $"The image pull Secret {name} is of type '{secret.Type ?? "Opaque"}', not kubernetes.io/dockerconfigjson, so the kubelet cannot pull with it. Recreate it: {create}.", $"secret/{name}");
+                }
+            }
+            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
+            {
+                findings.Add(E2eDiagnosticSeverity.Error, "Image",
+                    $"The image pull Secret {name} does not exist in namespace {ns}: the kubelet pulls without it, and a private registry refuses the pull. Create it: {create}.", $"secret/{name}");
+            }
+            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.Forbidden))
+            {
+                findings.Add(E2eDiagnosticSeverity.Warning, "Access", $"You may not read Secrets in namespace {ns}, so whether the image pull Secret {name} exists was not checked.", $"secret/{name}");
+            }
+        }
     }
 
     private static async Task AddServiceAccountAsync(FindingList findings, ClusterConnection connection, string ns, V1Pod? pod, string actual, string expected, CancellationToken cancellationToken)

@@ -35,6 +35,7 @@ public static class JobStarter
 
         await CheckNamespaceAsync(connection, ns, jobName, cancellationToken);
         await SecretReferences.CheckAsync(connection, manifest, ns, cancellationToken);
+        await CheckPullSecretsAsync(connection, manifest, ns, jobName, cancellationToken);
         await ApplyRbacAsync(connection, manifest, ns, dryRun: true, cancellationToken);
         var previousExists = await CallAsync(connection, $"create Job {jobName} in namespace {ns} (dry run)", jobName, async () =>
         {
@@ -148,6 +149,50 @@ public static class JobStarter
         catch (Exception error) when (error is not OperationCanceledException)
         {
             throw KubernetesErrors.Translate(error, connection, $"read namespace {ns}", ns);
+        }
+    }
+
+    /// <summary>
+    /// Each imagePullSecret of the pod must exist and be of type kubernetes.io/dockerconfigjson: the
+    /// kubelet skips a missing one with a FailedToRetrieveImagePullSecret event ("attempting to pull
+    /// the image may not succeed"; kubernetes/kubernetes pkg/kubelet/kubelet_pods.go,
+    /// getPullSecretsForPod, kubernetes/kubernetes#117927) and the pull then fails as unauthorized.
+    /// A user who may not read Secrets is not stopped: the pull reports the problem.
+    /// </summary>
+    private static async Task CheckPullSecretsAsync(ClusterConnection connection, JobManifest manifest, string ns, string jobName, CancellationToken cancellationToken)
+    {
+        foreach (var name in manifest.Job.Spec?.Template?.Spec?.ImagePullSecrets?.Select(s => s.Name).OfType<string>() ?? [])
+        {
+            V1Secret secret;
+            try
+            {
+                secret = await connection.Client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: cancellationToken);
+            }
+            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
+            {
+                throw new E2eException("ImagePullSecretNotFound", E2eErrorCategory.ObjectNotFound, name,
+                    $"Cannot start {jobName}: its image pull Secret '{name}' does not exist in namespace '{ns}' on context '{connection.Identity.Context}'. Nothing was changed.", error)
+                {
+                    RecommendedAction = $"Create it: kubectl create secret docker-registry {name} -n {ns} --docker-server=<registry> --docker-username=<user> --docker-password=<token>.",
+                };
+            }
+            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.Forbidden))
+            {
+                continue;
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                throw KubernetesErrors.Translate(error, connection, $"read Secret {name} in namespace {ns}", name);
+            }
+
+            if (secret.Type != "kubernetes.io/dockerconfigjson")
+            {
+                throw new E2eException("ImagePullSecretInvalid", E2eErrorCategory.InvalidData, name,
+                    $"Cannot start {jobName}: its image pull Secret '{name}' in namespace '{ns}' is of type '{secret.Type ?? "Opaque"}', not kubernetes.io/dockerconfigjson, so the kubelet cannot pull with it. Nothing was changed.")
+                {
+                    RecommendedAction = $"Recreate it with kubectl create secret docker-registry {name} -n {ns} --docker-server=<registry> --docker-username=<user> --docker-password=<token>.",
+                };
+            }
         }
     }
 

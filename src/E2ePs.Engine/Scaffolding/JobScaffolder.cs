@@ -104,6 +104,12 @@ public sealed partial class JobScaffolder : IJobScaffolder
         var branch = request.Branch ?? GitRepositoryInfo.CurrentBranch(request.RepositoryRoot) ?? "main";
         ValueRules.Branch(branch);
 
+        foreach (var secret in request.ImagePullSecrets.Where(s => !JobNames.IsDnsLabel(s) && !ValueRules.IsDnsSubdomain(s)))
+        {
+            throw new E2eException("InvalidSecretName", E2eErrorCategory.InvalidArgument, secret,
+                $"'{secret}' is not a valid Secret name.") { RecommendedAction = "Name a Secret of type kubernetes.io/dockerconfigjson of the job's namespace (kubectl create secret docker-registry)." };
+        }
+
         if (request.GitCredentialSecret is not null && !JobNames.IsDnsLabel(request.GitCredentialSecret) && !ValueRules.IsDnsSubdomain(request.GitCredentialSecret))
         {
             throw new E2eException("InvalidSecretName", E2eErrorCategory.InvalidArgument, request.GitCredentialSecret,
@@ -149,6 +155,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
             ActiveDeadlineSeconds = request.ActiveDeadlineSeconds,
             TtlSecondsAfterFinished = request.TtlSecondsAfterFinished,
             GitCredentialSecret = request.GitCredentialSecret,
+            ImagePullSecrets = request.ImagePullSecrets,
         };
     }
 

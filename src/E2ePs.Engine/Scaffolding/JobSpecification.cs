@@ -53,6 +53,9 @@ public sealed class JobSpecification
 
     /// <summary>Secret with git credentials.</summary>
     public string? GitCredentialSecret { get; init; }
+
+    /// <summary>The pod's imagePullSecrets.</summary>
+    public IReadOnlyList<string> ImagePullSecrets { get; init; } = [];
 }
 
 /// <summary>An environment variable whose value is the key <paramref name="Key"/> of the Secret <paramref name="Secret"/>.</summary>

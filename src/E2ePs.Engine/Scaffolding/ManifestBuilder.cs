@@ -46,6 +46,10 @@ public static class ManifestBuilder
         pod.Metadata ??= new V1ObjectMeta();
         pod.Metadata.Labels = new Dictionary<string, string>(labels);
         pod.Spec.ServiceAccountName = name;
+        if (spec.ImagePullSecrets.Count > 0)
+        {
+            pod.Spec.ImagePullSecrets = [.. spec.ImagePullSecrets.Select(secret => new V1LocalObjectReference { Name = secret })];
+        }
 
         SetCloneContainer(manifest, spec);
         SetTestContainer(manifest.TestContainer, template, spec);

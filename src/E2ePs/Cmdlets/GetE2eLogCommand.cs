@@ -29,6 +29,7 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
 
     /// <summary>Only this container, for example clone-repo or test-runner.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ContainerCompleter))]
     public string? Container { get; set; }
 
     /// <summary>Only the last lines of each container.</summary>

@@ -36,6 +36,7 @@ public sealed class NewE2eJobCommand : E2eCmdlet
 
     /// <summary>Namespace the job runs in; "default" by default.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(NamespaceCompleter))]
     public string? Namespace { get; set; }
 
     /// <summary>Registry and path prefix of the image.</summary>
@@ -100,6 +101,11 @@ public sealed class NewE2eJobCommand : E2eCmdlet
     [Parameter]
     public string? GitCredentialSecret { get; set; }
 
+    /// <summary>Secrets of type kubernetes.io/dockerconfigjson for pulling the job's images from a private registry (the pod's imagePullSecrets).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ImagePullSecret { get; set; }
+
     /// <summary>Overwrite the files of an existing job.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -138,6 +144,7 @@ public sealed class NewE2eJobCommand : E2eCmdlet
             ActiveDeadlineSeconds = ActiveDeadlineSeconds,
             TtlSecondsAfterFinished = TtlSecondsAfterFinished,
             GitCredentialSecret = GitCredentialSecret,
+            ImagePullSecrets = ImagePullSecret ?? [],
         };
 
         try

@@ -13,15 +13,7 @@ public sealed class JobNameCompleter : IArgumentCompleter
         string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         ArgumentNullException.ThrowIfNull(fakeBoundParameters);
-        string root;
-        using (var shell = PowerShell.Create(RunspaceMode.CurrentRunspace))
-        {
-            var path = fakeBoundParameters["Path"] as string;
-            shell.AddCommand("Microsoft.PowerShell.Management\\Resolve-Path").AddParameter("LiteralPath", path ?? ".");
-            var resolved = shell.Invoke<PathInfo>();
-            root = resolved.Count > 0 ? resolved[0].ProviderPath : Environment.CurrentDirectory;
-        }
-
+        var root = RepositoryRoot.Resolve(fakeBoundParameters["Path"] as string);
         return CompletionResults.StartingWith(EngineHost.Engine.Catalog.ListNames(root), wordToComplete, "E2E job");
     }
 }

@@ -17,6 +17,9 @@ public interface IJobCatalog
 
     /// <summary>Reads one manifest file.</summary>
     JobReadResult Read(string manifestPath, string repositoryRoot);
+
+    /// <summary>The container names of a manifest's pod, init containers first; none when it cannot be read (for tab completion).</summary>
+    IReadOnlyList<string> ListContainers(string manifestPath);
 }
 
 /// <summary>A job read from a manifest, or the reason it could not be read.</summary>

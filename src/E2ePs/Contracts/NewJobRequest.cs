@@ -61,4 +61,7 @@ public sealed class NewJobRequest
 
     /// <summary>Secret with keys username and password for a private repository.</summary>
     public string? GitCredentialSecret { get; set; }
+
+    /// <summary>Secrets of type kubernetes.io/dockerconfigjson the pod pulls its images with (imagePullSecrets).</summary>
+    public IReadOnlyList<string> ImagePullSecrets { get; set; } = [];
 }
