@@ -90,7 +90,7 @@ ports: [ { name: http, port: 8000, protocol: TCP } ]
         $orchestrator.ServiceFound | Should -BeFalse
         $orchestrator.Error | Should -BeLike 'There is no Service orchestrator*'
         Invoke-Kubectl get jobs -n $ns -l app.kubernetes.io/component=dns-probe -o name | Should -BeNullOrEmpty
-        ($results | Format-Table | Out-String -Width 300) | Should -Match 'Host\s+Port\s+Service\s+Ready\s+Resolved\s+Addresses\s+Reachable\s+Error'
+        ($results | Format-Table | Out-String -Width 300) | Should -Match 'Host\s+Port\s+ServiceFound\s+Ready\s+Resolved\s+Addresses\s+Reachable\s+Error'
     }
 
     It '-WhatIf creates no probe and answers from the API alone' {
