@@ -162,13 +162,26 @@ public sealed partial class JobScaffolder : IJobScaffolder
     private static List<KeyValuePair<string, string>> Environment(IDictionary? env)
     {
         var result = new List<KeyValuePair<string, string>>();
-        if (env is null)
+        foreach (var (name, value) in NamedEntries(env))
         {
-            return result;
+            result.Add(new(name, value));
         }
 
-        // A hashtable has no order of its own: sort its keys so the manifest is the same every time.
-        // An ordered dictionary ([ordered]@{...}) keeps the user's order.
+        return result;
+    }
+
+    /// <summary>
+    /// The entries of an -Env or -SecretEnv table as text, each name checked by <see cref="ValueRules.EnvName"/>.
+    /// A hashtable has no order of its own: its keys are sorted so the manifest is the same every time;
+    /// an ordered dictionary ([ordered]@{...}) keeps the user's order.
+    /// </summary>
+    private static IEnumerable<(string Name, string Value)> NamedEntries(IDictionary? env)
+    {
+        if (env is null)
+        {
+            yield break;
+        }
+
         var entries = env.Cast<DictionaryEntry>();
         if (env is not System.Collections.Specialized.IOrderedDictionary)
         {
@@ -179,10 +192,8 @@ public sealed partial class JobScaffolder : IJobScaffolder
         {
             var name = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
             ValueRules.EnvName(name);
-            result.Add(new(name, Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? ""));
+            yield return (name, Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "");
         }
-
-        return result;
     }
 
     /// <summary>Whether a variable's name says that its value is a secret (PASSWORD, TOKEN, SECRET, KEY, CREDENTIAL).</summary>
@@ -194,23 +205,8 @@ public sealed partial class JobScaffolder : IJobScaffolder
     private static List<SecretEnvReference> SecretEnvironment(IDictionary? env)
     {
         var result = new List<SecretEnvReference>();
-        if (env is null)
+        foreach (var (name, reference) in NamedEntries(env))
         {
-            return result;
-        }
-
-        var entries = env.Cast<DictionaryEntry>();
-        if (env is not System.Collections.Specialized.IOrderedDictionary)
-        {
-            entries = entries.OrderBy(e => Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
-        }
-
-        foreach (var entry in entries)
-        {
-            var name = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
-            ValueRules.EnvName(name);
-
-            var reference = Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
             var slash = reference.IndexOf('/', StringComparison.Ordinal);
             var secret = slash < 0 ? reference : reference[..slash];
             var key = slash < 0 ? "" : reference[(slash + 1)..];
