@@ -250,6 +250,19 @@ Describe 'Repositories, manifests and images from the pipeline' {
             Push-Location $Repo
             try { Get-Completion 'Get-E2eLog -Name alpha -Container te' | Should -Be @('test-runner') } finally { Pop-Location }
         }
+
+        It 'completes Get-E2eLog -Container with the containers of the job''s pods too, when the cluster answers' {
+            # A pod of the Job with a container the manifest does not have, as a mutating webhook adds a sidecar.
+            $ns = New-TestNamespace
+            ConvertTo-Json -Depth 6 -Compress @{
+                apiVersion = 'v1'; kind = 'Pod'
+                metadata = @{ name = 'test-alpha-e2e-x1'; labels = @{ 'batch.kubernetes.io/job-name' = 'test-alpha-e2e' } }
+                spec = @{ containers = @(@{ name = 'test-runner'; image = 'busybox' }, @{ name = 'istio-proxy'; image = 'proxy' }) }
+            } | kubectl --kubeconfig $Kc create -n $ns -f - | Out-Null
+            Push-Location $Repo
+            try { $names = Get-Completion "Get-E2eLog -Name alpha -Kubeconfig '$Kc' -Namespace $ns -Container " } finally { Pop-Location }
+            $names | Should -Be @('clone-repo', 'test-runner', 'istio-proxy')
+        }
     }
 
     Context 'private registries: -ImagePullSecret' {
