@@ -153,6 +153,22 @@ Describe 'Repositories, manifests and images from the pipeline' {
             Get-TestJob $ns | Should -Be 'job.batch/test-alpha-e2e'
         }
 
+        It 'a repository folder piped to Invoke-E2eTest: it asks which job, and runs nothing' {
+            $ns = New-TestNamespace
+            $runs = @(Get-Item -LiteralPath $Repo | Invoke-E2eTest -Namespace $ns -Kubeconfig $Kc -CiSystem None -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            $problems.FullyQualifiedErrorId | Should -BeLike 'JobNotIdentified,*'
+            $problems[0].TargetObject | Should -Be $Repo
+            Get-TestJob $ns | Should -BeNullOrEmpty
+        }
+
+        It 'a repository folder piped to Invoke-E2eTest alpha: it runs that job of the repository' {
+            $ns = New-TestNamespace
+            $run = Get-Item -LiteralPath $Repo | Invoke-E2eTest alpha -Namespace $ns -Kubeconfig $Kc -CiSystem None -WarningAction SilentlyContinue
+            $run.JobName | Should -Be 'test-alpha-e2e'
+            Get-TestJob $ns | Should -Be 'job.batch/test-alpha-e2e'
+        }
+
         It 'Get-Item <repository> | New-E2eJob takes no job name from the folder and writes nothing' {
             $before = @(Get-ChildItem -LiteralPath $Repo -Recurse -File -Force | Where-Object FullName -notmatch '[\\/]\.git[\\/]').Count
             $written = @(Get-Item -LiteralPath $Repo | New-E2eJob -TestPath tests/e2e -ErrorVariable problems -ErrorAction SilentlyContinue)
