@@ -460,6 +460,7 @@ Describe 'Waiting: progress, -Verbose, PodNames and the kind of a failure' {
         ConvertTo-Json -Depth 4 -InputObject @(
             @{ image = 'localhost:5000/e2eps-surface-slow:*'; lines = @('collected 1 item'); durationMs = 3600000 }
             @{ image = 'localhost:5000/e2eps-surface-fail:*'; lines = @('tests/e2e/test_shop.py::test_cart FAILED'); exitCode = 1 }
+            @{ image = 'localhost:5000/e2eps-surface-nopull:*'; imageMissing = $true }
         ) | Set-Content -LiteralPath $scenarios
         $emulatorDll = Get-ChildItem (Join-Path $Root 'tests/E2ePs.KubeEmulator/bin/*/net10.0/E2ePs.KubeEmulator.dll') |
             Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1 -ExpandProperty FullName
@@ -506,6 +507,24 @@ Describe 'Waiting: progress, -Verbose, PodNames and the kind of a failure' {
         $invokeError = $invokeErrors | Where-Object FullyQualifiedErrorId -like 'E2eRunFailed,*'
         $waitError.ErrorDetails.RecommendedAction | Should -Be $invokeError.ErrorDetails.RecommendedAction
         $waitError.ErrorDetails.RecommendedAction | Should -Match 'Get-E2eResult'
+    }
+
+    It 'classifies an image pull failure as Invoke-E2eTest does, with the same next step (Get-E2eDiagnostic)' {
+        # A repository of its own, so the other tests' counts of jobs stay as they are.
+        $repo = New-TestGitRepository
+        New-E2eJob -Name nopull -TestPath tests/e2e/test_shop.py -Namespace $WNs -Image 'localhost:5000/e2eps-surface-nopull:1' -Memory 64Mi -Cpu 100m -Path $repo | Out-Null
+        $waited = Start-E2eJob nopull -Path $repo -Kubeconfig $WKc | Wait-E2eJob -Timeout 120 -ErrorVariable waitErrors -ErrorAction SilentlyContinue
+        $waited.Status | Should -Be 'Failed'
+        $waited.FailureKind | Should -Be 'Infrastructure'
+        $waited.Reason | Should -BeIn 'ErrImagePull', 'ImagePullBackOff'
+        $invoked = Invoke-E2eTest nopull -Path $repo -Kubeconfig $WKc -CiSystem None -Timeout 120 -ErrorVariable invokeErrors -ErrorAction SilentlyContinue 6> $null
+        $invoked.FailureKind | Should -Be $waited.FailureKind
+        $waitError = $waitErrors | Where-Object FullyQualifiedErrorId -like 'E2eRunFailed,*'
+        $invokeError = $invokeErrors | Where-Object FullyQualifiedErrorId -like 'E2eRunFailed,*'
+        $waitError.ErrorDetails.RecommendedAction | Should -Be $invokeError.ErrorDetails.RecommendedAction
+        $waitError.ErrorDetails.RecommendedAction | Should -Match 'Get-E2eDiagnostic -Name nopull'
+        $waitError.ErrorDetails.RecommendedAction | Should -Not -Match 'kubectl describe'
+        Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue
     }
 
     It 'reports a timeout as TimedOut once, with FailureKind TimedOut' {
