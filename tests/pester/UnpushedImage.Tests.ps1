@@ -101,4 +101,39 @@ Describe 'An image built but not pushed' -Skip:($noEngine -or $noRegistry) {
         $problems[0].Exception.Message | Should -Match 'has no .*never-pushed'
         Get-TestJob | Should -BeNullOrEmpty
     }
+
+    It 'asks a registry that needs credentials with those of the engines'' auth file' {
+        # htpasswd of user e2e, password e2eps-pass (bcrypt, cost 4).
+        $private = Start-TestRegistry -Htpasswd 'e2e:$2b$04$M9TQBBAZrFSaEjTd.2mH6uULaYAAIHeCPd2RzW1TvV2rAorYmLL8W'
+        $savedAuth = $env:REGISTRY_AUTH_FILE
+        $authFile = Join-Path $Work 'auth.json'
+        $noAuthFile = Join-Path $Work 'no-auth.json'
+        try {
+            @{ auths = @{ $private.Address = @{ auth = [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes('e2e:e2eps-pass')) } } } | ConvertTo-Json -Depth 4 | Set-Content -LiteralPath $authFile
+            '{"auths":{}}' | Set-Content -LiteralPath $noAuthFile
+            $repo = New-TestGitRepository
+            $job = New-E2eJob -Name vault -TestPath t.py -Namespace $Ns -Registry $private.Address -Memory 64Mi -Cpu 100m -Path $repo
+            Set-Content -LiteralPath $job.DockerfilePath -Value "FROM $($Registry.Address)/base:1`nRUN echo vault > /version`n"
+            # podman and buildah push with the same file (REGISTRY_AUTH_FILE).
+            $env:REGISTRY_AUTH_FILE = $authFile
+            $pushed = Get-E2eJob -Path $repo -Name vault | Build-E2eImage -Push -SkipTlsVerify
+            $image = Get-E2eJob -Path $repo -Name vault | Build-E2eImage -SkipTlsVerify
+            $run = $image | Start-E2eJob -Kubeconfig $Kc -WarningVariable warnings -WarningAction SilentlyContinue
+            "$($warnings[0])" | Should -Match 'same image'
+            $run.Image | Should -Be $pushed.Reference
+
+            Remove-TestJob
+            $env:REGISTRY_AUTH_FILE = $noAuthFile
+            $runs = @($image | Start-E2eJob -Kubeconfig $Kc -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'ImageNotPushed,*'
+            $problems[0].Exception.Message | Should -Match 'answered 401'
+            Get-TestJob | Should -BeNullOrEmpty
+        }
+        finally {
+            $env:REGISTRY_AUTH_FILE = $savedAuth
+            Stop-TestRegistry $private
+            if ($repo) { Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue }
+        }
+    }
 }
