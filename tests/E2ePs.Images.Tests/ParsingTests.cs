@@ -148,4 +148,17 @@ public sealed class ParsingTests
     [Fact]
     public void DisplayedCommands_QuoteWhatAShellWouldSplit() =>
         Assert.Equal("podman build --label 'a=b c' /repo", EngineCommands.Display("podman", ["build", "--label", "a=b c", "/repo"]));
+
+    [Theory]
+    // The engines' reading of a reference (distribution's reference.ParseNormalizedNamed): the first
+    // component is a registry when it has a dot or a port or is localhost, else the name is Docker Hub's.
+    [InlineData("127.0.0.1:5000/test-api-e2e:content-ab12", "127.0.0.1:5000", "test-api-e2e", "content-ab12")]
+    [InlineData("registry.example.com/team/test-api-e2e", "registry.example.com", "team/test-api-e2e", "latest")]
+    [InlineData("localhost/app:1", "localhost", "app", "1")]
+    [InlineData("python:3.13-slim", "docker.io", "library/python", "3.13-slim")]
+    [InlineData("team/app:2", "docker.io", "team/app", "2")]
+    public void RegistryClient_SplitsAReferenceAsTheEnginesDo(string reference, string host, string path, string tag)
+    {
+        Assert.Equal((host, path, tag), RegistryClient.Split(reference));
+    }
 }

@@ -153,6 +153,22 @@ Describe 'Repositories, manifests and images from the pipeline' {
             Get-TestJob $ns | Should -Be 'job.batch/test-alpha-e2e'
         }
 
+        It 'a repository folder piped to Invoke-E2eTest: it asks which job, and runs nothing' {
+            $ns = New-TestNamespace
+            $runs = @(Get-Item -LiteralPath $Repo | Invoke-E2eTest -Namespace $ns -Kubeconfig $Kc -CiSystem None -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $runs | Should -BeNullOrEmpty
+            $problems.FullyQualifiedErrorId | Should -BeLike 'JobNotIdentified,*'
+            $problems[0].TargetObject | Should -Be $Repo
+            Get-TestJob $ns | Should -BeNullOrEmpty
+        }
+
+        It 'a repository folder piped to Invoke-E2eTest alpha: it runs that job of the repository' {
+            $ns = New-TestNamespace
+            $run = Get-Item -LiteralPath $Repo | Invoke-E2eTest alpha -Namespace $ns -Kubeconfig $Kc -CiSystem None -WarningAction SilentlyContinue
+            $run.JobName | Should -Be 'test-alpha-e2e'
+            Get-TestJob $ns | Should -Be 'job.batch/test-alpha-e2e'
+        }
+
         It 'Get-Item <repository> | New-E2eJob takes no job name from the folder and writes nothing' {
             $before = @(Get-ChildItem -LiteralPath $Repo -Recurse -File -Force | Where-Object FullName -notmatch '[\\/]\.git[\\/]').Count
             $written = @(Get-Item -LiteralPath $Repo | New-E2eJob -TestPath tests/e2e -ErrorVariable problems -ErrorAction SilentlyContinue)
@@ -249,6 +265,19 @@ Describe 'Repositories, manifests and images from the pipeline' {
             $names | Should -Be @('clone-repo', 'test-runner')
             Push-Location $Repo
             try { Get-Completion 'Get-E2eLog -Name alpha -Container te' | Should -Be @('test-runner') } finally { Pop-Location }
+        }
+
+        It 'completes Get-E2eLog -Container with the containers of the job''s pods too, when the cluster answers' {
+            # A pod of the Job with a container the manifest does not have, as a mutating webhook adds a sidecar.
+            $ns = New-TestNamespace
+            ConvertTo-Json -Depth 6 -Compress @{
+                apiVersion = 'v1'; kind = 'Pod'
+                metadata = @{ name = 'test-alpha-e2e-x1'; labels = @{ 'batch.kubernetes.io/job-name' = 'test-alpha-e2e' } }
+                spec = @{ containers = @(@{ name = 'test-runner'; image = 'busybox' }, @{ name = 'istio-proxy'; image = 'proxy' }) }
+            } | kubectl --kubeconfig $Kc create -n $ns -f - | Out-Null
+            Push-Location $Repo
+            try { $names = Get-Completion "Get-E2eLog -Name alpha -Kubeconfig '$Kc' -Namespace $ns -Container " } finally { Pop-Location }
+            $names | Should -Be @('clone-repo', 'test-runner', 'istio-proxy')
         }
     }
 
@@ -431,6 +460,7 @@ Describe 'Waiting: progress, -Verbose, PodNames and the kind of a failure' {
         ConvertTo-Json -Depth 4 -InputObject @(
             @{ image = 'localhost:5000/e2eps-surface-slow:*'; lines = @('collected 1 item'); durationMs = 3600000 }
             @{ image = 'localhost:5000/e2eps-surface-fail:*'; lines = @('tests/e2e/test_shop.py::test_cart FAILED'); exitCode = 1 }
+            @{ image = 'localhost:5000/e2eps-surface-nopull:*'; imageMissing = $true }
         ) | Set-Content -LiteralPath $scenarios
         $emulatorDll = Get-ChildItem (Join-Path $Root 'tests/E2ePs.KubeEmulator/bin/*/net10.0/E2ePs.KubeEmulator.dll') |
             Sort-Object LastWriteTimeUtc -Descending | Select-Object -First 1 -ExpandProperty FullName
@@ -477,6 +507,24 @@ Describe 'Waiting: progress, -Verbose, PodNames and the kind of a failure' {
         $invokeError = $invokeErrors | Where-Object FullyQualifiedErrorId -like 'E2eRunFailed,*'
         $waitError.ErrorDetails.RecommendedAction | Should -Be $invokeError.ErrorDetails.RecommendedAction
         $waitError.ErrorDetails.RecommendedAction | Should -Match 'Get-E2eResult'
+    }
+
+    It 'classifies an image pull failure as Invoke-E2eTest does, with the same next step (Get-E2eDiagnostic)' {
+        # A repository of its own, so the other tests' counts of jobs stay as they are.
+        $repo = New-TestGitRepository
+        New-E2eJob -Name nopull -TestPath tests/e2e/test_shop.py -Namespace $WNs -Image 'localhost:5000/e2eps-surface-nopull:1' -Memory 64Mi -Cpu 100m -Path $repo | Out-Null
+        $waited = Start-E2eJob nopull -Path $repo -Kubeconfig $WKc | Wait-E2eJob -Timeout 120 -ErrorVariable waitErrors -ErrorAction SilentlyContinue
+        $waited.Status | Should -Be 'Failed'
+        $waited.FailureKind | Should -Be 'Infrastructure'
+        $waited.Reason | Should -BeIn 'ErrImagePull', 'ImagePullBackOff'
+        $invoked = Invoke-E2eTest nopull -Path $repo -Kubeconfig $WKc -CiSystem None -Timeout 120 -ErrorVariable invokeErrors -ErrorAction SilentlyContinue 6> $null
+        $invoked.FailureKind | Should -Be $waited.FailureKind
+        $waitError = $waitErrors | Where-Object FullyQualifiedErrorId -like 'E2eRunFailed,*'
+        $invokeError = $invokeErrors | Where-Object FullyQualifiedErrorId -like 'E2eRunFailed,*'
+        $waitError.ErrorDetails.RecommendedAction | Should -Be $invokeError.ErrorDetails.RecommendedAction
+        $waitError.ErrorDetails.RecommendedAction | Should -Match 'Get-E2eDiagnostic -Name nopull'
+        $waitError.ErrorDetails.RecommendedAction | Should -Not -Match 'kubectl describe'
+        Remove-Item $repo -Recurse -Force -ErrorAction SilentlyContinue
     }
 
     It 'reports a timeout as TimedOut once, with FailureKind TimedOut' {

@@ -20,7 +20,11 @@ function Start-TestRegistry {
         returns an object with Address (host:port), Port, Folder and Process. Stop it with Stop-TestRegistry.
     #>
     [CmdletBinding()]
-    param([TimeSpan] $Timeout = [TimeSpan]::FromSeconds(15))
+    param(
+        [TimeSpan] $Timeout = [TimeSpan]::FromSeconds(15),
+        # An htpasswd line (user:bcrypt-hash): the registry then asks for Basic credentials.
+        [string] $Htpasswd
+    )
 
     $binary = @($env:DOCKER_REGISTRY_BIN, '/usr/bin/docker-registry', (Get-Command docker-registry -ErrorAction Ignore)?.Source) |
         Where-Object { $_ -and (Test-Path $_) } | Select-Object -First 1
@@ -41,6 +45,10 @@ storage:
 http:
   addr: 127.0.0.1:$port
 "@ | Set-Content -LiteralPath $config
+    if ($Htpasswd) {
+        Set-Content -LiteralPath (Join-Path $folder 'htpasswd') -Value $Htpasswd
+        "auth:`n  htpasswd:`n    realm: test-registry`n    path: $(Join-Path $folder 'htpasswd')" | Add-Content -LiteralPath $config
+    }
     $process = Start-Process -FilePath $binary -ArgumentList 'serve', $config -PassThru `
         -RedirectStandardError (Join-Path $folder 'registry.log') -RedirectStandardOutput (Join-Path $folder 'registry.out')
     $registry = [pscustomobject]@{ Address = "127.0.0.1:$port"; Port = $port; Folder = $folder; Process = $process }
@@ -51,6 +59,8 @@ http:
             return $registry
         }
         catch {
+            # A registry that asks for credentials answers 401: it is up.
+            if ($Htpasswd -and $_.Exception -is [Microsoft.PowerShell.Commands.HttpResponseException] -and $_.Exception.Response.StatusCode -eq 401) { return $registry }
             if ($clock.Elapsed -gt $Timeout -or $process.HasExited) {
                 Stop-TestRegistry $registry
                 throw "docker-registry did not answer on 127.0.0.1:$port."

@@ -75,6 +75,29 @@ public sealed class ClusterJobs : IClusterJobs
         return namespaces.Items.Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListPodContainersAsync(ClusterTarget target, string jobName, CancellationToken cancellationToken)
+    {
+        var connection = ClusterConnections.Get(target);
+        // The label the Job controller puts on its pods (kubernetes/kubernetes pkg/controller/job/job_controller.go, batch.kubernetes.io/job-name).
+        var ns = connection.NamespaceFor(target.Namespace);
+        k8s.Models.V1PodList pods;
+        try
+        {
+            pods = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"batch.kubernetes.io/job-name={jobName}", cancellationToken: cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {jobName} in namespace {ns}", jobName);
+        }
+
+        return pods.Items
+            .SelectMany(p => (p.Spec?.InitContainers ?? []).Concat(p.Spec?.Containers ?? []))
+            .Select(c => c.Name)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+    }
+
     private static async Task<bool> ExistsAsync<T>(ClusterConnection connection, string action, string target, Func<Task<T>> read)
     {
         try

@@ -138,6 +138,10 @@ public sealed partial class ImageBuilder : IImageBuilder
         ContentTag.Compute(contextPath, dockerfilePath, buildArguments);
 
     /// <inheritdoc />
+    public Task<RegistryImage> InspectRegistryAsync(string reference, bool skipTlsVerify, CancellationToken cancellationToken) =>
+        RegistryClient.InspectAsync(reference, skipTlsVerify, cancellationToken);
+
+    /// <inheritdoc />
     public ImageBuildOperation Start(ImageBuildPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -292,6 +296,7 @@ public sealed partial class ImageBuilder : IImageBuilder
                 Tags = plan.Tags,
                 ContentTag = plan.ContentTag,
                 Pushed = request.Push,
+                SkipTlsVerify = request.SkipTlsVerify,
                 Duration = clock.Elapsed,
                 Job = plan.Job,
             };

@@ -49,17 +49,42 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
     /// <summary>
     /// False, after writing ImageNotPushed, when an E2eImage piped in was built but not pushed: the
     /// cluster pulls <paramref name="image"/> from the registry, which holds another image of that
-    /// tag or none. An -Image given on the command line is the user's choice and is not checked.
+    /// tag or none. When the registry's image of that tag is the very image built (its config digest,
+    /// the image id, is <paramref name="imageId"/>), a warning instead, and <paramref name="image"/>
+    /// becomes that manifest's digest reference so the run cannot pick up a later push of the tag. The
+    /// image id is compared, not a manifest digest: the engines compress layers as they push, so the
+    /// local manifest's digest is never the registry's. An -Image given on the command line is the
+    /// user's choice and is not checked.
     /// </summary>
-    protected bool CheckPipedImage(bool? pushed, string? image, string verb)
+    protected bool CheckPipedImage(bool? pushed, ref string? image, string? imageId, bool skipTlsVerify, string verb)
     {
         if (pushed != false || IsCommandLineParameter("Image"))
         {
             return true;
         }
 
+        var why = "which holds an older image of that tag or none";
+        if (!string.IsNullOrEmpty(image) && !string.IsNullOrEmpty(imageId))
+        {
+            var served = Engine.Images.InspectRegistryAsync(image, skipTlsVerify, CancellationToken).GetAwaiter().GetResult();
+            var id = imageId.StartsWith("sha256:", StringComparison.Ordinal) ? imageId : "sha256:" + imageId;
+            if (served.ConfigDigest is not null && served.ManifestDigest is not null && string.Equals(served.ConfigDigest, id, StringComparison.OrdinalIgnoreCase))
+            {
+                var tagged = image.LastIndexOf(':') > image.LastIndexOf('/');
+                var pinned = $"{(tagged ? image[..image.LastIndexOf(':')] : image)}@{served.ManifestDigest}";
+
+                WriteWarning($"ImageNotPushed: the image '{image}' was built but not pushed; the registry's '{image}' is that same image ({id}), so {pinned} is {verb}. Add -Push to Build-E2eImage to push what you build.");
+                image = pinned;
+                return true;
+            }
+
+            why = served.Problem is not null ? $"and {served.Problem}"
+                : served.ConfigDigest is null ? "which serves a list or index for that tag, not the image built"
+                : $"which serves another image for that tag ({served.ConfigDigest}, not {id})";
+        }
+
         WriteE2eError(new E2eException("ImageNotPushed", E2eErrorCategory.InvalidArgument, image,
-            $"The image '{image}' was built but not pushed: the cluster would pull '{image}' from its registry, which holds an older image of that tag or none. Nothing was {verb}.")
+            $"The image '{image}' was built but not pushed: the cluster would pull '{image}' from its registry, {why}. Nothing was {verb}.")
         {
             RecommendedAction = "Push it as you build it: Build-E2eImage -Push | " + MyInvocation.MyCommand.Name + ". To run an image the cluster already has (kind load, a node's cache), pass it with -Image.",
         });

@@ -53,6 +53,19 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     [Alias("Pushed")]
     public bool? PipedImagePushed { get; set; }
 
+    /// <summary>
+    /// Hidden: the ImageId and SkipTlsVerify of an E2eImage piped in from Build-E2eImage; for one
+    /// that was not pushed, the registry's image of the tag is compared with ImageId.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("ImageId")]
+    public string? PipedImageId { get; set; }
+
+    /// <summary>Hidden: see <see cref="PipedImageId"/>.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("SkipTlsVerify")]
+    public bool PipedImageSkipTlsVerify { get; set; }
+
     /// <summary>Image to run instead of the manifest's (ignored with -Build, which runs the image it built).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Image { get; set; }
@@ -141,7 +154,13 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
         }
     }
 
-    private bool CheckPipedImage() => Build || Push || CheckPipedImage(PipedImagePushed, Image, "run");
+    private bool CheckPipedImage()
+    {
+        var image = Image;
+        var checkedImage = Build || Push || CheckPipedImage(PipedImagePushed, ref image, PipedImageId, PipedImageSkipTlsVerify, "run");
+        Image = image;
+        return checkedImage;
+    }
 
     private bool CheckJobIdentified() => ParameterSetName != ByNameSet || CheckJobIdentified(JobNames(Name, PipedFolder), Path, "run");
 

@@ -50,6 +50,19 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     [Alias("Pushed")]
     public bool? PipedImagePushed { get; set; }
 
+    /// <summary>
+    /// Hidden: the ImageId and SkipTlsVerify of an E2eImage piped in from Build-E2eImage; for one
+    /// that was not pushed, the registry's image of the tag is compared with ImageId.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("ImageId")]
+    public string? PipedImageId { get; set; }
+
+    /// <summary>Hidden: see <see cref="PipedImageId"/>.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("SkipTlsVerify")]
+    public bool PipedImageSkipTlsVerify { get; set; }
+
     /// <summary>Image to run instead of the manifest's; an E2eImage piped in sets it to the image just built.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Image { get; set; }
@@ -67,7 +80,13 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = 4;
 
-    private bool CheckPipedImage() => CheckPipedImage(PipedImagePushed, Image, "started");
+    private bool CheckPipedImage()
+    {
+        var image = Image;
+        var checkedImage = CheckPipedImage(PipedImagePushed, ref image, PipedImageId, PipedImageSkipTlsVerify, "started");
+        Image = image;
+        return checkedImage;
+    }
 
     private bool CheckJobIdentified() => ParameterSetName != ByNameSet || CheckJobIdentified(JobNames(Name, PipedFolder), Path, "start");
 

@@ -13,7 +13,7 @@ namespace E2ePs.Completion;
 /// </summary>
 public sealed class NamespaceCompleter : IArgumentCompleter
 {
-    private static TimeSpan Budget =>
+    internal static TimeSpan Budget =>
         double.TryParse(Environment.GetEnvironmentVariable("E2EPS_COMPLETION_TIMEOUT"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : TimeSpan.FromSeconds(2);

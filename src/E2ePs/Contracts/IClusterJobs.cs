@@ -32,4 +32,7 @@ public interface IClusterJobs
 
     /// <summary>Names of the namespaces of a cluster, for tab completion.</summary>
     Task<IReadOnlyList<string>> ListNamespacesAsync(ClusterTarget target, CancellationToken cancellationToken);
+
+    /// <summary>Names of the containers of a Job's pods, init containers first, for tab completion.</summary>
+    Task<IReadOnlyList<string>> ListPodContainersAsync(ClusterTarget target, string jobName, CancellationToken cancellationToken);
 }

@@ -20,4 +20,11 @@ public interface IImageBuilder
 
     /// <summary>The content tag of a job's image: a hash of the Dockerfile and of the files it copies.</summary>
     string ComputeContentTag(string contextPath, string dockerfilePath, IReadOnlyDictionary<string, string>? buildArguments);
+
+    /// <summary>
+    /// Asks the registry of <paramref name="reference"/> (registry/path:tag) over its HTTP API which
+    /// manifest the tag names. Never throws for the registry's answer: a failure is in
+    /// <see cref="RegistryImage.Problem"/>.
+    /// </summary>
+    Task<RegistryImage> InspectRegistryAsync(string reference, bool skipTlsVerify, CancellationToken cancellationToken);
 }

@@ -47,6 +47,12 @@ public sealed class E2eImage
     /// <summary>Whether the tags were pushed to the registry.</summary>
     public bool Pushed { get; set; }
 
+    /// <summary>
+    /// Whether the build was given -SkipTlsVerify: Start-E2eJob and Invoke-E2eTest then ask the
+    /// registry about an image that was not pushed in the same way (plain HTTP or any certificate).
+    /// </summary>
+    public bool SkipTlsVerify { get; set; }
+
     /// <summary>Time from the start of the build to the end of the push.</summary>
     public TimeSpan Duration { get; set; }
 
