@@ -122,8 +122,8 @@ Describe 'Get-E2eJob | Start-E2eJob | Wait-E2eJob | Get-E2eLog' {
         $text = $Lines | Out-String
 
         $pod = $Finished[0].PodNames[0]
-        $text | Should -Match "Log of: $pod/clone-repo"
-        $text | Should -Match "Log of: $pod/test-runner"
+        # One header line per section, no blank lines (LogOutput.Tests.ps1 covers widths and redirection).
+        $text.Trim() -split "\r?\n" | Should -Be (@("==> $pod/clone-repo <==") + $CloneLines + @("==> $pod/test-runner <==") + $PassLines)
         $text.IndexOf("$pod/clone-repo") | Should -BeLessThan $text.IndexOf($CloneLines[0])
         $text.IndexOf("$pod/test-runner") | Should -BeLessThan $text.IndexOf($PassLines[0])
         $text.IndexOf($CloneLines[1]) | Should -BeLessThan $text.IndexOf("$pod/test-runner")

@@ -77,6 +77,7 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
                 if (line.Source != section)
                 {
                     section = line.Source;
+                    line.SectionStart = string.IsNullOrEmpty(Container);
                     WriteVerbose($"Log of {(line.InitContainer ? "init container" : "container")} {line.Container} of pod {line.Pod}");
                 }
 

@@ -21,6 +21,12 @@ public sealed class E2eLogLine
     /// <summary>"pod/container": the format view starts a new section when it changes.</summary>
     public string Source => $"{Pod}/{Container}";
 
+    /// <summary>
+    /// True on the first line of a container when Get-E2eLog reads several (no -Container): the format
+    /// view writes a "==> pod/container &lt;==" line before it.
+    /// </summary>
+    public bool SectionStart { get; set; }
+
     /// <inheritdoc />
     public override string ToString() => Message;
 }
