@@ -5,9 +5,15 @@
 .DESCRIPTION
     Build   compiles the cmdlet assembly into bin/ and the engine with its dependencies into
             bin/engine/, and compiles the markdown help in docs/help into MAML, so that
-            `Import-Module ./E2ePs.psd1` works from the repository root.
+            `Import-Module ./E2ePs.psd1` works from the repository root. The compile is incremental
+            (obj/ is kept); bin/ is published afresh into a staging folder and swapped in whole, so a
+            file left from an earlier build can never mask what this one built.
     Test    builds, runs the xUnit suites and then the Pester suite in a fresh pwsh process, and
-            prints one closing line: "N passed, N failed, N skipped".
+            prints one closing line: "N passed, N failed, N skipped" (xUnit and Pester added up).
+            -Tier Fast (the default, a few minutes): unit and table tests, the emulator's contract
+            tests and the Pester surface. -Tier Full adds the slow tiers, which CI runs: real image
+            builds and registries (buildah, podman, docker-registry) and stress (1 GB of log, 1,000
+            jobs). Slow tests are marked [Trait("Tier", "Full")] in xUnit and -Tag 'Full' in Pester.
     Package writes a self-contained module folder to out/E2ePs/<version>/, ready to copy into
             $env:PSModulePath or to publish with Publish-PSResource.
     Clean   removes bin/, out/ and every obj/ and bin/ folder of the projects.
@@ -17,7 +23,10 @@
     Builds the module.
 .EXAMPLE
     ./build.ps1 -Task Test
-    Builds and runs every test.
+    Builds and runs the fast tier.
+.EXAMPLE
+    ./build.ps1 -Task Test -Tier Full
+    Builds and runs every test, as CI does.
 #>
 [CmdletBinding()]
 param(
@@ -28,7 +37,11 @@ param(
     [string] $Configuration = 'Release',
 
     # Runs only the Pester files whose names match (for a quicker loop while developing).
-    [string] $PesterFilter = '*'
+    [string] $PesterFilter = '*',
+
+    # Which tests -Task Test runs: Fast (the default) or Full (Fast plus real images and registries, and stress).
+    [ValidateSet('Fast', 'Full')]
+    [string] $Tier = 'Fast'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -46,13 +59,19 @@ function Invoke-Native {
 }
 
 function Invoke-Build {
-    $bin = Join-Path $root 'bin'
-    if (Test-Path $bin) { Remove-Item $bin -Recurse -Force }
+    # Incremental: MSBuild compiles only what changed since the last build (obj/ stays).
     Invoke-Native dotnet @('build', (Join-Path $root 'E2ePs.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:NoSummary')
-    Invoke-Native dotnet @('publish', (Join-Path $root 'src/E2ePs/E2ePs.csproj'), '-c', $Configuration, '--no-build', '-o', $bin, '--nologo', '-v', 'q')
-    Invoke-Native dotnet @('publish', (Join-Path $root 'src/E2ePs.Engine/E2ePs.Engine.csproj'), '-c', $Configuration, '--no-build', '-o', (Join-Path $bin 'engine'), '--nologo', '-v', 'q')
+    # bin/ is published into a staging folder and swapped in whole, never published over: a file an
+    # earlier build left (a dependency since dropped, a renamed assembly) cannot survive to mask this build.
+    $bin = Join-Path $root 'bin'
+    $staging = Join-Path $out 'bin.staging'
+    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/E2ePs/E2ePs.csproj'), '-c', $Configuration, '--no-build', '-o', $staging, '--nologo', '-v', 'q')
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/E2ePs.Engine/E2ePs.Engine.csproj'), '-c', $Configuration, '--no-build', '-o', (Join-Path $staging 'engine'), '--nologo', '-v', 'q')
     # The engine must find E2ePs.dll in the default load context, never a private copy.
-    Remove-Item (Join-Path $bin 'engine/E2ePs.dll'), (Join-Path $bin 'engine/E2ePs.pdb'), (Join-Path $bin 'engine/E2ePs.xml') -ErrorAction SilentlyContinue
+    Remove-Item (Join-Path $staging 'engine/E2ePs.dll'), (Join-Path $staging 'engine/E2ePs.pdb'), (Join-Path $staging 'engine/E2ePs.xml') -ErrorAction SilentlyContinue
+    if (Test-Path $bin) { Remove-Item $bin -Recurse -Force }
+    Move-Item $staging $bin
     & (Join-Path $root 'src/Help/Build-Help.ps1') -Source (Join-Path $root 'docs/help') -ModuleRoot $root
     Write-Host "Built E2ePs into $bin; Import-Module ./E2ePs.psd1 loads it."
 }
@@ -87,8 +106,10 @@ function Invoke-Test {
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }
     New-Item -ItemType Directory -Path $results -Force | Out-Null
 
-    # xUnit: the engine and the emulator, without PowerShell.
-    & dotnet test (Join-Path $root 'E2ePs.sln') -c $Configuration --no-build --nologo `
+    # xUnit: the engine and the emulator, without PowerShell. The fast tier leaves out [Trait("Tier", "Full")].
+    $tierFilter = if ($Tier -eq 'Fast') { @('--filter', 'Tier!=Full') } else { @() }
+    Write-Host "Tier $Tier$(if ($Tier -eq 'Fast') { ' (-Tier Full adds real images and registries, and stress)' })"
+    & dotnet test (Join-Path $root 'E2ePs.sln') -c $Configuration --no-build --nologo @tierFilter `
         --logger 'trx' --logger 'console;verbosity=minimal' --results-directory (Join-Path $results 'xunit')
     $xunitExit = $LASTEXITCODE
     $xunit = Read-TrxCounts (Join-Path $results 'xunit')
@@ -100,7 +121,7 @@ function Invoke-Test {
     # The filter travels in the environment: PowerShell expands a bare '*' handed to a native command on Unix.
     $env:E2EPS_PESTER_FILTER = $PesterFilter
     & dotnet pwsh -NoProfile -NonInteractive -File $pesterScript -PesterModule $pester `
-        -ResultPath (Join-Path $results 'pester.xml') -SummaryPath $summary
+        -ResultPath (Join-Path $results 'pester.xml') -SummaryPath $summary -Tier $Tier
     Remove-Item Env:E2EPS_PESTER_FILTER
     $pesterExit = $LASTEXITCODE
     $pesterCounts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }

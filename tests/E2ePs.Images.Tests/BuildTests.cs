@@ -6,6 +6,7 @@ namespace E2ePs.Images.Tests;
 
 /// <summary>Builds and pushes with the real engines against a real registry.</summary>
 [Collection(ImageBuilds.Name)]
+[Trait("Tier", "Full")]
 public sealed class BuildTests(ImageFixture fixture)
 {
     private const string Dockerfile = """

@@ -38,6 +38,14 @@ public sealed class ImageFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        if (RequiredTools.SkipReason(ImageTools.Requirements) is not null)
+        {
+            // Every test of the collection is skipped on this machine: nothing to set up.
+            return;
+        }
+
+        // In CI a missing tool fails here, on a sentence naming it, rather than on a process that did not start.
+        RequiredTools.Ensure(ImageTools.Requirements);
         Registry = await LocalRegistry.StartAsync();
         TestSupport.BaseImage.Create(Storage, BaseImage);
     }

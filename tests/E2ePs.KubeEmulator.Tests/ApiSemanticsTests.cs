@@ -138,14 +138,22 @@ public sealed class ApiSemanticsTests(EmulatorFixture fx)
         await Client.BatchV1.CreateNamespacedJobAsync(Manifests.Job("keep", "busybox:1.36", ["echo", "x"]), ns);
         await Eventually.WaitAsync(() => Client.CoreV1.ListNamespacedPodAsync(ns), l => l.Items.Count == 1, "pod");
         await Client.BatchV1.DeleteNamespacedJobAsync("keep", ns, propagationPolicy: "Orphan");
-        await Task.Delay(200);
-        var pod = Assert.Single((await Client.CoreV1.ListNamespacedPodAsync(ns)).Items);
-        Assert.Null(pod.Metadata.OwnerReferences);
+        // Orphan: the garbage collector strips the dependents' ownerReferences, then the Job goes.
+        await Eventually.WaitAsync(() => Client.BatchV1.ListNamespacedJobAsync(ns), l => l.Items.Count == 0, "the orphaning delete to finish");
+        await Eventually.WaitAsync(
+            () => Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "job-name=keep"),
+            l => l.Items.Count == 1 && l.Items[0].Metadata.OwnerReferences is null, "the kept pod's ownerReferences to be removed");
 
         await Client.BatchV1.CreateNamespacedJobAsync(Manifests.Job("drop", "busybox:1.36", ["echo", "x"]), ns);
         await Eventually.WaitAsync(() => Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "job-name=drop"), l => l.Items.Count == 1, "pod");
         await Client.BatchV1.DeleteNamespacedJobAsync("drop", ns, propagationPolicy: "Background");
         await Eventually.WaitAsync(() => Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "job-name=drop"), l => l.Items.Count == 0, "pods collected");
+
+        // The collector has now handled a deletion made after the orphaning one, and the orphan is
+        // still there: proof that it is kept, where a fixed wait only proved it outlived the wait.
+        var pod = Assert.Single((await Client.CoreV1.ListNamespacedPodAsync(ns)).Items);
+        Assert.Equal("keep", pod.Metadata.Labels["job-name"]);
+        Assert.Null(pod.Metadata.OwnerReferences);
     }
 
     [Fact]

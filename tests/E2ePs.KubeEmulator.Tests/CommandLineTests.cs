@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using E2ePs.TestSupport;
 using Xunit;
 
 namespace E2ePs.KubeEmulator.Tests;
@@ -6,7 +7,7 @@ namespace E2ePs.KubeEmulator.Tests;
 /// <summary>The emulator as a process: facts on stdout, "ready", and a clean stop when stdin closes.</summary>
 public sealed class CommandLineTests
 {
-    [Fact]
+    [RequiresToolsFact("kubectl")]
     public async Task PrintsFactsThenReadyAndStopsWhenStdinCloses()
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "E2ePs.KubeEmulator.dll");

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using k8s;
 using k8s.Models;
+using E2ePs.TestSupport;
 using Xunit;
 
 namespace E2ePs.KubeEmulator.Tests;
@@ -57,6 +58,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunKubectlAsync(EmulatorServer server, params string[] args)
     {
+        RequiredTools.Ensure("kubectl");
         var psi = new ProcessStartInfo("kubectl") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in args)
         {

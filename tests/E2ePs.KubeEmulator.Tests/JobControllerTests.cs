@@ -76,23 +76,31 @@ public sealed class JobControllerTests(EmulatorFixture fx)
     public async Task OnFailureRestartsInThePodAndCountsRestartsAgainstTheBackoffLimit()
     {
         var ns = await fx.NewNamespaceAsync("job-onfailure");
-        // Each attempt runs 3 s, so the previous attempt's log is read while the pod still exists: the job
-        // fails (and its pod is deleted) only after the third attempt, at least 6 s after the first restart,
-        // a window that a busy machine's polling still fits in (at 300 ms it once missed it under load).
-        fx.Server.AddScenario(new ContainerScenario { Image = "scenario/crashy:*", Lines = ["try"], DurationMs = 3000, ExitCode = 1 });
-        var job = Manifests.Job("restarts", "scenario/crashy:1", ["run"], backoffLimit: 2);
-        job.Spec.Template.Spec.RestartPolicy = "OnFailure";
-        await Client.BatchV1.CreateNamespacedJobAsync(job, ns);
+        fx.Server.AddScenario(new ContainerScenario { Image = "scenario/crashy:*", Lines = ["try"], DurationMs = 200, ExitCode = 1 });
+
+        // The restart happens in the pod, and the previous attempt's log is kept. A backoff limit far out
+        // of reach keeps this pod alive for as long as the test needs it: with a low limit the job fails
+        // and deletes its pod, and on a busy machine that once happened before the log was read (a 404).
+        var restarting = Manifests.Job("restarting", "scenario/crashy:1", ["run"], backoffLimit: 100);
+        restarting.Spec.Template.Spec.RestartPolicy = "OnFailure";
+        await Client.BatchV1.CreateNamespacedJobAsync(restarting, ns);
         var pod = await Eventually.WaitAsync(
-            async () => (await PodsAsync(ns, "restarts")).FirstOrDefault(),
+            async () => (await PodsAsync(ns, "restarting")).FirstOrDefault(),
             p => p?.Status?.ContainerStatuses?[0].RestartCount >= 1, "a restart");
         Assert.NotNull(pod!.Status.ContainerStatuses[0].LastState.Terminated);
         var previous = await new StreamReader(await Client.CoreV1.ReadNamespacedPodLogAsync(pod.Metadata.Name, ns, previous: true)).ReadToEndAsync();
         Assert.Equal("try\n", previous);
+        Assert.Single(await PodsAsync(ns, "restarting"));
 
+        // The restarts count against the backoff limit: after the third failed attempt in the one pod
+        // the Job fails, and its pod is deleted.
+        var limited = Manifests.Job("restarts", "scenario/crashy:1", ["run"], backoffLimit: 2);
+        limited.Spec.Template.Spec.RestartPolicy = "OnFailure";
+        await Client.BatchV1.CreateNamespacedJobAsync(limited, ns);
         var failed = await WaitForConditionAsync(ns, "restarts", "Failed");
         Assert.Equal("BackoffLimitExceeded", failed.Status.Conditions.Single(c => c.Type == "Failed").Reason);
         await Eventually.WaitAsync(() => PodsAsync(ns, "restarts"), p => p.Count == 0, "the failed job's pod to be deleted");
+        await Client.BatchV1.DeleteNamespacedJobAsync("restarting", ns, propagationPolicy: "Background");
     }
 
     [Fact]

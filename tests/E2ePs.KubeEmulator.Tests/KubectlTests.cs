@@ -1,5 +1,6 @@
 using System.Text.Json;
 using k8s;
+using E2ePs.TestSupport;
 using Xunit;
 
 namespace E2ePs.KubeEmulator.Tests;
@@ -15,7 +16,7 @@ public sealed class KubectlTests(EmulatorFixture fx)
         return path;
     }
 
-    [Fact]
+    [RequiresToolsFact("kubectl")]
     public async Task CreateWaitLogsDescribeGetAndDelete()
     {
         var ns = await fx.NewNamespaceAsync("kubectl-create");
@@ -67,7 +68,7 @@ public sealed class KubectlTests(EmulatorFixture fx)
         File.Delete(file);
     }
 
-    [Fact]
+    [RequiresToolsFact("kubectl")]
     public async Task ServerSideApplyIsIdempotentAndFailedJobCanBeAwaited()
     {
         var ns = await fx.NewNamespaceAsync("kubectl-apply");
@@ -105,7 +106,7 @@ public sealed class KubectlTests(EmulatorFixture fx)
         File.Delete(file);
     }
 
-    [Fact]
+    [RequiresToolsFact("kubectl")]
     public async Task TypedCreateCommandsSendProtobufAndWork()
     {
         var ns = $"kubectl-typed-{Guid.NewGuid():N}"[..20];
@@ -135,7 +136,7 @@ public sealed class KubectlTests(EmulatorFixture fx)
         await Eventually.WaitAsync(async () => (await fx.KubectlAsync("get", "namespace", ns)).ExitCode, code => code != 0, "namespace gone");
     }
 
-    [Fact]
+    [RequiresToolsFact("kubectl")]
     public async Task ForbiddenCreateReadsLikeRbac()
     {
         var ns = await fx.NewNamespaceAsync("kubectl-rbac");

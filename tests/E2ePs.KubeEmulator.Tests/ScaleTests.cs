@@ -7,6 +7,8 @@ using Xunit.Abstractions;
 namespace E2ePs.KubeEmulator.Tests;
 
 /// <summary>Throughput and scale figures (printed, not asserted on speed).</summary>
+// Tier Full: 1 GB of log and 1,000 jobs under a hundred watches take minutes on a 2-core machine.
+[Trait("Tier", "Full")]
 public sealed class ScaleTests(ITestOutputHelper output)
 {
     [Fact]

@@ -12,6 +12,9 @@
     tests/bench/Invoke-Benchmark.ps1 -RepositoryRoot .
 .EXAMPLE
     tests/bench/Invoke-Benchmark.ps1 -RepositoryRoot . -Section wait -Repetitions 5 -Output /tmp/wait.md
+.EXAMPLE
+    dotnet pwsh -NoProfile -File tests/bench/Invoke-Benchmark.ps1 -RepositoryRoot . -Section wait,logs
+    Two sections from a shell: under -File, pwsh passes 'wait,logs' as one string, which is split at the commas.
 #>
 [CmdletBinding()]
 param(
@@ -25,8 +28,13 @@ param(
     [ValidateRange(1, 20)]
     [int] $Repetitions = 3,
 
-    # Only these sections: startup, scaffold, start, wait, logs.
-    [ValidateSet('startup', 'scaffold', 'start', 'wait', 'logs')]
+    # Only these sections: startup, scaffold, start, wait, logs. A list (-Section wait, logs) or, as
+    # `pwsh -File` passes it, one comma-separated string (-Section wait,logs).
+    [ValidateScript({
+            $unknown = @($_ -split ',' | ForEach-Object Trim | Where-Object { $_ -and $_ -notin 'startup', 'scaffold', 'start', 'wait', 'logs' })
+            if ($unknown) { throw "Unknown section '$($unknown -join "', '")'; the sections are startup, scaffold, start, wait and logs." }
+            $true
+        })]
     [string[]] $Section,
 
     # Smaller sizes, for working on the harness; the report says so.
@@ -43,6 +51,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
+if ($Section) { $Section = @($Section -split ',' | ForEach-Object Trim | Where-Object { $_ }) }
 $root = (Resolve-Path $RepositoryRoot).Path
 if (-not $Output) { $Output = Join-Path $root 'docs/benchmarks.md' }
 if (-not $Chart) { $Chart = Join-Path $root 'docs/benchmarks.png' }

@@ -63,7 +63,14 @@ Describe "The README's two commands" -Skip:($IsWindows) {
         $asUser.ExitCode | Should -Be 0 -Because $asUser.Output
         $asUser.Calls | Should -Contain 'sudo apt-get'
         $asUser.Calls | Where-Object { $_ -like 'apt-get install*' } | Should -Match 'buildah'
-        $asUser.Calls | Where-Object { $_ -like 'dotnet pwsh*-Task Test*' } | Should -Not -BeNullOrEmpty
+        $asUser.Calls | Where-Object { $_ -like 'dotnet pwsh*-Task Test -Tier Full' } | Should -Not -BeNullOrEmpty
+    }
+
+    It 'names the test command with its tier, and .ci/run runs exactly that command' {
+        $readme = Get-Content -Raw -LiteralPath (Join-Path $Root 'README.md')
+        $named = [regex]::Match($readme, '`(dotnet tool restore && dotnet pwsh [^`]*-Task Test -Tier Full)`').Groups[1].Value
+        $named | Should -Not -BeNullOrEmpty
+        Get-Content -LiteralPath (Join-Path $Root '.ci/run') | Should -Contain $named
     }
 }
 

@@ -28,4 +28,42 @@ function Invoke-FreshPwsh {
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output | ForEach-Object { "$_" }) }
 }
 
-Export-ModuleMember -Function Get-E2ePsRepositoryRoot, New-TestGitRepository, Invoke-FreshPwsh
+function Find-RequiredTool {
+    # Full path of a tool: its override variable (DOCKER_REGISTRY_BIN, BUSYBOX_BIN: upper case, '-' as
+    # '_', then _BIN), else the first match on -Path; $null when absent. Twin of RequiredTools.Find.
+    param([Parameter(Mandatory)][string] $Tool, [string] $Path = $env:PATH)
+    $override = [Environment]::GetEnvironmentVariable($Tool.ToUpperInvariant().Replace('-', '_') + '_BIN')
+    if ($override -and (Test-Path -LiteralPath $override -PathType Leaf)) { return $override }
+    foreach ($folder in ($Path -split [IO.Path]::PathSeparator | Where-Object { $_ })) {
+        $candidate = Join-Path $folder $Tool
+        if (Test-Path -LiteralPath $candidate -PathType Leaf) { return $candidate }
+    }
+    $null
+}
+
+function Get-MissingTool {
+    # The requirements no installed tool meets. A requirement is a tool, or alternatives separated by
+    # '|' ('podman|buildah': either will do).
+    param([Parameter(Mandatory)][string[]] $Requirement, [string] $Path = $env:PATH)
+    @($Requirement | Where-Object { -not ($_ -split '\|' | Where-Object { Find-RequiredTool -Tool $_ -Path $Path }) })
+}
+
+function Test-CiEnvironment {
+    # CI=true (any case) or CI=1, as GitHub Actions, GitLab and .ci/run set it.
+    param([string] $Ci = $env:CI)
+    $Ci -eq 'true' -or $Ci -eq '1'
+}
+
+function Get-ToolSkip {
+    # The one rule for a test that needs an installed tool, twin of tests/support/RequiredTools.cs: $true
+    # (skip) when a tool is missing on a developer's machine; $false when every tool is there, or in CI
+    # (CI=true), where nothing skips and the test fails on the missing tool. Use it in BeforeDiscovery:
+    #   Describe 'x' -Skip:(Get-ToolSkip 'podman|buildah', 'docker-registry')
+    param([Parameter(Mandatory, Position = 0)][string[]] $Requirement, [string] $Path = $env:PATH, [string] $Ci = $env:CI)
+    $missing = Get-MissingTool -Requirement $Requirement -Path $Path
+    if ($missing.Count -eq 0 -or (Test-CiEnvironment -Ci $Ci)) { return $false }
+    Write-Warning "Skipped: needs $($missing -join ' and '), not installed here (a failure in CI)."
+    $true
+}
+
+Export-ModuleMember -Function Get-E2ePsRepositoryRoot, New-TestGitRepository, Invoke-FreshPwsh, Find-RequiredTool, Get-MissingTool, Test-CiEnvironment, Get-ToolSkip

@@ -14,12 +14,8 @@ public sealed record ToolResult(string Command, int ExitCode, string Output, str
 /// <summary>Small helpers to find and run command-line tools in tests.</summary>
 public static class Tools
 {
-    /// <summary>Full path of a program on PATH, or null.</summary>
-    public static string? Find(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(folder => Path.Combine(folder, name))
-            .FirstOrDefault(File.Exists);
+    /// <summary>Full path of a program (its override variable, else PATH; see RequiredTools), or null.</summary>
+    public static string? Find(string name) => RequiredTools.Find(name, Environment.GetEnvironmentVariable);
 
     /// <summary>Runs a program to the end and returns its exit code and output.</summary>
     public static ToolResult Run(string fileName, IReadOnlyList<string> arguments, TimeSpan? timeout = null)
