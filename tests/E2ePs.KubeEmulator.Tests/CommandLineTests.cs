@@ -33,6 +33,7 @@ public sealed class CommandLineTests
         Assert.Contains("certificate-authority-data:", kubeconfigText, StringComparison.Ordinal);
         Assert.Contains("current-context: emulator", kubeconfigText, StringComparison.Ordinal);
 
+        RequiredTools.Ensure("kubectl");
         var psiKubectl = new ProcessStartInfo("kubectl", ["get", "nodes", "-o", "jsonpath={.items[0].status.allocatable.memory}", "--kubeconfig", kubeconfig]) { RedirectStandardOutput = true };
         using (var kubectl = Process.Start(psiKubectl)!)
         {

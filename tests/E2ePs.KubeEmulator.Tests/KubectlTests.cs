@@ -145,6 +145,7 @@ public sealed class KubectlTests(EmulatorFixture fx)
         var path = Path.Combine(Path.GetTempPath(), $"emulator-carol-{Guid.NewGuid():N}.kubeconfig");
         File.WriteAllText(path, kubeconfig);
         var file = WriteManifest(Manifests.RestrictedJobYaml("denied", "echo hi"));
+        RequiredTools.Ensure("kubectl");
         var psi = new System.Diagnostics.ProcessStartInfo("kubectl", ["create", "-n", ns, "-f", file, "--kubeconfig", path]) { RedirectStandardError = true, RedirectStandardOutput = true };
         using var p = System.Diagnostics.Process.Start(psi)!;
         var stderr = await p.StandardError.ReadToEndAsync();
