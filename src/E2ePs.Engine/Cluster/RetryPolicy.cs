@@ -12,9 +12,11 @@ public readonly record struct RetryDecision(bool Retry, TimeSpan Delay);
 /// Decides from an answer's status code, its Retry-After header and the attempt whether to send the
 /// request again: 429 Too Many Requests and 5xx are answers the API server gives when it is overloaded or
 /// restarting (kubernetes/kubernetes staging/src/k8s.io/apiserver/pkg/server/filters/maxinflight.go and the
-/// priority-and-fairness filter send 429 with Retry-After; client-go's rest.Request retries the same
-/// codes, staging/src/k8s.io/client-go/rest/request.go checkWait); every other answer is final. Pure: the
-/// time and the random jitter are inputs, so the decision is tested with tables (tests/E2ePs.Engine.Tests/Retries).
+/// priority-and-fairness filter send 429 with Retry-After). client-go's rest.Request retries the same codes
+/// but only when they carry Retry-After (staging/src/k8s.io/client-go/rest/request.go, checkWait); E2ePs
+/// retries them without it too, with exponential backoff, since a restarting API server or a proxy in
+/// front of it answers 502 or 503 without one. Every other answer is final. Pure: the time and the random
+/// jitter are inputs, so the decision is tested with tables (tests/E2ePs.Engine.Tests/Retries).
 /// </summary>
 public static class RetryPolicy
 {
