@@ -10,7 +10,10 @@ namespace E2ePs.Engine.Cluster;
 /// <summary>
 /// Turns what the client throws into an <see cref="E2eException"/> that says which context and server
 /// failed, what was being done, and how: connection refused, TLS, 401, 403 with the denied verb and
-/// resource, not found, conflict.
+/// resource, not found, conflict, invalid, expired, and what is left of 429 and 5xx after
+/// <see cref="RetryPolicy"/>. The message of an HTTP answer is the API server's own, read from its Status
+/// body. Pure (no request, no clock), so it is tested with tables of recorded Status bodies
+/// (tests/E2ePs.Engine.Tests/Errors).
 /// </summary>
 public static class KubernetesErrors
 {
@@ -21,9 +24,20 @@ public static class KubernetesErrors
     /// <summary>Translates <paramref name="error"/>; <paramref name="action"/> says what was being done, e.g. "create Job test-x-e2e in namespace ns".</summary>
     public static E2eException Translate(Exception error, ClusterConnection connection, string action, object? target)
     {
-        ArgumentNullException.ThrowIfNull(error);
         ArgumentNullException.ThrowIfNull(connection);
-        var where = $"context '{connection.Identity.Context}' ({connection.Identity.Server})";
+        return Translate(error, connection.Identity, connection.Tls?.ExpectedName, connection.Tls?.LastFailure, action, target);
+    }
+
+    /// <summary>
+    /// The translation itself, pure: what failed (<paramref name="error"/>, with the API server's Status body
+    /// for an HTTP answer), on which cluster (<paramref name="identity"/>), and, for a refused certificate,
+    /// the name it was checked for and why <see cref="TlsVerifier"/> refused it.
+    /// </summary>
+    public static E2eException Translate(Exception error, ClusterIdentity identity, string? tlsExpectedName, string? tlsFailure, string action, object? target)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(identity);
+        var where = $"context '{identity.Context}' ({identity.Server})";
         switch (error)
         {
             case E2eException already:
@@ -37,7 +51,7 @@ public static class KubernetesErrors
                     RecommendedAction = "Check that the cluster is running and reachable from here ('kubectl cluster-info'), and that the context's server URL is right.",
                 };
             case HttpRequestException or IOException or System.Net.WebSockets.WebSocketException when Find<AuthenticationException>(error) is { } tls:
-                return TlsFailure(error, tls, connection, where, action);
+                return TlsFailure(error, tls, identity, tlsExpectedName, tlsFailure, where, action);
             case HttpRequestException or IOException:
                 return new E2eException("ClusterConnectionFailed", E2eErrorCategory.ConnectionError, target,
                     $"Cannot {action}: the connection to {where} failed: {error.Message}", error)
@@ -55,13 +69,13 @@ public static class KubernetesErrors
     /// is wrong; the message says why the certificate was refused, from <see cref="TlsVerifier"/>, and
     /// that no credential was sent (the handshake fails before the request).
     /// </summary>
-    private static E2eException TlsFailure(Exception error, AuthenticationException tls, ClusterConnection connection, string where, string action)
+    private static E2eException TlsFailure(Exception error, AuthenticationException tls, ClusterIdentity identity, string? expectedName, string? failure, string where, string action)
     {
-        var why = connection.Tls?.LastFailure is { } reason ? reason : tls.Message;
-        var serverName = connection.Tls is { } verifier && !string.Equals(verifier.ExpectedName, new Uri(connection.Identity.Server).IdnHost, StringComparison.OrdinalIgnoreCase)
-            ? $" (tls-server-name '{verifier.ExpectedName}')"
+        var why = failure ?? tls.Message;
+        var serverName = expectedName is not null && !string.Equals(expectedName, new Uri(identity.Server).IdnHost, StringComparison.OrdinalIgnoreCase)
+            ? $" (tls-server-name '{expectedName}')"
             : "";
-        return new E2eException("ClusterTlsFailure", E2eErrorCategory.SecurityError, connection.Identity.Server,
+        return new E2eException("ClusterTlsFailure", E2eErrorCategory.SecurityError, identity.Server,
             $"Cannot {action}: the API server of {where}{serverName} failed TLS verification: {why}. Nothing was sent to it.", error)
         {
             RecommendedAction = "Check that the context's server URL is right and that its certificate-authority is the cluster's CA ('kubectl cluster-info' verifies the same way); if the certificate is issued for another name of the same server, set tls-server-name in the kubeconfig's cluster; only for a throw-away cluster set insecure-skip-tls-verify.",
@@ -92,6 +106,16 @@ public static class KubernetesErrors
             {
                 RecommendedAction = "Fix the manifest field named above, or scaffold the job again with New-E2eJob -Force.",
             },
+            // A 410 reaches here only from a request that cannot list again by itself (a watch loop does):
+            // it is neither a server failure nor retried, so it must not say "after retries".
+            HttpStatusCode.Gone => new E2eException("ClusterResourceExpired", E2eErrorCategory.ResourceUnavailable, target,
+                $"Cannot {action} on {where}: the version asked for has expired (410 Gone): {detail}", error)
+            {
+                RecommendedAction = "Run the command again: it starts from the cluster's current state.",
+            },
+            // Other 4xx answers (405, 406, 413, 415, ...) are final, never retried: the request itself is wrong.
+            _ when !RetryPolicy.IsRetryable(code) => new E2eException("ClusterRequestFailed", E2eErrorCategory.InvalidOperation, target,
+                $"Cannot {action}: {where} refused the request ({(int)code} {code}): {detail}", error),
             _ => new E2eException("ClusterServerError", E2eErrorCategory.ResourceUnavailable, target,
                 $"Cannot {action}: {where} answered {(int)code} {code} after retries: {detail}", error)
             {

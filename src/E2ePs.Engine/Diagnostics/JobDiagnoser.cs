@@ -74,7 +74,7 @@ public static class JobDiagnoser
         await AddPullSecretsAsync(findings, connection, ns, pod?.Spec ?? job.Spec?.Template?.Spec, cancellationToken);
         await RbacCheck.AddAsync(findings, connection, ns, jobName, expected, Needs(request.ManifestPath, findings), cancellationToken);
 
-        var status = RunEvaluator.Evaluate(job, pods.Items.ToList()).Status.ToString();
+        var status = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], DateTimeOffset.UtcNow).Status.ToString();
         return new E2eDiagnostic
         {
             Name = name,

@@ -35,7 +35,7 @@ public static class ResultReader
             throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {request.JobName} in namespace {ns}", request.JobName);
         }
 
-        var verdict = RunEvaluator.Evaluate(job, pods.Items.ToList());
+        var verdict = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], DateTimeOffset.UtcNow);
         var run = new E2eRun
         {
             Name = JobNames.ShortName(request.JobName) ?? request.JobName,

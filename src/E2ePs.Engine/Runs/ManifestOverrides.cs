@@ -8,7 +8,12 @@ using k8s.Models;
 
 namespace E2ePs.Engine.Runs;
 
-/// <summary>What Start-E2eJob changes on a manifest before applying it: namespace, run id, image, branch, environment.</summary>
+/// <summary>
+/// What Start-E2eJob changes on a manifest before applying it: namespace, run id, image, branch,
+/// environment; and what it clears, the fields only the API server sets (a manifest saved with
+/// 'kubectl get -o yaml' carries them). Pure: it changes the typed objects it is given and nothing else,
+/// and every value is checked before the first change (tests/E2ePs.Engine.Tests/Overrides).
+/// </summary>
 public static class ManifestOverrides
 {
     /// <summary>Sets the values on the typed objects; the manifest file itself is never changed.</summary>
@@ -16,12 +21,32 @@ public static class ManifestOverrides
     {
         ArgumentNullException.ThrowIfNull(manifest);
 
-        // The rules New-E2eJob applies (E2EPS_TEST_PATH and E2EPS_JOB are E2ePs's own), checked before anything is set.
+        // The rules New-E2eJob applies (E2EPS_TEST_PATH and E2EPS_JOB are E2ePs's own), checked before anything is set:
+        // a refused override leaves the manifest as it was.
         ValueRules.Branch(string.IsNullOrEmpty(branch) ? null : branch);
         ValueRules.Env(env);
+        if (!string.IsNullOrEmpty(image))
+        {
+            ImageReference.Validate(image);
+        }
+
+        var clone = manifest.CloneContainer;
+        if (!string.IsNullOrEmpty(branch) && clone is null)
+        {
+            throw new E2eException("NoCloneContainer", E2eErrorCategory.InvalidArgument, branch,
+                $"-Branch needs the '{JobLabels.CloneContainer}' init container, and the Job '{manifest.Job.Metadata.Name}' has none.");
+        }
+
         foreach (var document in manifest.Documents)
         {
             document.Metadata.NamespaceProperty = ns;
+
+            // Fields only the server sets: a stale resourceVersion makes server-side apply fail with 409, and
+            // an apply request with managedFields is refused with 400 "metadata.managedFields must be nil"
+            // (kubernetes/kubernetes staging/src/k8s.io/apimachinery/pkg/util/managedfields/internal/structuredmerge.go).
+            document.Metadata.ResourceVersion = null;
+            document.Metadata.Uid = null;
+            document.Metadata.ManagedFields = null;
         }
 
         foreach (var subject in manifest.RoleBinding.Subjects ?? [])
@@ -35,8 +60,6 @@ public static class ManifestOverrides
         var job = manifest.Job;
         job.Metadata.Labels ??= new Dictionary<string, string>();
         job.Metadata.Labels[JobLabels.RunId] = runId;
-        job.Metadata.ResourceVersion = null;
-        job.Metadata.Uid = null;
         job.Status = null;
         job.Spec.Template.Metadata ??= new V1ObjectMeta();
         job.Spec.Template.Metadata.Labels ??= new Dictionary<string, string>();
@@ -45,15 +68,12 @@ public static class ManifestOverrides
         var container = manifest.TestContainer;
         if (!string.IsNullOrEmpty(image))
         {
-            ImageReference.Validate(image);
             container.Image = image;
         }
 
         if (!string.IsNullOrEmpty(branch))
         {
-            var clone = manifest.CloneContainer ?? throw new E2eException("NoCloneContainer", E2eErrorCategory.InvalidArgument, branch,
-                $"-Branch needs the '{JobLabels.CloneContainer}' init container, and the Job '{job.Metadata.Name}' has none.");
-            SetEnv(clone, "GIT_BRANCH", branch);
+            SetEnv(clone!, "GIT_BRANCH", branch);
         }
 
         if (env is not null)

@@ -97,7 +97,7 @@ public static class JobWaiter
                 }
 
                 var observation = state[runId];
-                verdict = RunEvaluator.Evaluate(observation.Job, observation.Pods.Values);
+                verdict = RunEvaluator.Evaluate(observation.Job, observation.Pods.Values, [], DateTimeOffset.UtcNow);
                 if (verdict.ImagePullFailing)
                 {
                     observation.PullFailingSince ??= DateTimeOffset.UtcNow;
@@ -239,7 +239,7 @@ public static class JobWaiter
                 if (verdict.FailedByJob)
                 {
                     var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{JobLabels.RunId}={runId}", cancellationToken: cancellationToken);
-                    verdict = RunEvaluator.Evaluate(job, pods.Items.ToList());
+                    verdict = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], DateTimeOffset.UtcNow);
                     lastPod = NewestPod(pods.Items);
                 }
 

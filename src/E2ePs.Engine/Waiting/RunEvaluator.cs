@@ -5,19 +5,35 @@ using k8s.Models;
 namespace E2ePs.Engine.Waiting;
 
 /// <summary>
-/// Decides from a Job and its pods whether a run succeeded, failed or still goes on, and fails fast
-/// where it cannot succeed: image pull failures, an unschedulable pod, a failed init container.
-/// Pure: the same objects always give the same verdict, so it is tested without a cluster.
+/// Decides from a Job, its pods and the events about them whether a run succeeded, failed or still goes
+/// on, and fails fast where it cannot succeed: image pull failures, an unschedulable pod, a failed init
+/// container, a container that cannot be created. Pure: no clock (the caller passes <c>now</c>), no
+/// requests; the same objects always give the same verdict, so it is tested with tables of recorded
+/// objects (tests/E2ePs.Engine.Tests/Verdicts).
 /// </summary>
+/// <remarks>
+/// The conditions are those of the Job controller (kubernetes/kubernetes pkg/controller/job/job_controller.go):
+/// since 1.31 a Job first gets the interim FailureTarget or SuccessCriteriaMet condition and only later
+/// Failed or Complete; the interim one already decides, since the controller never takes it back.
+/// </remarks>
 public static class RunEvaluator
 {
     private static readonly HashSet<string> s_pullFailures = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"];
     private static readonly HashSet<string> s_configFailures = ["CreateContainerConfigError", "CreateContainerError"];
 
-    /// <summary>The verdict on a run from its Job (null when deleted) and its pods.</summary>
-    public static RunVerdict Evaluate(V1Job? job, IReadOnlyCollection<V1Pod> pods)
+    // Warnings that keep a pod or a Job's pods from starting without changing any status field: the
+    // Job controller's FailedCreate (quota, admission), the kubelet's FailedMount, the scheduler's
+    // FailedScheduling. They explain a Pending run; they never decide one, since each may clear up.
+    private static readonly HashSet<string> s_pendingWarnings = new(StringComparer.Ordinal) { "FailedCreate", "FailedMount", "FailedAttachVolume", "FailedScheduling" };
+
+    /// <summary>
+    /// The verdict on a run from its Job (null when deleted), its pods and the events about them, at
+    /// <paramref name="now"/>, the time given to verdicts that the objects carry no time for.
+    /// </summary>
+    public static RunVerdict Evaluate(V1Job? job, IReadOnlyCollection<V1Pod> pods, IReadOnlyCollection<Corev1Event> events, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(pods);
+        ArgumentNullException.ThrowIfNull(events);
         var ordered = pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList();
         var names = ordered.Select(p => p.Metadata.Name).ToList();
         var latest = ordered.LastOrDefault();
@@ -26,7 +42,7 @@ public static class RunEvaluator
 
         if (job is null)
         {
-            return new RunVerdict(E2eRunStatus.Failed, "JobDeleted", "The Job was deleted before it finished.", exitCode, names, DateTimeOffset.UtcNow);
+            return new RunVerdict(E2eRunStatus.Failed, "JobDeleted", "The Job was deleted before it finished.", exitCode, names, now);
         }
 
         var conditions = job.Status?.Conditions ?? [];
@@ -37,7 +53,7 @@ public static class RunEvaluator
         }
 
         var failed = conditions.FirstOrDefault(c => c.Status == "True" && c.Type is "Failed" or "FailureTarget");
-        if (failed is not null && InitFailure(latest, names) is { } failedClone)
+        if (failed is not null && InitFailure(latest, names, now) is { } failedClone)
         {
             // The Job only says its retries ran out; the init container says why.
             return failedClone with { FailedByJob = true };
@@ -54,7 +70,7 @@ public static class RunEvaluator
                 message = $"{failed.Message}: the test container exited with code {t.ExitCode} ({t.Reason}) after {names.Count} attempt(s).";
             }
 
-            return new RunVerdict(E2eRunStatus.Failed, reason, message, lastTermination?.ExitCode, names, Time(failed.LastTransitionTime) ?? DateTimeOffset.UtcNow)
+            return new RunVerdict(E2eRunStatus.Failed, reason, message, lastTermination?.ExitCode, names, Time(failed.LastTransitionTime) ?? now)
             {
                 FailedByJob = true,
             };
@@ -62,16 +78,20 @@ public static class RunEvaluator
 
         if (latest is null)
         {
-            return new RunVerdict(E2eRunStatus.Pending, null, "Waiting for the Job's pod.", null, names, null);
+            var cannotCreate = LatestWarning(events, job.Metadata?.Uid, "Job", job.Metadata?.Name);
+            var waitingMessage = cannotCreate is null
+                ? "Waiting for the Job's pod."
+                : $"Waiting for the Job's pod: {cannotCreate.Source?.Component ?? cannotCreate.ReportingComponent} reports {cannotCreate.Reason}: {cannotCreate.Message}";
+            return new RunVerdict(E2eRunStatus.Pending, null, waitingMessage, null, names, null);
         }
 
         var unschedulable = latest.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable");
         if (unschedulable is not null)
         {
-            return new RunVerdict(E2eRunStatus.Failed, "Unschedulable", $"Pod {latest.Metadata.Name} cannot be scheduled: {unschedulable.Message}", null, names, DateTimeOffset.UtcNow);
+            return new RunVerdict(E2eRunStatus.Failed, "Unschedulable", $"Pod {latest.Metadata.Name} cannot be scheduled: {unschedulable.Message}", null, names, now);
         }
 
-        if (InitFailure(latest, names) is { } initFailure)
+        if (InitFailure(latest, names, now) is { } initFailure)
         {
             return initFailure;
         }
@@ -84,7 +104,7 @@ public static class RunEvaluator
             {
                 var image = status.Image ?? latest.Spec?.Containers?.FirstOrDefault(c => c.Name == status.Name)?.Image;
                 return new RunVerdict(E2eRunStatus.Failed, reason,
-                    $"Container {status.Name} of pod {latest.Metadata.Name} cannot pull image {image}: {waiting.Message}", null, names, DateTimeOffset.UtcNow)
+                    $"Container {status.Name} of pod {latest.Metadata.Name} cannot pull image {image}: {waiting.Message}", null, names, now)
                 {
                     ImagePullFailing = true,
                 };
@@ -93,15 +113,26 @@ public static class RunEvaluator
             if (waiting?.Reason is { } configReason && s_configFailures.Contains(configReason))
             {
                 return new RunVerdict(E2eRunStatus.Failed, configReason,
-                    $"Container {status.Name} of pod {latest.Metadata.Name} cannot be created: {waiting.Message}", null, names, DateTimeOffset.UtcNow);
+                    $"Container {status.Name} of pod {latest.Metadata.Name} cannot be created: {waiting.Message}", null, names, now);
             }
         }
 
         var running = latest.Status?.Phase == "Running" || (job.Status?.Active ?? 0) > 0 && latest.Status?.Phase != "Pending";
-        return new RunVerdict(running ? E2eRunStatus.Running : E2eRunStatus.Pending, null, null, exitCode, names, null);
+        var stuck = running ? null : LatestWarning(events, latest.Metadata?.Uid, "Pod", latest.Metadata?.Name);
+        var why = stuck is null ? null : $"Pod {latest.Metadata?.Name} is waiting: {stuck.Reason}: {stuck.Message}";
+        return new RunVerdict(running ? E2eRunStatus.Running : E2eRunStatus.Pending, null, why, exitCode, names, null);
     }
 
-    private static RunVerdict? InitFailure(V1Pod? pod, IReadOnlyList<string> names)
+    /// <summary>The newest warning that keeps the object from starting its pods or containers, if any.</summary>
+    private static Corev1Event? LatestWarning(IReadOnlyCollection<Corev1Event> events, string? uid, string kind, string? name) =>
+        events
+            .Where(e => e.Type == "Warning" && e.Reason is { } reason && s_pendingWarnings.Contains(reason))
+            .Where(e => e.InvolvedObject?.Kind == kind && (uid is not null && e.InvolvedObject.Uid is not null ? e.InvolvedObject.Uid == uid : e.InvolvedObject.Name == name))
+            // Recorder events carry lastTimestamp; events.k8s.io ones only eventTime. Equal times keep the list's order.
+            .OrderBy(e => e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp ?? e.Metadata?.CreationTimestamp ?? DateTime.MinValue)
+            .LastOrDefault();
+
+    private static RunVerdict? InitFailure(V1Pod? pod, IReadOnlyList<string> names, DateTimeOffset now)
     {
         foreach (var init in pod?.Status?.InitContainerStatuses ?? [])
         {
@@ -109,7 +140,7 @@ public static class RunEvaluator
             {
                 return new RunVerdict(E2eRunStatus.Failed, "InitContainerFailed",
                     $"Init container {init.Name} of pod {pod!.Metadata.Name} exited with code {terminated.ExitCode} ({terminated.Reason}).",
-                    null, names, Time(terminated.FinishedAt) ?? DateTimeOffset.UtcNow)
+                    null, names, Time(terminated.FinishedAt) ?? now)
                 {
                     FailedInitContainer = (pod.Metadata.Name, init.Name),
                 };
