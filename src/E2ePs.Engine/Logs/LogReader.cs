@@ -63,7 +63,7 @@ public sealed class LogReader(IClusterConnectionFactory connections)
                         continue;
                     }
 
-                    await foreach (var line in ContainerLogReader.ReadAsync(connection, ns, current.Metadata.Name, container, isInit, request, cancellationToken))
+                    await foreach (var line in new ContainerLogReader(connection, ns, current.Metadata.Name, container, isInit).ReadAsync(request, cancellationToken))
                     {
                         yield return line;
                     }
