@@ -1,30 +1,68 @@
-using E2ePs.Engine.Catalog;
 using E2ePs.Contracts;
+using E2ePs.Engine.Catalog;
+using E2ePs.Engine.Cluster;
+using E2ePs.Engine.Diagnostics;
+using E2ePs.Engine.Images;
+using E2ePs.Engine.Logs;
+using E2ePs.Engine.Platform;
+using E2ePs.Engine.Results;
+using E2ePs.Engine.Runs;
 using E2ePs.Engine.Scaffolding;
+using E2ePs.Engine.Waiting;
 
 namespace E2ePs.Engine;
 
 /// <summary>
-/// The engine's entry point. The cmdlet assembly creates it by name, through reflection, inside the
-/// private load context; everything it hands out is typed by the cmdlet assembly's contracts.
+/// The engine's entry point and the one place its components are composed. The cmdlet assembly creates
+/// it by name, through reflection, inside the private load context (the parameterless constructor, with
+/// the machine's clock and a new connection factory); everything it hands out is typed by the cmdlet
+/// assembly's contracts. Components share nothing but what is passed to them here: two engines built from
+/// two factories share no client.
 /// </summary>
 public sealed class EngineEntry : IE2eEngine
 {
-    /// <inheritdoc />
-    public IJobScaffolder Scaffolder { get; } = new JobScaffolder();
+    /// <summary>The engine the module uses: the system clock and a connection factory of its own.</summary>
+    public EngineEntry()
+        : this(new ClusterConnectionFactory(SystemClock.Instance), SystemClock.Instance)
+    {
+    }
+
+    /// <summary>An engine over the given connection factory and clock.</summary>
+    public EngineEntry(IClusterConnectionFactory connections, IClock clock)
+    {
+        ArgumentNullException.ThrowIfNull(connections);
+        ArgumentNullException.ThrowIfNull(clock);
+        var images = new ImageBuilder();
+        var starter = new JobStarter(connections, clock);
+        var waiter = new JobWaiter(connections, clock);
+        var logs = new LogReader(connections);
+        var results = new ResultReader(connections, logs, clock);
+
+        Scaffolder = new JobScaffolder();
+        Catalog = new JobCatalog();
+        Images = images;
+        Cluster = new ClusterJobs(connections, starter, waiter, logs);
+        Diagnostics = new DiagnosticsEngine(
+            new DnsTester(connections, new DnsProbe(waiter, logs, clock)),
+            new JobDiagnoser(connections, logs, clock));
+        Results = new TestResults(results, new TestInvoker(images, connections, starter, waiter, logs, results, clock));
+    }
 
     /// <inheritdoc />
-    public IJobCatalog Catalog { get; } = new JobCatalog();
+    public IJobScaffolder Scaffolder { get; }
 
     /// <inheritdoc />
-    public IImageBuilder Images { get; } = new global::E2ePs.Engine.Images.ImageBuilder();
+    public IJobCatalog Catalog { get; }
 
     /// <inheritdoc />
-    public IClusterJobs Cluster { get; } = new global::E2ePs.Engine.Cluster.ClusterJobs();
+    public IImageBuilder Images { get; }
 
     /// <inheritdoc />
-    public IDiagnostics Diagnostics { get; } = new global::E2ePs.Engine.Diagnostics.DiagnosticsEngine();
+    public IClusterJobs Cluster { get; }
 
     /// <inheritdoc />
-    public ITestResults Results { get; } = new global::E2ePs.Engine.Results.TestResults(new global::E2ePs.Engine.Images.ImageBuilder());
+    public IDiagnostics Diagnostics { get; }
+
+    /// <inheritdoc />
+    public ITestResults Results { get; }
 }

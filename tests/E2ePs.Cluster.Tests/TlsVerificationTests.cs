@@ -3,6 +3,7 @@ using System.Security.Authentication;
 using E2ePs.Contracts;
 using E2ePs.Engine.Cluster;
 using E2ePs.Engine.Logs;
+using E2ePs.Engine.Platform;
 using E2ePs.KubeEmulator;
 using E2ePs.Tests.Support;
 using k8s;
@@ -21,6 +22,9 @@ public sealed class TlsFixture() : EmulatedCluster("tls");
 public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<TlsFixture>
 {
     private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);
+
+    // The clients these tests look at directly; the engine's own come from its factory.
+    private readonly ClusterConnectionFactory _connections = new(SystemClock.Instance);
 
     private string KubeconfigPath(string name) => Path.Combine(cluster.RepositoryRoot, name + "-" + Guid.NewGuid().ToString("N")[..6] + ".kubeconfig");
 
@@ -186,7 +190,7 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
         await cluster.Engine.Cluster.StartAsync(request, limit.Token);
 
         Assert.Equal(1, await JobsInAsync(request));
-        Assert.NotNull(ClusterConnections.Get(cluster.Target()).Tls);
+        Assert.NotNull(_connections.Get(cluster.Target()).Tls);
     }
 
     [Fact]
@@ -208,7 +212,7 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
         var query = new PodLogRequest.Query("test-runner", Follow: false, TailLines: null, SinceSeconds: null, SinceTime: null);
 
         // The log stream itself (PodLogRequest makes its own HTTP request on the client's HttpClient).
-        var refused = ClusterConnections.Get(new ClusterTarget { Kubeconfig = evil.WriteKubeconfig(KubeconfigPath("logs-evil"), cluster.Emulator.Token) });
+        var refused = _connections.Get(new ClusterTarget { Kubeconfig = evil.WriteKubeconfig(KubeconfigPath("logs-evil"), cluster.Emulator.Token) });
         var raw = await Assert.ThrowsAsync<HttpRequestException>(() => PodLogRequest.OpenAsync(refused.Client, ns, pod, query, limit.Token));
         var translated = KubernetesErrors.Translate(raw, refused, $"read the log of pod {pod}", pod);
         Assert.IsType<AuthenticationException>(raw.InnerException);
@@ -228,7 +232,7 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
         Assert.Equal("", evil.Received);
 
         // The same front named by tls-server-name delivers the log.
-        var named = ClusterConnections.Get(new ClusterTarget { Kubeconfig = evil.WriteKubeconfig(KubeconfigPath("logs-named"), cluster.Emulator.Token, tlsServerName: "evil.example") });
+        var named = _connections.Get(new ClusterTarget { Kubeconfig = evil.WriteKubeconfig(KubeconfigPath("logs-named"), cluster.Emulator.Token, tlsServerName: "evil.example") });
         await using var stream = await PodLogRequest.OpenAsync(named.Client, ns, pod, query, limit.Token);
         using var reader = new StreamReader(stream);
         Assert.Contains("hello through tls", await reader.ReadToEndAsync(limit.Token), StringComparison.Ordinal);
@@ -241,8 +245,8 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
         // what counts is whether the upgrade request (with the token) got through the front.
         await using var front = TlsFront.Start(cluster.Emulator.ServerUri, cluster.Emulator.CaCertificate!, ["evil.example"]);
         using var limit = new CancellationTokenSource(s_limit);
-        var refused = ClusterConnections.Get(new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("exec-evil"), cluster.Emulator.Token) });
-        var accepted = ClusterConnections.Get(new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("exec-named"), cluster.Emulator.Token, tlsServerName: "evil.example") });
+        var refused = _connections.Get(new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("exec-evil"), cluster.Emulator.Token) });
+        var accepted = _connections.Get(new ClusterTarget { Kubeconfig = front.WriteKubeconfig(KubeconfigPath("exec-named"), cluster.Emulator.Token, tlsServerName: "evil.example") });
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => refused.Client.NamespacedPodExecAsync("p", "default", "c", ["true"], false, (_, _, _) => Task.CompletedTask, limit.Token));
 

@@ -8,29 +8,29 @@ using k8s;
 
 namespace E2ePs.Engine.Cluster;
 
-/// <summary>The cluster half of the engine, as the cmdlets see it.</summary>
-public sealed class ClusterJobs : IClusterJobs
+/// <summary>The cluster half of the engine, as the cmdlets see it: the starter, waiter and log reader it is given, over one connection factory.</summary>
+public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarter starter, JobWaiter waiter, LogReader logReader) : IClusterJobs
 {
     /// <inheritdoc />
-    public ClusterIdentity Resolve(ClusterTarget target) => ClusterConnections.Get(target).Identity;
+    public ClusterIdentity Resolve(ClusterTarget target) => connections.Get(target).Identity;
 
     /// <inheritdoc />
     public Task<E2eRun> StartAsync(StartJobRequest request, CancellationToken cancellationToken) =>
-        JobStarter.StartAsync(request, cancellationToken);
+        starter.StartAsync(request, cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<WaitUpdate> WaitAsync(IReadOnlyList<E2eRun> runs, WaitOptions options, CancellationToken cancellationToken) =>
-        JobWaiter.WaitAsync(runs, options, cancellationToken);
+        waiter.WaitAsync(runs, options, cancellationToken);
 
     /// <inheritdoc />
     public IAsyncEnumerable<E2eLogLine> ReadLogsAsync(LogRequest request, CancellationToken cancellationToken) =>
-        LogReader.ReadAsync(request, cancellationToken);
+        logReader.ReadAsync(request, cancellationToken);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> RemoveAsync(ClusterTarget target, string jobName, bool all, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var connection = ClusterConnections.Get(target);
+        var connection = connections.Get(target);
         var ns = connection.NamespaceFor(target.Namespace);
         var client = connection.Client;
         var removed = new List<string>();
@@ -65,12 +65,12 @@ public sealed class ClusterJobs : IClusterJobs
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<string> ListContexts(string? kubeconfig) => ClusterConnections.ContextNames(kubeconfig);
+    public IReadOnlyList<string> ListContexts(string? kubeconfig) => connections.ContextNames(kubeconfig);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> ListNamespacesAsync(ClusterTarget target, CancellationToken cancellationToken)
     {
-        var connection = ClusterConnections.Get(target);
+        var connection = connections.Get(target);
         var namespaces = await connection.Client.CoreV1.ListNamespaceAsync(cancellationToken: cancellationToken);
         return namespaces.Items.Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
     }
@@ -78,7 +78,7 @@ public sealed class ClusterJobs : IClusterJobs
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> ListPodContainersAsync(ClusterTarget target, string jobName, CancellationToken cancellationToken)
     {
-        var connection = ClusterConnections.Get(target);
+        var connection = connections.Get(target);
         // The label the Job controller puts on its pods (kubernetes/kubernetes pkg/controller/job/job_controller.go, batch.kubernetes.io/job-name).
         var ns = connection.NamespaceFor(target.Namespace);
         k8s.Models.V1PodList pods;

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 using k8s.KubeConfigModels;
 
 namespace E2ePs.Engine.Cluster;
@@ -30,12 +31,14 @@ public sealed class ExecCredentialPlugin : k8s.Authentication.ITokenProvider
     private Credential? _cached;
 
     private readonly ClusterEndpoint? _cluster;
+    private readonly IClock _clock;
 
-    private ExecCredentialPlugin(ExternalExecution exec, string context, ClusterEndpoint? cluster)
+    private ExecCredentialPlugin(ExternalExecution exec, string context, ClusterEndpoint? cluster, IClock clock)
     {
         _exec = exec;
         _context = context;
         _cluster = cluster;
+        _clock = clock;
     }
 
     /// <summary>What the plugin returned.</summary>
@@ -44,12 +47,13 @@ public sealed class ExecCredentialPlugin : k8s.Authentication.ITokenProvider
     /// <summary>
     /// Runs the plugin once, so a failing plugin fails before any connection, and returns it with that
     /// first credential. <paramref name="cluster"/> (given when the user sets provideClusterInfo) goes to
-    /// the plugin in KUBERNETES_EXEC_INFO's spec.cluster.
+    /// the plugin in KUBERNETES_EXEC_INFO's spec.cluster; <paramref name="clock"/> tells when the token expired.
     /// </summary>
-    public static (ExecCredentialPlugin Plugin, Credential First) Start(ExternalExecution exec, string context, ClusterEndpoint? cluster = null)
+    public static (ExecCredentialPlugin Plugin, Credential First) Start(ExternalExecution exec, string context, ClusterEndpoint? cluster, IClock clock)
     {
         ArgumentNullException.ThrowIfNull(exec);
-        var plugin = new ExecCredentialPlugin(exec, context, cluster);
+        ArgumentNullException.ThrowIfNull(clock);
+        var plugin = new ExecCredentialPlugin(exec, context, cluster, clock);
         var first = plugin.Run(CancellationToken.None);
         plugin._cached = first;
         return (plugin, first);
@@ -61,7 +65,7 @@ public sealed class ExecCredentialPlugin : k8s.Authentication.ITokenProvider
         // Runs the plugin again only when the token has (almost) expired; callers wait on one run.
         lock (_gate)
         {
-            if (_cached is null || (_cached.Expires is { } expires && expires <= DateTimeOffset.UtcNow.AddSeconds(10)))
+            if (_cached is null || (_cached.Expires is { } expires && expires <= _clock.UtcNow.AddSeconds(10)))
             {
                 _cached = Run(cancellationToken);
             }

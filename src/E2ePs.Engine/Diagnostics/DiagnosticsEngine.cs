@@ -4,7 +4,7 @@ using E2ePs.Models;
 namespace E2ePs.Engine.Diagnostics;
 
 /// <summary>The troubleshooting half of the engine, as the cmdlets see it.</summary>
-public sealed class DiagnosticsEngine : IDiagnostics
+public sealed class DiagnosticsEngine(DnsTester dnsTester, JobDiagnoser diagnoser) : IDiagnostics
 {
     /// <inheritdoc />
     public IReadOnlyList<DnsHost> HostsFromEnvironment(IReadOnlyDictionary<string, string> environment, string source) =>
@@ -12,9 +12,9 @@ public sealed class DiagnosticsEngine : IDiagnostics
 
     /// <inheritdoc />
     public Task<DnsReport> TestDnsAsync(DnsRequest request, CancellationToken cancellationToken) =>
-        DnsTester.TestAsync(request, cancellationToken);
+        dnsTester.TestAsync(request, cancellationToken);
 
     /// <inheritdoc />
     public Task<E2eDiagnostic> DiagnoseAsync(DiagnosticRequest request, CancellationToken cancellationToken) =>
-        JobDiagnoser.DiagnoseAsync(request, cancellationToken);
+        diagnoser.DiagnoseAsync(request, cancellationToken);
 }

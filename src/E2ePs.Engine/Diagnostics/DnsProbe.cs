@@ -3,6 +3,7 @@ using E2ePs.Contracts;
 using E2ePs.Engine.Cluster;
 using k8s;
 using E2ePs.Engine.Logs;
+using E2ePs.Engine.Platform;
 using E2ePs.Engine.Runs;
 using E2ePs.Engine.Waiting;
 using E2ePs.Models;
@@ -14,15 +15,15 @@ namespace E2ePs.Engine.Diagnostics;
 /// Start-E2eJob creates Jobs, waited for by <see cref="JobWaiter"/> (which fails fast on an image that
 /// cannot be pulled), read by <see cref="LogReader"/>, and always deleted, on Ctrl+C too.
 /// </summary>
-public static class DnsProbe
+public sealed class DnsProbe(JobWaiter waiter, LogReader logReader, IClock clock)
 {
     private static readonly TimeSpan s_cleanupBudget = TimeSpan.FromSeconds(10);
 
     /// <summary>The output lines of the script; throws an E2eException when the probe cannot run or fails.</summary>
-    public static async Task<List<string>> RunAsync(ClusterConnection connection, ClusterTarget target, string ns, string image, string script, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<List<string>> RunAsync(ClusterConnection connection, ClusterTarget target, string ns, string image, string script, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var runId = RunIds.New();
+        var runId = RunIds.New(clock.UtcNow);
         var name = "e2eps-dns-probe-" + runId[^6..];
         var job = DnsProbeJob.Create(name, ns, runId, image, script, timeout + TimeSpan.FromSeconds(30));
         k8s.Models.V1Job created;
@@ -58,7 +59,7 @@ public static class DnsProbe
                 Image = image,
             };
             E2eRun? finished = null;
-            await foreach (var update in JobWaiter.WaitAsync([run], new WaitOptions { Timeout = timeout }, cancellationToken))
+            await foreach (var update in waiter.WaitAsync([run], new WaitOptions { Timeout = timeout }, cancellationToken))
             {
                 finished = update.Finished ?? finished;
             }
@@ -78,7 +79,7 @@ public static class DnsProbe
 
             var lines = new List<string>();
             var logs = new LogRequest { Target = new ClusterTarget { Kubeconfig = target.Kubeconfig, Context = target.Context, Namespace = ns }, JobName = name, Uid = created.Metadata.Uid };
-            await foreach (var line in LogReader.ReadAsync(logs, cancellationToken))
+            await foreach (var line in logReader.ReadAsync(logs, cancellationToken))
             {
                 lines.Add(line.Message);
             }

@@ -12,13 +12,13 @@ namespace E2ePs.Engine.Diagnostics;
 /// or through exec. No TCP connection is made: a Service is judged reachable from its port, its ready
 /// endpoints and its name resolving, which is what a connection depends on inside the cluster.
 /// </summary>
-public static class DnsTester
+public sealed class DnsTester(IClusterConnectionFactory connections, DnsProbe probe)
 {
     /// <summary>Runs the checks of <paramref name="request"/>.</summary>
-    public static async Task<DnsReport> TestAsync(DnsRequest request, CancellationToken cancellationToken)
+    public async Task<DnsReport> TestAsync(DnsRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var connection = ClusterConnections.Get(request.Target);
+        var connection = connections.Get(request.Target);
         var ns = connection.NamespaceFor(request.Target.Namespace);
         var errors = new List<E2eException>();
         var targets = new List<DnsTarget>();
@@ -69,7 +69,7 @@ public static class DnsTester
             try
             {
                 var lines = string.IsNullOrEmpty(request.Pod)
-                    ? await DnsProbe.RunAsync(connection, request.Target, ns, request.ProbeImage, script, request.ProbeTimeout, cancellationToken)
+                    ? await probe.RunAsync(connection, request.Target, ns, request.ProbeImage, script, request.ProbeTimeout, cancellationToken)
                     : await PodExec.RunAsync(connection, ns, request.Pod, script, request.ProbeTimeout, cancellationToken);
                 answers = DnsScript.Parse(lines, out var complete);
                 resolvedBy = string.IsNullOrEmpty(request.Pod) ? $"probe pod ({request.ProbeImage})" : $"exec in pod {request.Pod}";

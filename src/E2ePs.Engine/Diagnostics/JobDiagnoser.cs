@@ -1,3 +1,4 @@
+using E2ePs.Engine.Platform;
 using System.Net;
 using E2ePs.Contracts;
 using E2ePs.Engine.Cluster;
@@ -17,13 +18,13 @@ namespace E2ePs.Engine.Diagnostics;
 /// Summary is the first thing to fix. Reads only; what the caller may not read is skipped with a
 /// finding that says so, found out beforehand with SelfSubjectAccessReview.
 /// </summary>
-public static class JobDiagnoser
+public sealed class JobDiagnoser(IClusterConnectionFactory connections, LogReader logReader, IClock clock)
 {
     /// <summary>Diagnoses the Job of <paramref name="request"/>.</summary>
-    public static async Task<E2eDiagnostic> DiagnoseAsync(DiagnosticRequest request, CancellationToken cancellationToken)
+    public async Task<E2eDiagnostic> DiagnoseAsync(DiagnosticRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var connection = ClusterConnections.Get(request.Target);
+        var connection = connections.Get(request.Target);
         var ns = connection.NamespaceFor(request.Target.Namespace);
         var client = connection.Client;
         var jobName = request.JobName;
@@ -74,7 +75,7 @@ public static class JobDiagnoser
         await AddPullSecretsAsync(findings, connection, ns, pod?.Spec ?? job.Spec?.Template?.Spec, cancellationToken);
         await RbacCheck.AddAsync(findings, connection, ns, jobName, expected, Needs(request.ManifestPath, findings), cancellationToken);
 
-        var status = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], DateTimeOffset.UtcNow).Status.ToString();
+        var status = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], clock.UtcNow).Status.ToString();
         return new E2eDiagnostic
         {
             Name = name,
@@ -212,7 +213,7 @@ public static class JobDiagnoser
     private static DateTimeOffset? Time(DateTime? time) => time is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
 
     /// <summary>The tail of each container's log of <paramref name="pod"/>, read by <see cref="LogReader"/>.</summary>
-    private static async Task<Dictionary<string, IReadOnlyList<string>>> LogTailsAsync(DiagnosticRequest request, string ns, V1Job job, V1Pod pod, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, IReadOnlyList<string>>> LogTailsAsync(DiagnosticRequest request, string ns, V1Job job, V1Pod pod, CancellationToken cancellationToken)
     {
         var tails = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var logs = new LogRequest
@@ -222,7 +223,7 @@ public static class JobDiagnoser
             Uid = job.Metadata.Uid,
             Tail = Math.Max(1, request.TailLines),
         };
-        await foreach (var line in LogReader.ReadAsync(logs, cancellationToken))
+        await foreach (var line in logReader.ReadAsync(logs, cancellationToken))
         {
             if (line.Pod == pod.Metadata.Name)
             {

@@ -16,8 +16,9 @@ namespace E2ePs.Engine.Logs;
 /// connection delivers one new line. Where no connection can pass a second of log (it holds more than one
 /// connection delivers), the rest is read from the end of the log with tailLines (see
 /// <see cref="CatchUpFromTailAsync"/>). A log that cannot be read is an <see cref="E2eException"/>.
+/// One instance reads one container of one pod, through the connection it is given.
 /// </summary>
-internal static class ContainerLogReader
+internal sealed class ContainerLogReader(ClusterConnection connection, string ns, string pod, string container, bool isInit)
 {
     private const int MaxFailedOpens = 50;
 
@@ -42,8 +43,8 @@ internal static class ContainerLogReader
         public Exception? Error { get; set; }
     }
 
-    public static async IAsyncEnumerable<E2eLogLine> ReadAsync(
-        ClusterConnection connection, string ns, string pod, string container, bool isInit, LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Every line of the container's log that <paramref name="request"/> asks for, each once, in order.</summary>
+    public async IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var first = new PodLogRequest.Query(container, request.Follow, request.Tail,
             request.Since is { } since ? Math.Max(1, (int)Math.Ceiling(since.TotalSeconds)) : null, SinceTime: null);
@@ -56,7 +57,7 @@ internal static class ContainerLogReader
             var query = resume.Request is { } resumeAt ? first with { TailLines = null, SinceSeconds = null, SinceTime = resumeAt.SinceTime } : first;
             resume.Reopen();
             var result = new Connection();
-            await foreach (var line in ReadConnectionAsync(connection, ns, pod, container, isInit, query, resume, long.MaxValue, result, cancellationToken))
+            await foreach (var line in ReadConnectionAsync(query, resume, long.MaxValue, result, cancellationToken))
             {
                 yield return line;
             }
@@ -68,7 +69,7 @@ internal static class ContainerLogReader
 
             // Nothing written yet: no window is in the way. A followed container may just be quiet behind
             // something that drops idle connections; otherwise the connection itself fails.
-            if (result.Outcome == Outcome.Dropped && resume.Written == 0 && request.Follow && !await ContainerEndedAsync(connection, ns, pod, container, cancellationToken))
+            if (result.Outcome == Outcome.Dropped && resume.Written == 0 && request.Follow && !await ContainerEndedAsync(cancellationToken))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Min(++quietReopens, 10)), cancellationToken);
                 continue;
@@ -78,7 +79,7 @@ internal static class ContainerLogReader
             {
                 if (++failedOpens > MaxFailedOpens)
                 {
-                    throw Unreadable(connection, ns, pod, container, result.Error);
+                    throw Unreadable(result.Error);
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Min(failedOpens, 10)), cancellationToken);
@@ -86,7 +87,7 @@ internal static class ContainerLogReader
             }
 
             failedOpens = 0;
-            if (result.Outcome == Outcome.Ended && (!request.Follow || await ContainerEndedAsync(connection, ns, pod, container, cancellationToken)))
+            if (result.Outcome == Outcome.Ended && (!request.Follow || await ContainerEndedAsync(cancellationToken)))
             {
                 yield break;
             }
@@ -111,7 +112,7 @@ internal static class ContainerLogReader
                 continue;
             }
 
-            await foreach (var line in CatchUpFromTailAsync(connection, ns, pod, container, isInit, request.Follow, resume, cancellationToken))
+            await foreach (var line in CatchUpFromTailAsync(request.Follow, resume, cancellationToken))
             {
                 yield return line;
             }
@@ -134,15 +135,14 @@ internal static class ContainerLogReader
     /// lost); a running container read without follow cannot be located and is an error. Like every read,
     /// tailLines sees only the kubelet's current log file, not rotated ones.
     /// </summary>
-    private static async IAsyncEnumerable<E2eLogLine> CatchUpFromTailAsync(
-        ClusterConnection connection, string ns, string pod, string container, bool isInit, bool follow, LogResumePoint resume, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<E2eLogLine> CatchUpFromTailAsync(bool follow, LogResumePoint resume, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (follow)
         {
             await LogReader.WaitForContainerAsync(connection, ns, pod, container, s => s.State?.Terminated is not null, cancellationToken);
         }
 
-        if (!await ContainerEndedAsync(connection, ns, pod, container, cancellationToken))
+        if (!await ContainerEndedAsync(cancellationToken))
         {
             throw new E2eException("LogStreamStalled", E2eErrorCategory.ReadError, pod,
                 $"Every connection to the log of container {container} of pod {pod} in namespace {ns} ends before it passes one second of log, and the container still runs, so the rest of its log cannot be located yet.")
@@ -153,20 +153,20 @@ internal static class ContainerLogReader
 
         long after = 0;
         long before = 1;
-        while (await ProbeIsAfterWrittenAsync(connection, ns, pod, container, resume, before, cancellationToken))
+        while (await ProbeIsAfterWrittenAsync(resume, before, cancellationToken))
         {
             after = before;
             before *= 2;
             if (before > int.MaxValue)
             {
-                throw Unreadable(connection, ns, pod, container, null);
+                throw Unreadable(null);
             }
         }
 
         while (before - after > 1)
         {
             var middle = after + ((before - after) / 2);
-            if (await ProbeIsAfterWrittenAsync(connection, ns, pod, container, resume, middle, cancellationToken))
+            if (await ProbeIsAfterWrittenAsync(resume, middle, cancellationToken))
             {
                 after = middle;
             }
@@ -183,7 +183,7 @@ internal static class ContainerLogReader
             var query = new PodLogRequest.Query(container, Follow: false, TailLines: (int)remaining, SinceSeconds: null, SinceTime: null);
             resume.Reopen(replays: false);
             var result = new Connection();
-            await foreach (var line in ReadConnectionAsync(connection, ns, pod, container, isInit, query, resume, remaining, result, cancellationToken))
+            await foreach (var line in ReadConnectionAsync(query, resume, remaining, result, cancellationToken))
             {
                 remaining--;
                 yield return line;
@@ -198,13 +198,13 @@ internal static class ContainerLogReader
             idle = resume.NewThisConnection > 0 ? 0 : idle + 1;
             if (idle > MaxFailedOpens)
             {
-                throw Unreadable(connection, ns, pod, container, result.Error);
+                throw Unreadable(result.Error);
             }
         }
     }
 
     /// <summary>Whether line total-N of the log comes after every line written.</summary>
-    private static async Task<bool> ProbeIsAfterWrittenAsync(ClusterConnection connection, string ns, string pod, string container, LogResumePoint resume, long n, CancellationToken cancellationToken)
+    private async Task<bool> ProbeIsAfterWrittenAsync(LogResumePoint resume, long n, CancellationToken cancellationToken)
     {
         var limit = ProbeBytes;
         for (var attempt = 0; ; attempt++)
@@ -246,9 +246,8 @@ internal static class ContainerLogReader
     }
 
     /// <summary>One response: its new lines (at most <paramref name="maxLines"/>), and how it ended in <paramref name="result"/>.</summary>
-    private static async IAsyncEnumerable<E2eLogLine> ReadConnectionAsync(
-        ClusterConnection connection, string ns, string pod, string container, bool isInit, PodLogRequest.Query query, LogResumePoint resume, long maxLines, Connection result,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<E2eLogLine> ReadConnectionAsync(
+        PodLogRequest.Query query, LogResumePoint resume, long maxLines, Connection result, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Stream stream;
         try
@@ -317,7 +316,7 @@ internal static class ContainerLogReader
 
     private static bool IsDrop(Exception error) => error is IOException or HttpRequestException;
 
-    private static E2eException Unreadable(ClusterConnection connection, string ns, string pod, string container, Exception? error) =>
+    private E2eException Unreadable(Exception? error) =>
         error is not null
             ? KubernetesErrors.Translate(error, connection, $"read the log of container {container} of pod {pod} in namespace {ns} ({MaxFailedOpens} attempts in a row)", pod)
             : new E2eException("LogStreamStalled", E2eErrorCategory.ReadError, pod,
@@ -326,7 +325,7 @@ internal static class ContainerLogReader
                 RecommendedAction = "Something between here and the API server cuts long responses; raise its limit or timeout.",
             };
 
-    internal static async Task<bool> ContainerEndedAsync(ClusterConnection connection, string ns, string pod, string container, CancellationToken cancellationToken)
+    private async Task<bool> ContainerEndedAsync(CancellationToken cancellationToken)
     {
         try
         {

@@ -16,13 +16,13 @@ namespace E2ePs.Engine.Logs;
 /// <see cref="ContainerLogReader"/>, which resumes a dropped stream, so no line is lost or repeated.
 /// With a uid, a Job of that name with another uid is a replaced run (<see cref="RunIdentity"/>).
 /// </summary>
-public static class LogReader
+public sealed class LogReader(IClusterConnectionFactory connections)
 {
     /// <summary>Streams the lines of a job's pods.</summary>
-    public static async IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var connection = ClusterConnections.Get(request.Target);
+        var connection = connections.Get(request.Target);
         var ns = connection.NamespaceFor(request.Target.Namespace);
         var selector = string.IsNullOrEmpty(request.Uid)
             ? $"batch.kubernetes.io/job-name={request.JobName}"
@@ -63,7 +63,7 @@ public static class LogReader
                         continue;
                     }
 
-                    await foreach (var line in ContainerLogReader.ReadAsync(connection, ns, current.Metadata.Name, container, isInit, request, cancellationToken))
+                    await foreach (var line in new ContainerLogReader(connection, ns, current.Metadata.Name, container, isInit).ReadAsync(request, cancellationToken))
                     {
                         yield return line;
                     }

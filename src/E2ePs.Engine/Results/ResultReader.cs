@@ -1,3 +1,4 @@
+using E2ePs.Engine.Platform;
 using System.Net;
 using E2ePs.Contracts;
 using E2ePs.Engine.Cluster;
@@ -14,13 +15,13 @@ namespace E2ePs.Engine.Results;
 /// Get-E2eResult's engine: the run's status from its Job and pods (one read, one list), and its
 /// report from the test container's log, streamed through a <see cref="ReportExtractor"/>.
 /// </summary>
-public static class ResultReader
+public sealed class ResultReader(IClusterConnectionFactory connections, LogReader logReader, IClock clock)
 {
     /// <summary>Reads the results of the Job <see cref="ResultRequest.JobName"/>.</summary>
-    public static async Task<ResultReading> ReadAsync(ResultRequest request, CancellationToken cancellationToken)
+    public async Task<ResultReading> ReadAsync(ResultRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var connection = ClusterConnections.Get(request.Target);
+        var connection = connections.Get(request.Target);
         var ns = connection.NamespaceFor(request.Target.Namespace);
         var job = await ReadJobAsync(connection, ns, request.JobName, cancellationToken);
         RunIdentity.EnsureSameRun(job, request.Uid, ns, request.JobName);
@@ -35,7 +36,7 @@ public static class ResultReader
             throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {request.JobName} in namespace {ns}", request.JobName);
         }
 
-        var verdict = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], DateTimeOffset.UtcNow);
+        var verdict = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], clock.UtcNow);
         var run = new E2eRun
         {
             Name = JobNames.ShortName(request.JobName) ?? request.JobName,
@@ -55,12 +56,12 @@ public static class ResultReader
     }
 
     /// <summary>Streams the test container's log of <paramref name="run"/> through an extractor and reads what it found.</summary>
-    public static async Task<ResultReading> ExtractAsync(E2eRun run, ClusterTarget target, CancellationToken cancellationToken)
+    public async Task<ResultReading> ExtractAsync(E2eRun run, ClusterTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
         var extractor = new ReportExtractor();
         var logs = new LogRequest { Target = target, JobName = run.JobName, Uid = run.Uid, Container = JobLabels.TestContainer };
-        await foreach (var line in LogReader.ReadAsync(logs, cancellationToken))
+        await foreach (var line in logReader.ReadAsync(logs, cancellationToken))
         {
             extractor.Accept(line);
         }

@@ -4,6 +4,7 @@ using E2ePs.Contracts;
 using E2ePs.Engine.Cluster;
 using E2ePs.Engine.Logs;
 using E2ePs.Engine.Manifests;
+using E2ePs.Engine.Platform;
 using E2ePs.Engine.Runs;
 using E2ePs.Engine.Waiting;
 using E2ePs.Models;
@@ -16,9 +17,10 @@ namespace E2ePs.Engine.Results;
 /// Invoke-E2eTest's engine: for each job, build (optionally), then start, wait, follow the log
 /// (optionally), read the report and classify the outcome, and retry what a retry can fix. Jobs run
 /// at most ThrottleLimit at a time; everything they report goes through one channel to the caller,
-/// who writes it on the pipeline thread.
+/// who writes it on the pipeline thread. Each attempt goes through the same starter, waiter and log
+/// reader as Start-E2eJob, Wait-E2eJob and Get-E2eLog.
 /// </summary>
-public sealed class TestInvoker(IImageBuilder images)
+public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory connections, JobStarter starter, JobWaiter waiter, LogReader logReader, ResultReader resultReader, IClock clock)
 {
     // After the wait, a followed log may still be delivering its last lines (the report among them): it
     // is given this long without a new line before it is stopped. A log that resumes through many cuts
@@ -90,7 +92,7 @@ public sealed class TestInvoker(IImageBuilder images)
 
             for (var attempt = 1; ; attempt++)
             {
-                var run = await JobStarter.StartAsync(start, cancellationToken);
+                var run = await starter.StartAsync(start, cancellationToken);
                 run.Attempt = attempt;
                 updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Started, JobName = run.JobName, Run = run, Attempt = attempt });
                 var final = await RunAttemptAsync(run, options, updates, cancellationToken);
@@ -152,19 +154,19 @@ public sealed class TestInvoker(IImageBuilder images)
         return await operation.Completion;
     }
 
-    private static async Task<E2eRun> RunAttemptAsync(E2eRun run, InvokeOptions options, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    private async Task<E2eRun> RunAttemptAsync(E2eRun run, InvokeOptions options, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
     {
         var target = new ClusterTarget { Kubeconfig = run.Kubeconfig, Context = run.Context, Namespace = run.Namespace };
         var extractor = new ReportExtractor();
         using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var lastLine = new StrongBox<long>(Environment.TickCount64);
+        var lastLine = new StrongBox<long>(clock.TickCount64);
         var follow = options.FollowLogs ? FollowAsync(run, target, extractor, updates, lastLine, stopFollowing.Token) : Task.CompletedTask;
 
         var final = run.Clone();
         var wait = new WaitOptions { Timeout = options.Timeout, PullGracePeriod = options.PullGracePeriod };
         try
         {
-            await foreach (var update in JobWaiter.WaitAsync([run], wait, cancellationToken))
+            await foreach (var update in waiter.WaitAsync([run], wait, cancellationToken))
             {
                 if (update.Finished is { } finished)
                 {
@@ -194,7 +196,7 @@ public sealed class TestInvoker(IImageBuilder images)
             try
             {
                 // The followed stream has the report when it reached the end; otherwise read it again.
-                reading = followedToEnd ? extractor.ToReading(final) : await ResultReader.ExtractAsync(final, target, cancellationToken);
+                reading = followedToEnd ? extractor.ToReading(final) : await resultReader.ExtractAsync(final, target, cancellationToken);
             }
             catch (E2eException error)
             {
@@ -214,12 +216,12 @@ public sealed class TestInvoker(IImageBuilder images)
         return final;
     }
 
-    private static async Task FollowAsync(E2eRun run, ClusterTarget target, ReportExtractor extractor, ChannelWriter<InvokeUpdate> updates, StrongBox<long> lastLine, CancellationToken cancellationToken)
+    private async Task FollowAsync(E2eRun run, ClusterTarget target, ReportExtractor extractor, ChannelWriter<InvokeUpdate> updates, StrongBox<long> lastLine, CancellationToken cancellationToken)
     {
         var request = new LogRequest { Target = target, JobName = run.JobName, Uid = run.Uid, Follow = true };
-        await foreach (var line in LogReader.ReadAsync(request, cancellationToken))
+        await foreach (var line in logReader.ReadAsync(request, cancellationToken))
         {
-            Volatile.Write(ref lastLine.Value, Environment.TickCount64);
+            Volatile.Write(ref lastLine.Value, clock.TickCount64);
             if (extractor.Accept(line))
             {
                 updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Log, JobName = run.JobName, Run = run, Attempt = run.Attempt, Line = line });
@@ -231,12 +233,12 @@ public sealed class TestInvoker(IImageBuilder images)
     /// Lets the followed log deliver its last lines when the test container ran, or stops it when it
     /// never will (an image that cannot be pulled has no log to end). True when it reached the end.
     /// </summary>
-    private static async Task<bool> EndFollowAsync(Task follow, bool testRan, StrongBox<long> lastLine, CancellationTokenSource stopFollowing, E2eRun final, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    private async Task<bool> EndFollowAsync(Task follow, bool testRan, StrongBox<long> lastLine, CancellationTokenSource stopFollowing, E2eRun final, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
     {
-        Volatile.Write(ref lastLine.Value, Math.Max(Volatile.Read(ref lastLine.Value), Environment.TickCount64));
+        Volatile.Write(ref lastLine.Value, Math.Max(Volatile.Read(ref lastLine.Value), clock.TickCount64));
         while (testRan && !follow.IsCompleted)
         {
-            var quiet = TimeSpan.FromMilliseconds(Environment.TickCount64 - Volatile.Read(ref lastLine.Value));
+            var quiet = TimeSpan.FromMilliseconds(clock.TickCount64 - Volatile.Read(ref lastLine.Value));
             if (quiet >= s_logDrainTimeout)
             {
                 break;
@@ -279,11 +281,11 @@ public sealed class TestInvoker(IImageBuilder images)
             RecommendedAction = error.RecommendedAction,
         };
 
-    private static async Task<V1Pod?> LastPodAsync(E2eRun run, CancellationToken cancellationToken)
+    private async Task<V1Pod?> LastPodAsync(E2eRun run, CancellationToken cancellationToken)
     {
         try
         {
-            var connection = ClusterConnections.Get(new ClusterTarget { Kubeconfig = run.Kubeconfig, Context = run.Context });
+            var connection = connections.Get(new ClusterTarget { Kubeconfig = run.Kubeconfig, Context = run.Context });
             var pods = await connection.Client.CoreV1.ListNamespacedPodAsync(run.Namespace, labelSelector: $"{JobLabels.RunId}={run.RunId}", cancellationToken: cancellationToken);
             return pods.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).LastOrDefault();
         }

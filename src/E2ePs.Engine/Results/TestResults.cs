@@ -5,20 +5,18 @@ using E2ePs.Models;
 namespace E2ePs.Engine.Results;
 
 /// <summary>The results half of the engine, as the cmdlets see it.</summary>
-public sealed class TestResults(IImageBuilder images) : ITestResults
+public sealed class TestResults(ResultReader reader, TestInvoker invoker) : ITestResults
 {
-    private readonly TestInvoker _invoker = new(images);
-
     /// <inheritdoc />
     public Task<ResultReading> ReadAsync(ResultRequest request, CancellationToken cancellationToken) =>
-        ResultReader.ReadAsync(request, cancellationToken);
+        reader.ReadAsync(request, cancellationToken);
 
     /// <inheritdoc />
     public void SaveReport(E2eTestResult result, string path) => Save(result, path);
 
     /// <inheritdoc />
     public IAsyncEnumerable<InvokeUpdate> InvokeAsync(IReadOnlyList<InvokeRequest> requests, InvokeOptions options, CancellationToken cancellationToken) =>
-        _invoker.InvokeAsync(requests, options, cancellationToken);
+        invoker.InvokeAsync(requests, options, cancellationToken);
 
     /// <inheritdoc />
     public IResultReporter CreateReporter(ResultReporterOptions options) => ResultReporters.Create(options);

@@ -2,6 +2,7 @@ using System.Net;
 using E2ePs.Contracts;
 using E2ePs.Engine.Cluster;
 using E2ePs.Engine.Manifests;
+using E2ePs.Engine.Platform;
 using E2ePs.Engine.Waiting;
 using E2ePs.Models;
 using k8s;
@@ -14,7 +15,7 @@ namespace E2ePs.Engine.Runs;
 /// denied permission or an invalid field fails before anything changes; then the RBAC objects are
 /// applied, the previous Job is deleted and waited for, and the Job is created.
 /// </summary>
-public static class JobStarter
+public sealed class JobStarter(IClusterConnectionFactory connections, IClock clock)
 {
     /// <summary>Field manager of E2ePs's server-side applies.</summary>
     public const string FieldManager = "e2eps";
@@ -22,13 +23,13 @@ public static class JobStarter
     private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>Starts one run.</summary>
-    public static async Task<E2eRun> StartAsync(StartJobRequest request, CancellationToken cancellationToken)
+    public async Task<E2eRun> StartAsync(StartJobRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var connection = ClusterConnections.Get(request.Target);
+        var connection = connections.Get(request.Target);
         var manifest = ReadManifest(request.ManifestPath);
         var ns = connection.NamespaceFor(request.Target.Namespace, request.Job?.Namespace ?? manifest.Job.Metadata.NamespaceProperty);
-        var runId = RunIds.New();
+        var runId = RunIds.New(clock.UtcNow);
         ManifestOverrides.Apply(manifest, ns, runId, request.Image, request.Branch, request.Env);
         var client = connection.Client;
         var jobName = manifest.Job.Metadata.Name;
@@ -71,7 +72,7 @@ public static class JobStarter
             Uid = created.Metadata.Uid,
             Image = manifest.TestContainer.Image,
             Status = E2eRunStatus.Pending,
-            StartTime = created.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : DateTimeOffset.UtcNow,
+            StartTime = created.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : clock.UtcNow,
             Job = request.Job,
         };
     }

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 using E2ePs.Engine.Results;
 using E2ePs.Models;
 using k8s.Models;
@@ -16,10 +17,12 @@ internal sealed class RunBoard
     private readonly Dictionary<string, E2eRun> _runs;
     private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
     private readonly ChannelWriter<WaitUpdate> _writer;
+    private readonly IClock _clock;
     private (int Pending, int Running, int Succeeded, int Failed) _lastCounts = (-1, -1, -1, -1);
 
-    public RunBoard(IReadOnlyList<E2eRun> runs, ChannelWriter<WaitUpdate> writer)
+    public RunBoard(IReadOnlyList<E2eRun> runs, ChannelWriter<WaitUpdate> writer, IClock clock)
     {
+        _clock = clock;
         _runs = runs.ToDictionary(r => r.RunId, r => r.Clone(), StringComparer.Ordinal);
         _writer = writer;
         foreach (var run in _runs.Values.Where(r => r.IsFinished))
@@ -65,7 +68,7 @@ internal sealed class RunBoard
             final.Message = verdict.Message;
             final.ExitCode = verdict.ExitCode;
             final.PodNames = verdict.PodNames;
-            final.CompletionTime = verdict.CompletionTime ?? DateTimeOffset.UtcNow;
+            final.CompletionTime = verdict.CompletionTime ?? _clock.UtcNow;
             // The same classification as Invoke-E2eTest's, which adds the test report to it.
             final.FailureKind = FailureClassifier.Classify(final, lastPod, final.TestResult);
         }
@@ -86,7 +89,7 @@ internal sealed class RunBoard
                 run.Status = status;
                 run.Reason = reason;
                 run.Message = message;
-                run.CompletionTime = DateTimeOffset.UtcNow;
+                run.CompletionTime = _clock.UtcNow;
                 run.FailureKind = FailureClassifier.Classify(run, null, run.TestResult);
             }
         }

@@ -3,26 +3,29 @@ using E2ePs.Contracts;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
+using E2ePs.Engine.Platform;
 
 namespace E2ePs.Engine.Cluster;
 
 /// <summary>
-/// The per-process cache of Kubernetes clients: one per kubeconfig and context, reused across pipeline
-/// records and cmdlets. A kubeconfig file that changed on disk (a new token, a restarted cluster) gets a
-/// new client, because its last write time is part of the key.
+/// Hands out the Kubernetes client of a kubeconfig and context, and keeps the session's cache of them:
+/// one per kubeconfig and context, reused across pipeline records and cmdlets, so TLS handshakes and
+/// connection pools are paid once. A kubeconfig file that changed on disk (a new token, a restarted
+/// cluster) gets a new client, because its last write time is part of the key. The cache is this
+/// instance's, not the process's: EngineEntry makes one factory and gives it to every component.
 /// </summary>
-public static class ClusterConnections
+public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionFactory
 {
     private const string InClusterContext = "in-cluster";
-    private static readonly ConcurrentDictionary<string, Lazy<ClusterConnection>> s_connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<ClusterConnection>> _connections = new(StringComparer.Ordinal);
 
-    /// <summary>The connection for <paramref name="target"/>, created on first use.</summary>
-    public static ClusterConnection Get(ClusterTarget target)
+    /// <inheritdoc />
+    public ClusterConnection Get(ClusterTarget target)
     {
         ArgumentNullException.ThrowIfNull(target);
         var files = KubeconfigFiles(target.Kubeconfig);
         var key = string.Join('|', files.Select(f => $"{f.FullName}@{f.LastWriteTimeUtc.Ticks}")) + "#" + target.Context;
-        var lazy = s_connections.GetOrAdd(key, _ => new Lazy<ClusterConnection>(() => Create(files, target), LazyThreadSafetyMode.ExecutionAndPublication));
+        var lazy = _connections.GetOrAdd(key, _ => new Lazy<ClusterConnection>(() => Create(files, target), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value;
@@ -30,13 +33,13 @@ public static class ClusterConnections
         catch (E2eException)
         {
             // A bad context or file must not poison the cache for the next attempt.
-            s_connections.TryRemove(key, out _);
+            _connections.TryRemove(key, out _);
             throw;
         }
     }
 
-    /// <summary>The context names of the kubeconfig files in use; empty when there are none or they cannot be read.</summary>
-    public static IReadOnlyList<string> ContextNames(string? kubeconfig)
+    /// <inheritdoc />
+    public IReadOnlyList<string> ContextNames(string? kubeconfig)
     {
         try
         {
@@ -49,7 +52,7 @@ public static class ClusterConnections
         }
     }
 
-    private static ClusterConnection Create(List<FileInfo> files, ClusterTarget target)
+    private ClusterConnection Create(List<FileInfo> files, ClusterTarget target)
     {
         KubernetesClientConfiguration configuration;
         string context;
@@ -148,7 +151,7 @@ public static class ClusterConnections
     /// itself; returns the plugin (the token provider) or null. The user entry is changed in
     /// <paramref name="merged"/> only, never on disk.
     /// </summary>
-    private static ExecCredentialPlugin? PrepareCredentials(K8SConfiguration merged, string context)
+    private ExecCredentialPlugin? PrepareCredentials(K8SConfiguration merged, string context)
     {
         var userName = merged.Contexts?.FirstOrDefault(c => c.Name == context)?.ContextDetails?.User;
         var user = merged.Users?.FirstOrDefault(u => u.Name == userName)?.UserCredentials;
@@ -182,7 +185,7 @@ public static class ClusterConnections
 
         var clusterName = merged.Contexts?.FirstOrDefault(c => c.Name == context)?.ContextDetails?.Cluster;
         var cluster = merged.Clusters?.FirstOrDefault(c => c.Name == clusterName)?.ClusterEndpoint;
-        var (plugin, first) = ExecCredentialPlugin.Start(exec, context, exec.ProvideClusterInfo ? cluster : null);
+        var (plugin, first) = ExecCredentialPlugin.Start(exec, context, exec.ProvideClusterInfo ? cluster : null, clock);
         user.ExternalExecution = null;
         user.Token = first.Token;
         if (first.ClientCertificatePem is { Length: > 0 } certificate && first.ClientKeyPem is { Length: > 0 } key)

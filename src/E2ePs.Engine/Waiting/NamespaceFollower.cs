@@ -1,0 +1,223 @@
+using System.Threading.Channels;
+using E2ePs.Contracts;
+using E2ePs.Engine.Cluster;
+using E2ePs.Engine.Manifests;
+using E2ePs.Engine.Platform;
+using E2ePs.Models;
+using k8s;
+using k8s.Models;
+
+namespace E2ePs.Engine.Waiting;
+
+/// <summary>
+/// Follows the runs of one cluster and namespace: one list-then-watch of their Jobs and one of their
+/// pods, both selected by the e2eps.io/run-id label. Each event updates what is known of its run
+/// (<see cref="RunObservation"/>) and judges it again; a run that ended is finished on the board, or
+/// handed to the <see cref="FailureExplainer"/> when its cause needs one more request. The watches end
+/// once every run has ended. The watch callbacks, the grace-period tick and the explainer run on
+/// different threads, so everything known is read and changed under one lock.
+/// </summary>
+internal sealed class NamespaceFollower : IDisposable
+{
+    private readonly ClusterConnection _connection;
+    private readonly string _ns;
+    private readonly RunBoard _board;
+    private readonly WaitOptions _options;
+    private readonly IClock _clock;
+    private readonly Dictionary<string, E2eRun> _runs;
+    private readonly Dictionary<string, RunObservation> _observations;
+    private readonly HashSet<string> _pending;
+    private readonly object _gate = new();
+    private readonly Channel<FailedRun> _toExplain = Channel.CreateUnbounded<FailedRun>();
+    private readonly CancellationTokenSource _allEnded = new();
+
+    // No verdict before the pods have been listed: the Jobs' list may come back first, and a Job
+    // that has already ended would be judged (and its PodNames written) without its pods.
+    private bool _podsListed;
+
+    public NamespaceFollower(ClusterConnection connection, string ns, IReadOnlyList<E2eRun> runs, RunBoard board, WaitOptions options, IClock clock)
+    {
+        _connection = connection;
+        _ns = ns;
+        _board = board;
+        _options = options;
+        _clock = clock;
+        _runs = runs.ToDictionary(r => r.RunId, StringComparer.Ordinal);
+        _observations = runs.ToDictionary(r => r.RunId, _ => new RunObservation(), StringComparer.Ordinal);
+        _pending = new HashSet<string>(_runs.Keys, StringComparer.Ordinal);
+    }
+
+    /// <summary>Returns once every run has ended, or throws when the watches fail or are cancelled.</summary>
+    public async Task FollowAsync(CancellationToken cancellationToken)
+    {
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _allEnded.Token);
+        var explainer = new FailureExplainer(_connection.Client, _ns, _runs, _board, _clock).RunAsync(_toExplain.Reader, cancellationToken);
+        try
+        {
+            await Task.WhenAll(StartWatches(watching.Token));
+        }
+        catch (OperationCanceledException) when (watching.IsCancellationRequested)
+        {
+        }
+        catch (Exception error) when (error is not OperationCanceledException and not E2eException)
+        {
+            throw KubernetesErrors.Translate(error, _connection, $"watch the Jobs of namespace {_ns}", _ns);
+        }
+
+        _toExplain.Writer.TryComplete();
+        await explainer;
+    }
+
+    public void Dispose() => _allEnded.Dispose();
+
+    private List<Task> StartWatches(CancellationToken cancellationToken)
+    {
+        var client = _connection.Client;
+        var watches = new List<Task>
+        {
+            WatchLoop.JobsAsync(client, _ns, JobLabels.RunId, null, OnJob, null, cancellationToken),
+            WatchLoop.PodsAsync(client, _ns, JobLabels.RunId, null, OnPod, null, cancellationToken, onListed: OnPodsListed),
+        };
+
+        // A failing pull is judged again when its grace period may have run out, event or not.
+        if (_options.PullGracePeriod > TimeSpan.Zero)
+        {
+            watches.Add(Ticker.RunAsync(_options.PullGracePeriod, JudgeAll, cancellationToken));
+        }
+
+        return watches;
+    }
+
+    private void OnJob(WatchEventType type, V1Job job)
+    {
+        if (RunIdOf(job.Metadata) is not { } runId || _runs[runId].Uid is { Length: > 0 } uid && uid != job.Metadata.Uid)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _observations[runId].JobSeen = true;
+            _observations[runId].Job = type == WatchEventType.Deleted ? null : job;
+        }
+
+        Judge(runId);
+    }
+
+    private void OnPod(WatchEventType type, V1Pod pod)
+    {
+        if (RunIdOf(pod.Metadata) is not { } runId)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            // A deleted pod still counts: it is one of the job's attempts.
+            _observations[runId].Pods[pod.Metadata.Name] = pod;
+        }
+
+        Judge(runId);
+    }
+
+    private void OnPodsListed()
+    {
+        lock (_gate)
+        {
+            _podsListed = true;
+        }
+
+        JudgeAll();
+    }
+
+    private void JudgeAll()
+    {
+        foreach (var runId in _runs.Keys)
+        {
+            Judge(runId);
+        }
+    }
+
+    private string? RunIdOf(V1ObjectMeta metadata) =>
+        metadata.Labels is { } labels && labels.TryGetValue(JobLabels.RunId, out var id) && _runs.ContainsKey(id) ? id : null;
+
+    /// <summary>Judges a run again; once it has ended, finishes it or hands it to the explainer.</summary>
+    private void Judge(string runId)
+    {
+        if (FinalVerdict(runId) is not { } verdict)
+        {
+            return;
+        }
+
+        if (verdict.FailedInitContainer is not null || verdict.FailedByJob)
+        {
+            V1Job? job;
+            lock (_gate)
+            {
+                job = _observations[runId].Job;
+            }
+
+            _toExplain.Writer.TryWrite(new FailedRun(runId, verdict, job));
+            return;
+        }
+
+        V1Pod? lastPod;
+        lock (_gate)
+        {
+            lastPod = RunObservation.Newest(_observations[runId].Pods.Values);
+        }
+
+        _board.Finish(_runs[runId], verdict, lastPod);
+    }
+
+    /// <summary>
+    /// The verdict on a run that has ended, given once; null while it goes on, when the board gets its
+    /// progress instead. The last run to end stops the watches.
+    /// </summary>
+    private RunVerdict? FinalVerdict(string runId)
+    {
+        lock (_gate)
+        {
+            var observation = _observations[runId];
+            if (!_podsListed || !_pending.Contains(runId) || !observation.JobSeen)
+            {
+                return null;
+            }
+
+            var verdict = RunEvaluator.Evaluate(observation.Job, observation.Pods.Values, [], _clock.UtcNow);
+            if (WithinPullGracePeriod(observation, verdict))
+            {
+                _board.Update(_runs[runId], verdict with { Status = E2eRunStatus.Pending });
+                return null;
+            }
+
+            if (verdict.Status is not (E2eRunStatus.Succeeded or E2eRunStatus.Failed))
+            {
+                _board.Update(_runs[runId], verdict);
+                return null;
+            }
+
+            _pending.Remove(runId);
+            if (_pending.Count == 0)
+            {
+                _allEnded.Cancel();
+            }
+
+            return verdict;
+        }
+    }
+
+    /// <summary>Whether a failing image pull is still within its grace period (registries have hiccups), measured on the clock.</summary>
+    private bool WithinPullGracePeriod(RunObservation observation, RunVerdict verdict)
+    {
+        if (!verdict.ImagePullFailing)
+        {
+            observation.PullFailingSince = null;
+            return false;
+        }
+
+        var now = _clock.UtcNow;
+        observation.PullFailingSince ??= now;
+        return now - observation.PullFailingSince < _options.PullGracePeriod;
+    }
+}
