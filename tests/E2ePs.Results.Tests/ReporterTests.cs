@@ -1,5 +1,6 @@
 using System.Text.Json;
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 using E2ePs.Engine.Reporting;
 using E2ePs.Models;
 
@@ -32,8 +33,9 @@ public sealed class ReporterTests : IDisposable
         },
     };
 
+    // The reporters read the CI variables through the process environment seam, here one made of the test's table.
     private static IResultReporter Reporter(Dictionary<string, string?> environment, ResultLogFormat format = ResultLogFormat.Text) =>
-        ResultReporters.Create(new ResultReporterOptions { Environment = environment, LogFormat = format });
+        new ResultReporters(new DictionaryProcessEnvironment(environment)).Create(new ResultReporterOptions { LogFormat = format });
 
     private static List<string> Everything(IResultReporter reporter, E2eRun run, string? file)
     {
@@ -160,8 +162,18 @@ public sealed class ReporterTests : IDisposable
         var both = new Dictionary<string, string?> { ["TF_BUILD"] = "True", ["GITHUB_ACTIONS"] = "true" };
 
         Assert.Equal(ResultCiSystem.AzureDevOps, Reporter(both).System);
-        Assert.Equal(ResultCiSystem.None, ResultReporters.Create(new ResultReporterOptions { Environment = both, CiSystem = ResultCiSystem.None }).System);
+        Assert.Equal(ResultCiSystem.None, new ResultReporters(new DictionaryProcessEnvironment(both)).Create(new ResultReporterOptions { CiSystem = ResultCiSystem.None }).System);
         Assert.Equal(ResultCiSystem.None, Reporter(new() { ["TF_BUILD"] = "" }).System);
+    }
+
+    [Fact]
+    public void An_environment_in_the_options_replaces_the_engines_own()
+    {
+        var reporters = new ResultReporters(new DictionaryProcessEnvironment(new Dictionary<string, string?> { ["TF_BUILD"] = "True" }));
+
+        Assert.Equal(ResultCiSystem.AzureDevOps, reporters.Create(new ResultReporterOptions()).System);
+        Assert.Equal(ResultCiSystem.GitHubActions, reporters.Create(new ResultReporterOptions { Environment = new Dictionary<string, string?> { ["GITHUB_ACTIONS"] = "true" } }).System);
+        Assert.Equal(ResultCiSystem.None, reporters.Create(new ResultReporterOptions { Environment = new Dictionary<string, string?>() }).System);
     }
 
     [Fact]

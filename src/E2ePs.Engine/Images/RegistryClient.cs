@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 
 namespace E2ePs.Engine.Images;
 
@@ -13,7 +14,7 @@ namespace E2ePs.Engine.Images;
 /// credentials of the engines' auth files (podman's auth.json, docker's config.json; credential
 /// helpers are not run). Used to tell whether an image built but not pushed is the registry's already.
 /// </summary>
-public static class RegistryClient
+public sealed class RegistryClient(IProcessEnvironment environment)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
 
@@ -27,7 +28,7 @@ public static class RegistryClient
     ];
 
     /// <summary>What the registry serves for <paramref name="reference"/>; the failure, if any, in Problem.</summary>
-    public static async Task<RegistryImage> InspectAsync(string reference, bool skipTlsVerify, CancellationToken cancellationToken)
+    public async Task<RegistryImage> InspectAsync(string reference, bool skipTlsVerify, CancellationToken cancellationToken)
     {
         var (host, path, tag) = Split(reference);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -88,7 +89,7 @@ public static class RegistryClient
         }
     }
 
-    private static async Task<HttpResponseMessage> GetAsync(HttpClient client, string url, string host, string path, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> GetAsync(HttpClient client, string url, string host, string path, CancellationToken cancellationToken)
     {
         var response = await client.SendAsync(Request(url, null), cancellationToken);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
@@ -220,14 +221,14 @@ public static class RegistryClient
 
     // The base64 user:password of the first auth file that has the host, in the order podman reads them
     // (REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json, docker's config.json).
-    private static string? Credentials(string host)
+    private string? Credentials(string host)
     {
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        var docker = Environment.GetEnvironmentVariable("DOCKER_CONFIG") ?? Path.Combine(home, ".docker");
+        var home = environment.HomeFolder;
+        var runtime = environment.Variable("XDG_RUNTIME_DIR");
+        var docker = environment.Variable("DOCKER_CONFIG") ?? Path.Combine(home, ".docker");
         string?[] files =
         [
-            Environment.GetEnvironmentVariable("REGISTRY_AUTH_FILE"),
+            environment.Variable("REGISTRY_AUTH_FILE"),
             string.IsNullOrEmpty(runtime) ? null : Path.Combine(runtime, "containers", "auth.json"),
             Path.Combine(home, ".config", "containers", "auth.json"),
             Path.Combine(docker, "config.json"),

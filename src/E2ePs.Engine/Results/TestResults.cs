@@ -5,7 +5,7 @@ using E2ePs.Models;
 namespace E2ePs.Engine.Results;
 
 /// <summary>The results half of the engine, as the cmdlets see it.</summary>
-public sealed class TestResults(IImageBuilder images) : ITestResults
+public sealed class TestResults(IImageBuilder images, ResultReporters reporters) : ITestResults
 {
     private readonly TestInvoker _invoker = new(images);
 
@@ -21,7 +21,7 @@ public sealed class TestResults(IImageBuilder images) : ITestResults
         _invoker.InvokeAsync(requests, options, cancellationToken);
 
     /// <inheritdoc />
-    public IResultReporter CreateReporter(ResultReporterOptions options) => ResultReporters.Create(options);
+    public IResultReporter CreateReporter(ResultReporterOptions options) => reporters.Create(options);
 
     /// <summary>Writes the report's bytes, unchanged, to <paramref name="path"/>.</summary>
     public static void Save(E2eTestResult result, string path)
