@@ -176,6 +176,25 @@ public sealed class ReporterTests : IDisposable
         Assert.Equal(ResultCiSystem.None, reporters.Create(new ResultReporterOptions { Environment = new Dictionary<string, string?>() }).System);
     }
 
+    [Theory]
+    // Azure Pipelines' predefined variables Common.TestResultsDirectory and Agent.TempDirectory, as the agent exports them.
+    [InlineData("/agent/_work/_temp/TestResults", "/agent/_work/_temp", "/agent/_work/_temp/TestResults/e2eps")]
+    [InlineData(null, "/agent/_work/_temp", "/agent/_work/_temp/e2eps")]
+    public void Azure_devops_keeps_reports_in_the_agents_folders(string? testResults, string? temp, string folder)
+    {
+        var reporter = Reporter(new() { ["TF_BUILD"] = "True", ["COMMON_TESTRESULTSDIRECTORY"] = testResults, ["AGENT_TEMPDIRECTORY"] = temp });
+
+        Assert.Equal(folder, reporter.ReportFolder);
+    }
+
+    [Fact]
+    public void Outside_azure_devops_no_report_folder_is_chosen()
+    {
+        Assert.Null(Reporter(new() { ["GITHUB_ACTIONS"] = "true", ["COMMON_TESTRESULTSDIRECTORY"] = "/x" }).ReportFolder);
+        Assert.Null(Reporter(new() { ["COMMON_TESTRESULTSDIRECTORY"] = "/x" }).ReportFolder);
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "e2eps"), Reporter(new() { ["TF_BUILD"] = "True" }).ReportFolder);
+    }
+
     [Fact]
     public void Json_log_lines_are_one_object_each_with_the_fields_collectors_need()
     {

@@ -16,6 +16,8 @@ namespace E2ePs.Engine.Images;
 /// </summary>
 public sealed class RegistryClient(IProcessEnvironment environment)
 {
+    private readonly RegistryCredentials _credentials = new(environment);
+
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
 
     // The manifest types a registry may serve for a tag, single images first (as the engines ask).
@@ -99,7 +101,7 @@ public sealed class RegistryClient(IProcessEnvironment environment)
 
         // The registry's challenge (distribution spec, token auth): Bearer with a realm to get a token, or Basic.
         var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
-        var credentials = Credentials(host);
+        var credentials = _credentials.Find(host);
         AuthenticationHeaderValue? authorization = null;
         if (challenge?.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) == true)
         {
@@ -217,47 +219,5 @@ public sealed class RegistryClient(IProcessEnvironment environment)
         }
 
         return result;
-    }
-
-    // The base64 user:password of the first auth file that has the host, in the order podman reads them
-    // (REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json, docker's config.json).
-    private string? Credentials(string host)
-    {
-        var home = environment.HomeFolder;
-        var runtime = environment.Variable("XDG_RUNTIME_DIR");
-        var docker = environment.Variable("DOCKER_CONFIG") ?? Path.Combine(home, ".docker");
-        string?[] files =
-        [
-            environment.Variable("REGISTRY_AUTH_FILE"),
-            string.IsNullOrEmpty(runtime) ? null : Path.Combine(runtime, "containers", "auth.json"),
-            Path.Combine(home, ".config", "containers", "auth.json"),
-            Path.Combine(docker, "config.json"),
-        ];
-        string[] keys = host == "docker.io" ? ["docker.io", "https://index.docker.io/v1/", "index.docker.io"] : [host, "https://" + host, "http://" + host];
-        foreach (var file in files.Where(f => !string.IsNullOrEmpty(f) && File.Exists(f)))
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(File.ReadAllText(file!));
-                if (!document.RootElement.TryGetProperty("auths", out var auths) || auths.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-
-                foreach (var key in keys)
-                {
-                    if (auths.TryGetProperty(key, out var entry) && entry.TryGetProperty("auth", out var auth) && !string.IsNullOrEmpty(auth.GetString()))
-                    {
-                        return auth.GetString();
-                    }
-                }
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException)
-            {
-                // An unreadable auth file is skipped, as the registry is then asked without it.
-            }
-        }
-
-        return null;
     }
 }

@@ -35,6 +35,23 @@ public static class CiDetection
         return IsSet(environment, GitHubActionsVariable) ? ResultCiSystem.GitHubActions : ResultCiSystem.None;
     }
 
+    /// <summary>Azure Pipelines' folder for test results, cleaned up by the agent (predefined variable Common.TestResultsDirectory).</summary>
+    public const string AzureDevOpsTestResultsVariable = "COMMON_TESTRESULTSDIRECTORY";
+
+    /// <summary>Azure Pipelines' temporary folder, cleaned after every job (predefined variable Agent.TempDirectory).</summary>
+    public const string AzureDevOpsTempVariable = "AGENT_TEMPDIRECTORY";
+
+    /// <summary>
+    /// Where JUnit files go on Azure DevOps when the user names no folder: an e2eps folder in the agent's
+    /// test results folder, else in its temporary folder, else in the system's.
+    /// </summary>
+    public static string AzureDevOpsReportFolder(IProcessEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var folder = environment.Variable(AzureDevOpsTestResultsVariable) ?? environment.Variable(AzureDevOpsTempVariable) ?? Path.GetTempPath();
+        return Path.Combine(folder, "e2eps");
+    }
+
     /// <summary>The step summary file of GitHub Actions, or null outside it.</summary>
     public static string? GitHubStepSummary(IProcessEnvironment environment)
     {

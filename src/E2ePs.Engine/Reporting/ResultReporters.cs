@@ -19,7 +19,7 @@ public sealed class ResultReporters(IProcessEnvironment environment)
         var seen = options.Environment is null ? environment : new DictionaryProcessEnvironment(options.Environment);
         return CiDetection.Detect(options.CiSystem, seen) switch
         {
-            ResultCiSystem.AzureDevOps => new AzureDevOpsReporter(formatter),
+            ResultCiSystem.AzureDevOps => new AzureDevOpsReporter(formatter, CiDetection.AzureDevOpsReportFolder(seen)),
             ResultCiSystem.GitHubActions => new GitHubActionsReporter(formatter, CiDetection.GitHubStepSummary(seen)),
             _ => new PlainReporter(formatter),
         };
