@@ -19,7 +19,7 @@ public sealed class ImageFixture : IAsyncLifetime
 
     public string BaseImage => $"{Registry.Address}/base:1";
 
-    public ImageBuilder Builder { get; } = new();
+    public ImageBuilder Builder { get; } = Builders.ForThisProcess();
 
     /// <summary>The engines installed here that the tests drive (docker needs a daemon, which test machines lack).</summary>
     public static IReadOnlyList<string> Engines { get; } =

@@ -1,5 +1,6 @@
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
+using E2ePs.Engine.Platform;
 
 namespace E2ePs.Images.Tests;
 
@@ -31,7 +32,7 @@ public sealed class ParsingTests
     [InlineData("90 (a (b) c) Z 1 5 6 0", 'Z', 6)]
     public void ProcStat_GivesTheStateAndTheSession(string stat, char state, int session)
     {
-        Assert.True(ProcessSession.TryParseStat(stat, out var parsedState, out var parsedSession));
+        Assert.True(ProcessSessions.TryParseStat(stat, out var parsedState, out var parsedSession));
         Assert.Equal((state, session), (parsedState, parsedSession));
     }
 
@@ -40,7 +41,7 @@ public sealed class ParsingTests
     [InlineData("4242 sleep S 1")]
     [InlineData("4242 (sleep) S 1 2")]
     public void ProcStat_RejectsWhatIsNotAStatLine(string stat) =>
-        Assert.False(ProcessSession.TryParseStat(stat, out _, out _));
+        Assert.False(ProcessSessions.TryParseStat(stat, out _, out _));
 
     [Fact]
     public void WorkingContainers_AreBuildahsBuildersAndPodmansStorageContainers()

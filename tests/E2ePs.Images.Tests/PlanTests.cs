@@ -1,5 +1,6 @@
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
+using E2ePs.Engine.Platform;
 using E2ePs.Models;
 
 namespace E2ePs.Images.Tests;
@@ -8,7 +9,7 @@ namespace E2ePs.Images.Tests;
 public sealed class PlanTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("images-plan-").FullName;
-    private readonly ImageBuilder _builder = new();
+    private readonly ImageBuilder _builder = Builders.ForThisProcess();
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -140,7 +141,41 @@ public sealed class PlanTests : IDisposable
     }
 
     [Fact]
-    public void EnvironmentVariablesSupplyEngineAndBuildOptions_WhenTheRequestHasNone()
+    public void TheEnvironmentSuppliesEngineSearchPathAndOptions_WhenTheRequestHasNone()
+    {
+        // The builder reads E2EPS_BUILD_ENGINE, PATH, E2EPS_ENGINE_ARGS and E2EPS_BUILD_ARGS through its
+        // process environment, never from this test process's own.
+        var folder = FakeEngineFolder("podman", "buildah");
+        var builder = Builders.Over(new DictionaryProcessEnvironment(new Dictionary<string, string?>
+        {
+            ["PATH"] = folder,
+            [ContainerEngines.EngineVariable] = "buildah",
+            [ImageBuilder.EngineArgumentsVariable] = "--storage-driver vfs --root '/tmp/a b'",
+            [ImageBuilder.BuildOptionsVariable] = "--isolation chroot",
+        }));
+
+        var plan = builder.Plan(new ImageBuildRequest { Job = Job() });
+
+        Assert.Equal(("buildah", Path.Combine(folder, "buildah")), (plan.Engine, plan.EnginePath));
+        Assert.Equal(["--storage-driver", "vfs", "--root", "/tmp/a b"], plan.EngineArguments);
+        Assert.Equal(["--isolation", "chroot"], plan.Request.BuildOptions);
+        Assert.Equal(["--isolation", "chroot", _root], plan.BuildArguments.TakeLast(3));
+    }
+
+    [Fact]
+    public void AnEnvironmentWithoutPath_FindsNoEngine()
+    {
+        FakeEngineFolder("podman");
+        var builder = Builders.Over(new DictionaryProcessEnvironment(new Dictionary<string, string?>()));
+
+        var error = Assert.Throws<E2eException>(() => builder.Plan(new ImageBuildRequest { Job = Job() }));
+
+        Assert.Equal("ContainerEngineNotFound", error.ErrorId);
+        Assert.Contains("an empty PATH", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OptionsGivenInTheRequest_OutweighTheEnvironment()
     {
         // The plan reads E2EPS_ENGINE_ARGS and E2EPS_BUILD_ARGS only when the request leaves them null.
         var plan = _builder.Plan(new ImageBuildRequest

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 using E2ePs.Engine.Reporting;
 using E2ePs.Models;
 
@@ -32,8 +33,9 @@ public sealed class ReporterTests : IDisposable
         },
     };
 
+    // The reporters read the CI variables through the process environment seam, here one made of the test's table.
     private static IResultReporter Reporter(Dictionary<string, string?> environment, ResultLogFormat format = ResultLogFormat.Text) =>
-        ResultReporters.Create(new ResultReporterOptions { Environment = environment, LogFormat = format });
+        new ResultReporters(new DictionaryProcessEnvironment(environment)).Create(new ResultReporterOptions { LogFormat = format });
 
     private static List<string> Everything(IResultReporter reporter, E2eRun run, string? file)
     {
@@ -160,8 +162,37 @@ public sealed class ReporterTests : IDisposable
         var both = new Dictionary<string, string?> { ["TF_BUILD"] = "True", ["GITHUB_ACTIONS"] = "true" };
 
         Assert.Equal(ResultCiSystem.AzureDevOps, Reporter(both).System);
-        Assert.Equal(ResultCiSystem.None, ResultReporters.Create(new ResultReporterOptions { Environment = both, CiSystem = ResultCiSystem.None }).System);
+        Assert.Equal(ResultCiSystem.None, new ResultReporters(new DictionaryProcessEnvironment(both)).Create(new ResultReporterOptions { CiSystem = ResultCiSystem.None }).System);
         Assert.Equal(ResultCiSystem.None, Reporter(new() { ["TF_BUILD"] = "" }).System);
+    }
+
+    [Fact]
+    public void An_environment_in_the_options_replaces_the_engines_own()
+    {
+        var reporters = new ResultReporters(new DictionaryProcessEnvironment(new Dictionary<string, string?> { ["TF_BUILD"] = "True" }));
+
+        Assert.Equal(ResultCiSystem.AzureDevOps, reporters.Create(new ResultReporterOptions()).System);
+        Assert.Equal(ResultCiSystem.GitHubActions, reporters.Create(new ResultReporterOptions { Environment = new Dictionary<string, string?> { ["GITHUB_ACTIONS"] = "true" } }).System);
+        Assert.Equal(ResultCiSystem.None, reporters.Create(new ResultReporterOptions { Environment = new Dictionary<string, string?>() }).System);
+    }
+
+    [Theory]
+    // Azure Pipelines' predefined variables Common.TestResultsDirectory and Agent.TempDirectory, as the agent exports them.
+    [InlineData("/agent/_work/_temp/TestResults", "/agent/_work/_temp", "/agent/_work/_temp/TestResults/e2eps")]
+    [InlineData(null, "/agent/_work/_temp", "/agent/_work/_temp/e2eps")]
+    public void Azure_devops_keeps_reports_in_the_agents_folders(string? testResults, string? temp, string folder)
+    {
+        var reporter = Reporter(new() { ["TF_BUILD"] = "True", ["COMMON_TESTRESULTSDIRECTORY"] = testResults, ["AGENT_TEMPDIRECTORY"] = temp });
+
+        Assert.Equal(folder, reporter.ReportFolder);
+    }
+
+    [Fact]
+    public void Outside_azure_devops_no_report_folder_is_chosen()
+    {
+        Assert.Null(Reporter(new() { ["GITHUB_ACTIONS"] = "true", ["COMMON_TESTRESULTSDIRECTORY"] = "/x" }).ReportFolder);
+        Assert.Null(Reporter(new() { ["COMMON_TESTRESULTSDIRECTORY"] = "/x" }).ReportFolder);
+        Assert.Equal(Path.Combine(Path.GetTempPath(), "e2eps"), Reporter(new() { ["TF_BUILD"] = "True" }).ReportFolder);
     }
 
     [Fact]

@@ -1,10 +1,11 @@
 using E2ePs.Contracts;
 using E2ePs.Engine.Manifests;
+using E2ePs.Naming;
 using E2ePs.Validation;
 
 namespace E2ePs.Engine.Catalog;
 
-/// <summary>Get-E2eJob's engine: finds deploy/k8s/99-test-*-e2e.yaml and reads each back.</summary>
+/// <summary>Get-E2eJob's engine: finds the manifests of <see cref="JobLayout"/> (deploy/k8s/99-test-*-e2e.yaml) and reads each back.</summary>
 public sealed class JobCatalog : IJobCatalog
 {
     /// <inheritdoc />
@@ -12,7 +13,7 @@ public sealed class JobCatalog : IJobCatalog
     {
         ArgumentNullException.ThrowIfNull(namePatterns);
         var root = Path.GetFullPath(repositoryRoot);
-        var folder = Path.Combine(root, "deploy", "k8s");
+        var folder = Path.Combine(root, JobLayout.ManifestFolder);
         if (!Directory.Exists(folder))
         {
             yield break;
@@ -20,10 +21,9 @@ public sealed class JobCatalog : IJobCatalog
 
         // PowerShell's wildcard semantics ('[1-3]' included), the rule every cmdlet's -Name follows.
         var matchers = namePatterns.Select(ValueRules.NameMatcher).ToList();
-        foreach (var file in Directory.EnumerateFiles(folder, "99-test-*-e2e.yaml").Order(StringComparer.Ordinal))
+        foreach (var file in Directory.EnumerateFiles(folder, JobLayout.ManifestSearchPattern).Order(StringComparer.Ordinal))
         {
-            var kubernetesName = Path.GetFileNameWithoutExtension(file)[3..];
-            var name = JobNames.ShortName(kubernetesName);
+            var name = JobLayout.ShortNameOfManifest(file);
             if (name is null || (matchers.Count > 0 && !matchers.Any(m => m(name))))
             {
                 continue;
@@ -36,10 +36,10 @@ public sealed class JobCatalog : IJobCatalog
     /// <inheritdoc />
     public IReadOnlyList<string> ListNames(string repositoryRoot)
     {
-        var folder = Path.Combine(repositoryRoot, "deploy", "k8s");
+        var folder = Path.Combine(repositoryRoot, JobLayout.ManifestFolder);
         return Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder, "99-test-*-e2e.yaml")
-                .Select(f => JobNames.ShortName(Path.GetFileNameWithoutExtension(f)[3..]))
+            ? Directory.EnumerateFiles(folder, JobLayout.ManifestSearchPattern)
+                .Select(JobLayout.ShortNameOfManifest)
                 .OfType<string>()
                 .Order(StringComparer.Ordinal)
                 .ToList()

@@ -1,4 +1,5 @@
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 
 namespace E2ePs.Engine.Images;
 
@@ -22,17 +23,17 @@ public static class ContainerEngines
 
     /// <summary>
     /// The engine to use and its full path: <paramref name="requested"/>, else E2EPS_BUILD_ENGINE, else
-    /// the first of podman, docker, buildah found in <paramref name="searchPath"/> (PATH when null).
+    /// the first of podman, docker, buildah found in <paramref name="searchPath"/> (the environment's PATH when null).
     /// </summary>
-    public static (string Name, string Path) Resolve(string? requested, IReadOnlyList<string>? searchPath)
+    public static (string Name, string Path) Resolve(string? requested, IReadOnlyList<string>? searchPath, IProcessEnvironment environment)
     {
+        ArgumentNullException.ThrowIfNull(environment);
         if (string.IsNullOrWhiteSpace(requested))
         {
-            requested = Environment.GetEnvironmentVariable(EngineVariable);
+            requested = environment.Variable(EngineVariable);
         }
 
-        var folders = searchPath ?? (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var folders = searchPath ?? environment.SearchPath;
         IReadOnlyList<string> candidates;
         if (string.IsNullOrWhiteSpace(requested))
         {
@@ -55,7 +56,7 @@ public static class ContainerEngines
 
         foreach (var candidate in candidates)
         {
-            var path = Find(candidate, folders);
+            var path = ExecutableLookup.Find(candidate, folders);
             if (path is not null)
             {
                 return (candidate, path);
@@ -69,35 +70,4 @@ public static class ContainerEngines
                 + "on Fedora 'sudo dnf install podman'; on Windows or macOS Podman Desktop or Docker Desktop. Then pick it with -Engine if several are installed.",
         };
     }
-
-    private static string? Find(string name, IReadOnlyList<string> folders)
-    {
-        var names = OperatingSystem.IsWindows() ? new[] { name + ".exe", name + ".cmd", name } : new[] { name };
-        foreach (var folder in folders)
-        {
-            foreach (var file in names)
-            {
-                string candidate;
-                try
-                {
-                    candidate = System.IO.Path.Combine(folder, file);
-                }
-                catch (ArgumentException)
-                {
-                    continue;
-                }
-
-                if (File.Exists(candidate) && IsExecutable(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsExecutable(string path) =>
-        OperatingSystem.IsWindows()
-        || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 }

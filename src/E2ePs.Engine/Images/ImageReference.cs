@@ -1,16 +1,21 @@
 using System.Text.RegularExpressions;
 using E2ePs.Contracts;
+using E2ePs.Naming;
 
 namespace E2ePs.Engine.Images;
 
 /// <summary>Container image references: composing the default one of a job, and checking one given by the user.</summary>
 public static partial class ImageReference
 {
+    /// <summary>Environment variable that names the registry when -Registry is not given.</summary>
+    public const string RegistryVariable = "E2EPS_REGISTRY";
+
     /// <summary>
-    /// The image of a job: <paramref name="image"/> when given, else
-    /// &lt;registry&gt;/test-&lt;name&gt;-e2e:&lt;tag&gt; with the registry from the argument, E2EPS_REGISTRY or the default.
+    /// The image of a job: <paramref name="image"/> when given, else the job's default image
+    /// (<see cref="JobLayout.DefaultImage"/>) in <paramref name="registry"/>, which the caller takes from
+    /// -Registry, E2EPS_REGISTRY or the default.
     /// </summary>
-    public static string Compose(string name, string? image, string? registry, string? tag, string defaultRegistry)
+    public static string Compose(string name, string? image, string registry, string? tag)
     {
         if (!string.IsNullOrEmpty(image))
         {
@@ -18,8 +23,7 @@ public static partial class ImageReference
             return image;
         }
 
-        registry = (registry ?? Environment.GetEnvironmentVariable("E2EPS_REGISTRY") ?? defaultRegistry).TrimEnd('/');
-        var composed = $"{registry}/test-{name}-e2e:{(string.IsNullOrEmpty(tag) ? "latest" : tag)}";
+        var composed = JobLayout.DefaultImage(registry, name, tag);
         Validate(composed);
         return composed;
     }

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 
 namespace E2ePs.Engine.Images;
 
@@ -13,8 +14,10 @@ namespace E2ePs.Engine.Images;
 /// credentials of the engines' auth files (podman's auth.json, docker's config.json; credential
 /// helpers are not run). Used to tell whether an image built but not pushed is the registry's already.
 /// </summary>
-public static class RegistryClient
+public sealed class RegistryClient(IProcessEnvironment environment)
 {
+    private readonly RegistryCredentials _credentials = new(environment);
+
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
 
     // The manifest types a registry may serve for a tag, single images first (as the engines ask).
@@ -27,7 +30,7 @@ public static class RegistryClient
     ];
 
     /// <summary>What the registry serves for <paramref name="reference"/>; the failure, if any, in Problem.</summary>
-    public static async Task<RegistryImage> InspectAsync(string reference, bool skipTlsVerify, CancellationToken cancellationToken)
+    public async Task<RegistryImage> InspectAsync(string reference, bool skipTlsVerify, CancellationToken cancellationToken)
     {
         var (host, path, tag) = Split(reference);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -88,7 +91,7 @@ public static class RegistryClient
         }
     }
 
-    private static async Task<HttpResponseMessage> GetAsync(HttpClient client, string url, string host, string path, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> GetAsync(HttpClient client, string url, string host, string path, CancellationToken cancellationToken)
     {
         var response = await client.SendAsync(Request(url, null), cancellationToken);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
@@ -98,7 +101,7 @@ public static class RegistryClient
 
         // The registry's challenge (distribution spec, token auth): Bearer with a realm to get a token, or Basic.
         var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
-        var credentials = Credentials(host);
+        var credentials = _credentials.Find(host);
         AuthenticationHeaderValue? authorization = null;
         if (challenge?.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) == true)
         {
@@ -216,47 +219,5 @@ public static class RegistryClient
         }
 
         return result;
-    }
-
-    // The base64 user:password of the first auth file that has the host, in the order podman reads them
-    // (REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.config/containers/auth.json, docker's config.json).
-    private static string? Credentials(string host)
-    {
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        var docker = Environment.GetEnvironmentVariable("DOCKER_CONFIG") ?? Path.Combine(home, ".docker");
-        string?[] files =
-        [
-            Environment.GetEnvironmentVariable("REGISTRY_AUTH_FILE"),
-            string.IsNullOrEmpty(runtime) ? null : Path.Combine(runtime, "containers", "auth.json"),
-            Path.Combine(home, ".config", "containers", "auth.json"),
-            Path.Combine(docker, "config.json"),
-        ];
-        string[] keys = host == "docker.io" ? ["docker.io", "https://index.docker.io/v1/", "index.docker.io"] : [host, "https://" + host, "http://" + host];
-        foreach (var file in files.Where(f => !string.IsNullOrEmpty(f) && File.Exists(f)))
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(File.ReadAllText(file!));
-                if (!document.RootElement.TryGetProperty("auths", out var auths) || auths.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-
-                foreach (var key in keys)
-                {
-                    if (auths.TryGetProperty(key, out var entry) && entry.TryGetProperty("auth", out var auth) && !string.IsNullOrEmpty(auth.GetString()))
-                    {
-                        return auth.GetString();
-                    }
-                }
-            }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException or JsonException)
-            {
-                // An unreadable auth file is skipped, as the registry is then asked without it.
-            }
-        }
-
-        return null;
     }
 }

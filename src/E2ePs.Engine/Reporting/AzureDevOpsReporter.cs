@@ -8,12 +8,15 @@ namespace E2ePs.Engine.Reporting;
 /// <summary>
 /// Azure Pipelines logging commands: ##[group] sections, ##vso[task.logissue] errors and warnings
 /// (they show on the run's summary page), ##vso[results.publish] for each JUnit file (the Tests tab),
-/// and ##vso[task.complete] for the step's result.
+/// and ##vso[task.complete] for the step's result. Reports go to <paramref name="reportFolder"/>, where the agent cleans up.
 /// </summary>
-public sealed class AzureDevOpsReporter(LogFormatter formatter) : PlainReporter(formatter)
+public sealed class AzureDevOpsReporter(LogFormatter formatter, string reportFolder) : PlainReporter(formatter)
 {
     /// <inheritdoc />
     public override ResultCiSystem System => ResultCiSystem.AzureDevOps;
+
+    /// <inheritdoc />
+    public override string? ReportFolder => reportFolder;
 
     /// <inheritdoc />
     public override IReadOnlyList<string> LogStarted(E2eRun run, bool exclusive) =>

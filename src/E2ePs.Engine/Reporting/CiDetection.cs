@@ -1,8 +1,12 @@
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 
 namespace E2ePs.Engine.Reporting;
 
-/// <summary>Which CI system runs us, from the variables each one sets on every job.</summary>
+/// <summary>
+/// Which CI system runs us, from the variables each one sets on every job. The only place the engine
+/// reads a CI system's variables, always through <see cref="IProcessEnvironment"/>.
+/// </summary>
 public static class CiDetection
 {
     /// <summary>Azure Pipelines sets TF_BUILD=True on every agent job.</summary>
@@ -15,7 +19,7 @@ public static class CiDetection
     public const string GitHubStepSummaryVariable = "GITHUB_STEP_SUMMARY";
 
     /// <summary>The system <paramref name="requested"/> names, or, for Auto, the one the environment reveals.</summary>
-    public static ResultCiSystem Detect(ResultCiSystem requested, IReadOnlyDictionary<string, string?> environment)
+    public static ResultCiSystem Detect(ResultCiSystem requested, IProcessEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
         if (requested != ResultCiSystem.Auto)
@@ -31,7 +35,31 @@ public static class CiDetection
         return IsSet(environment, GitHubActionsVariable) ? ResultCiSystem.GitHubActions : ResultCiSystem.None;
     }
 
-    private static bool IsSet(IReadOnlyDictionary<string, string?> environment, string name) =>
-        environment.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value)
+    /// <summary>Azure Pipelines' folder for test results, cleaned up by the agent (predefined variable Common.TestResultsDirectory).</summary>
+    public const string AzureDevOpsTestResultsVariable = "COMMON_TESTRESULTSDIRECTORY";
+
+    /// <summary>Azure Pipelines' temporary folder, cleaned after every job (predefined variable Agent.TempDirectory).</summary>
+    public const string AzureDevOpsTempVariable = "AGENT_TEMPDIRECTORY";
+
+    /// <summary>
+    /// Where JUnit files go on Azure DevOps when the user names no folder: an e2eps folder in the agent's
+    /// test results folder, else in its temporary folder, else in the system's.
+    /// </summary>
+    public static string AzureDevOpsReportFolder(IProcessEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var folder = environment.Variable(AzureDevOpsTestResultsVariable) ?? environment.Variable(AzureDevOpsTempVariable) ?? Path.GetTempPath();
+        return Path.Combine(folder, "e2eps");
+    }
+
+    /// <summary>The step summary file of GitHub Actions, or null outside it.</summary>
+    public static string? GitHubStepSummary(IProcessEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return environment.Variable(GitHubStepSummaryVariable);
+    }
+
+    private static bool IsSet(IProcessEnvironment environment, string name) =>
+        environment.Variable(name) is { } value && !string.IsNullOrWhiteSpace(value)
         && !string.Equals(value.Trim(), "false", StringComparison.OrdinalIgnoreCase) && value.Trim() != "0";
 }

@@ -16,6 +16,9 @@ public class PlainReporter(LogFormatter formatter) : IResultReporter
     public virtual ResultCiSystem System => ResultCiSystem.None;
 
     /// <inheritdoc />
+    public virtual string? ReportFolder => null;
+
+    /// <inheritdoc />
     public virtual IReadOnlyList<string> LogStarted(E2eRun run, bool exclusive) => [];
 
     /// <inheritdoc />

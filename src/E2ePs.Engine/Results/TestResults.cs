@@ -5,7 +5,7 @@ using E2ePs.Models;
 namespace E2ePs.Engine.Results;
 
 /// <summary>The results half of the engine, as the cmdlets see it.</summary>
-public sealed class TestResults(ResultReader reader, TestInvoker invoker) : ITestResults
+public sealed class TestResults(ResultReader reader, TestInvoker invoker, ResultReporters reporters) : ITestResults
 {
     /// <inheritdoc />
     public Task<ResultReading> ReadAsync(ResultRequest request, CancellationToken cancellationToken) =>
@@ -19,7 +19,7 @@ public sealed class TestResults(ResultReader reader, TestInvoker invoker) : ITes
         invoker.InvokeAsync(requests, options, cancellationToken);
 
     /// <inheritdoc />
-    public IResultReporter CreateReporter(ResultReporterOptions options) => ResultReporters.Create(options);
+    public IResultReporter CreateReporter(ResultReporterOptions options) => reporters.Create(options);
 
     /// <summary>Writes the report's bytes, unchanged, to <paramref name="path"/>.</summary>
     public static void Save(E2eTestResult result, string path)

@@ -1,24 +1,27 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using E2ePs.Contracts;
+using E2ePs.Engine.Platform;
 
 namespace E2ePs.Engine.Scaffolding;
 
-/// <summary>Reads the origin URL and current branch of a repository with the git command line.</summary>
-public static partial class GitRepositoryInfo
+/// <summary>
+/// Reads the origin URL and current branch of a repository with the git command line, found on the
+/// environment's PATH and run through the process runner; turns a remote into a URL the cluster can clone.
+/// </summary>
+public sealed partial class GitRepositoryInfo(IProcessRunner runner, IProcessEnvironment environment)
 {
     /// <summary>The origin's fetch URL as the cluster can clone it, or null when there is none.</summary>
-    public static string? OriginUrl(string repositoryRoot)
+    public string? OriginUrl(string repositoryRoot)
     {
         var url = OriginRemote(repositoryRoot);
         return url is null ? null : ToCloneUrl(url);
     }
 
     /// <summary>The origin's fetch URL as git has it, credentials included: never write it anywhere.</summary>
-    public static string? OriginRemote(string repositoryRoot) => RunGit(repositoryRoot, "config", "--get", "remote.origin.url");
+    public string? OriginRemote(string repositoryRoot) => RunGit(repositoryRoot, "config", "--get", "remote.origin.url");
 
     /// <summary>The current branch, or null when HEAD is detached or this is no git repository.</summary>
-    public static string? CurrentBranch(string repositoryRoot)
+    public string? CurrentBranch(string repositoryRoot)
     {
         // symbolic-ref also answers in a repository without commits, where rev-parse fails.
         return RunGit(repositoryRoot, "symbolic-ref", "--quiet", "--short", "HEAD");
@@ -137,36 +140,41 @@ public static partial class GitRepositoryInfo
                 : string.Join('&', parameters.Split('&', ';').Where(p => p.Length > 0 && !IsCredentialParameter(p.Split('=')[0])));
     }
 
-    private static string? RunGit(string workingDirectory, params string[] arguments)
+    // git's trimmed stdout when it succeeds with some, else null (no git, no repository, no such value).
+    private string? RunGit(string workingDirectory, params string[] arguments)
     {
-        var start = new ProcessStartInfo("git")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(start);
-            if (process is null)
-            {
-                return null;
-            }
-
-            var output = process.StandardOutput.ReadToEnd().Trim();
-            process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return process.ExitCode == 0 && output.Length > 0 ? output : null;
-        }
-        catch (System.ComponentModel.Win32Exception)
+        var git = ExecutableLookup.Find("git", environment.SearchPath);
+        if (git is null)
         {
             // git is not installed: the caller asks for -Repository and -Branch instead.
+            return null;
+        }
+
+        var output = new List<string>();
+        try
+        {
+            var command = new ProcessCommand(git, arguments) { WorkingDirectory = workingDirectory };
+            // A local read of the repository's own files: it ends on its own, with nothing to cancel.
+            var result = runner.RunAsync(command, (line, isError) =>
+            {
+                if (!isError)
+                {
+                    lock (output)
+                    {
+                        output.Add(line);
+                    }
+                }
+            }, CancellationToken.None).GetAwaiter().GetResult();
+            string text;
+            lock (output)
+            {
+                text = string.Join('\n', output).Trim();
+            }
+
+            return result.ExitCode == 0 && text.Length > 0 ? text : null;
+        }
+        catch (ProcessNotStartedException)
+        {
             return null;
         }
     }

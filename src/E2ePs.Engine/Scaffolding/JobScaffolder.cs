@@ -3,13 +3,18 @@ using System.Text.RegularExpressions;
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
 using E2ePs.Engine.Manifests;
+using E2ePs.Engine.Platform;
+using E2ePs.Naming;
 using E2ePs.Validation;
 using E2ePs.Models;
 
 namespace E2ePs.Engine.Scaffolding;
 
-/// <summary>New-E2eJob's engine: validates, renders every file in memory, then writes them all or none.</summary>
-public sealed partial class JobScaffolder : IJobScaffolder
+/// <summary>
+/// New-E2eJob's engine: validates, renders every file in memory, then writes them all or none. The
+/// repository's origin and branch come from <paramref name="git"/>, E2EPS_REGISTRY from <paramref name="processEnvironment"/>.
+/// </summary>
+public sealed partial class JobScaffolder(GitRepositoryInfo git, IProcessEnvironment processEnvironment) : IJobScaffolder
 {
     /// <summary>Registry used when neither -Registry nor E2EPS_REGISTRY says otherwise.</summary>
     public const string DefaultRegistry = "localhost:5000";
@@ -44,10 +49,10 @@ public sealed partial class JobScaffolder : IJobScaffolder
         }
 
         var root = Path.GetFullPath(request.RepositoryRoot);
-        var jobDirectory = JobNames.JobDirectory(spec.Name);
-        var dockerfile = Path.Combine(root, jobDirectory, "Dockerfile");
+        var jobDirectory = JobLayout.JobDirectory(spec.Name);
+        var dockerfile = Path.Combine(root, JobLayout.DockerfileFile(spec.Name));
         var runner = Path.Combine(root, jobDirectory, template.Runner);
-        var manifestPath = Path.Combine(root, JobNames.ManifestFile(spec.Name));
+        var manifestPath = Path.Combine(root, JobLayout.ManifestFile(spec.Name));
 
         var files = new List<PlannedFile>
         {
@@ -69,11 +74,11 @@ public sealed partial class JobScaffolder : IJobScaffolder
     }
 
     private static string Header(JobSpecification spec, TemplateDefinition template) =>
-        $"E2E job {JobNames.KubernetesName(spec.Name)}, written by E2ePs New-E2eJob from the '{template.Name}' template.\n" +
+        $"E2E job {JobLayout.KubernetesName(spec.Name)}, written by E2ePs New-E2eJob from the '{template.Name}' template.\n" +
         "Run it with: Get-E2eJob " + spec.Name + " | Start-E2eJob | Wait-E2eJob | Get-E2eLog\n" +
         "It can be edited by hand; Get-E2eJob reads it back.";
 
-    private static JobSpecification Specify(NewJobRequest request, List<string> warnings)
+    private JobSpecification Specify(NewJobRequest request, List<string> warnings)
     {
         if (string.IsNullOrWhiteSpace(request.TestPath))
         {
@@ -84,7 +89,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
         var ns = string.IsNullOrEmpty(request.Namespace) ? "default" : request.Namespace;
         ValueRules.Namespace(ns);
 
-        var repository = request.Repository ?? GitRepositoryInfo.OriginRemote(request.RepositoryRoot);
+        var repository = request.Repository ?? git.OriginRemote(request.RepositoryRoot);
         if (string.IsNullOrEmpty(repository))
         {
             throw new E2eException("GitRepositoryUnknown", E2eErrorCategory.InvalidArgument, request.RepositoryRoot,
@@ -101,7 +106,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
                 "For a private repository, put the credentials in a Secret and pass -GitCredentialSecret.");
         }
 
-        var branch = request.Branch ?? GitRepositoryInfo.CurrentBranch(request.RepositoryRoot) ?? "main";
+        var branch = request.Branch ?? git.CurrentBranch(request.RepositoryRoot) ?? "main";
         ValueRules.Branch(branch);
 
         foreach (var secret in request.ImagePullSecrets.Where(s => !JobNames.IsDnsLabel(s) && !ValueRules.IsDnsSubdomain(s)))
@@ -141,7 +146,7 @@ public sealed partial class JobScaffolder : IJobScaffolder
             Name = request.Name,
             Namespace = ns,
             TestPath = request.TestPath.Trim(),
-            Image = ImageReference.Compose(request.Name, request.Image, request.Registry, request.Tag, DefaultRegistry),
+            Image = ImageReference.Compose(request.Name, request.Image, request.Registry ?? processEnvironment.Variable(ImageReference.RegistryVariable) ?? DefaultRegistry, request.Tag),
             Repository = cloneUrl,
             Branch = branch,
             PartOf = RepositoryName(cloneUrl),

@@ -201,8 +201,7 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
         var resolved = ResolveFileSystemPath(path);
         if (File.Exists(resolved))
         {
-            // deploy/k8s/99-test-x-e2e.yaml: the repository root is two folders up.
-            var read = Engine.Catalog.Read(resolved, System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(resolved)!, "..", "..")));
+            var read = Engine.Catalog.Read(resolved, E2ePs.Naming.JobLayout.RepositoryRootOfManifest(resolved));
             if (read.Error is not null)
             {
                 throw read.Error;
@@ -249,7 +248,7 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
                 }
                 else
                 {
-                    var shortName = E2ePs.Validation.ValueRules.ShortName(E2ePs.Validation.ValueRules.KubernetesJobName(name))!;
+                    var shortName = E2ePs.Naming.JobLayout.ShortName(E2ePs.Validation.ValueRules.KubernetesJobName(name))!;
                     patterns.Add(shortName);
                     exact.Add(shortName);
                 }
@@ -286,7 +285,7 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
         foreach (var name in exact.Where(n => !defined.Contains(n)))
         {
             WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
-                $"There is no E2E job '{name}' in '{root}' (no deploy/k8s/99-test-{name}-e2e.yaml).")
+                $"There is no E2E job '{name}' in '{root}' (no {E2ePs.Naming.JobLayout.ManifestFile(name)}).")
             {
                 RecommendedAction = "List the jobs with Get-E2eJob, or create this one with New-E2eJob.",
             });

@@ -24,9 +24,9 @@ public sealed class ContainerCompleter : IArgumentCompleter
         var name = fakeBoundParameters["Name"] as string;
         var names = string.IsNullOrEmpty(name)
             ? EngineHost.Engine.Catalog.ListNames(root)
-            : [name.StartsWith("test-", StringComparison.Ordinal) && name.EndsWith("-e2e", StringComparison.Ordinal) ? name[5..^4] : name];
+            : [E2ePs.Naming.JobLayout.ShortName(name) ?? name];
         var containers = names
-            .SelectMany(n => EngineHost.Engine.Catalog.ListContainers(Path.Combine(root, "deploy", "k8s", $"99-test-{n}-e2e.yaml")))
+            .SelectMany(n => EngineHost.Engine.Catalog.ListContainers(Path.Combine(root, E2ePs.Naming.JobLayout.ManifestFile(n))))
             .Distinct(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(name))
         {
@@ -49,7 +49,7 @@ public sealed class ContainerCompleter : IArgumentCompleter
         {
             // Tab completion must never hang the prompt on an unreachable cluster.
             using var budget = new CancellationTokenSource(NamespaceCompleter.Budget);
-            return EngineHost.Engine.Cluster.ListPodContainersAsync(target, $"test-{name}-e2e", budget.Token).WaitAsync(budget.Token).GetAwaiter().GetResult();
+            return EngineHost.Engine.Cluster.ListPodContainersAsync(target, E2ePs.Naming.JobLayout.KubernetesName(name), budget.Token).WaitAsync(budget.Token).GetAwaiter().GetResult();
         }
         catch (Exception error) when (error is E2eException or OperationCanceledException or HttpRequestException or IOException or InvalidOperationException)
         {

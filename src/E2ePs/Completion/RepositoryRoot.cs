@@ -11,7 +11,7 @@ internal static class RepositoryRoot
         shell.AddCommand("Microsoft.PowerShell.Management\\Resolve-Path").AddParameter("LiteralPath", path ?? ".").AddParameter("ErrorAction", "Ignore");
         var resolved = shell.Invoke<PathInfo>();
         var root = resolved.Count > 0 ? resolved[0].ProviderPath : Environment.CurrentDirectory;
-        // A manifest path (deploy/k8s/99-test-x-e2e.yaml) stands for its repository, two folders up.
-        return File.Exists(root) ? System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(root)!, "..", "..")) : root;
+        // A manifest path stands for its repository.
+        return File.Exists(root) ? E2ePs.Naming.JobLayout.RepositoryRootOfManifest(root) : root;
     }
 }

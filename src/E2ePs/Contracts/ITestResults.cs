@@ -41,6 +41,13 @@ public interface IResultReporter
     /// <summary>The CI system reported to: None, AzureDevOps or GitHubActions.</summary>
     ResultCiSystem System { get; }
 
+    /// <summary>
+    /// Where the CI system collects JUnit files when the user names no folder: on Azure DevOps the agent's
+    /// test results folder (Common.TestResultsDirectory, else Agent.TempDirectory, else the temp folder)
+    /// with an e2eps folder in it; null elsewhere, where reports are kept only when asked for.
+    /// </summary>
+    string? ReportFolder { get; }
+
     /// <summary>Lines before a run's live log: a collapsible group when only one run shows its log at a time.</summary>
     IReadOnlyList<string> LogStarted(E2eRun run, bool exclusive);
 

@@ -28,8 +28,11 @@ public sealed class ResultReporterOptions
     /// <summary>Which CI system; Auto detects it from <see cref="Environment"/>.</summary>
     public ResultCiSystem CiSystem { get; set; } = ResultCiSystem.Auto;
 
-    /// <summary>The process environment (TF_BUILD, GITHUB_ACTIONS, GITHUB_STEP_SUMMARY); names are case-sensitive on Linux.</summary>
-    public IReadOnlyDictionary<string, string?> Environment { get; set; } = new Dictionary<string, string?>();
+    /// <summary>
+    /// The environment to detect the CI system in (TF_BUILD, GITHUB_ACTIONS, GITHUB_STEP_SUMMARY); null,
+    /// the default, for the engine's process environment. Names are case-sensitive on Linux.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?>? Environment { get; set; }
 
     /// <summary>Text or Json log lines.</summary>
     public ResultLogFormat LogFormat { get; set; } = ResultLogFormat.Text;

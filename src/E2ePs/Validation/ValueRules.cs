@@ -24,7 +24,7 @@ public static partial class ValueRules
     public const int MaxKubernetesNameLength = 63;
 
     /// <summary>Longest short name: test-&lt;name&gt;-e2e must fit in <see cref="MaxKubernetesNameLength"/>.</summary>
-    public const int MaxShortNameLength = MaxKubernetesNameLength - 9;
+    public const int MaxShortNameLength = MaxKubernetesNameLength - Naming.JobLayout.NameAffixLength;
 
     /// <summary>Most retries Invoke-E2eTest -RetryCount allows.</summary>
     public const int MaxRetryCount = 20;
@@ -32,15 +32,11 @@ public static partial class ValueRules
     /// <summary>Environment variable names E2ePs sets itself (E2EPS_TEST_PATH, E2EPS_JOB).</summary>
     public const string ReservedVariablePrefix = "E2EPS_";
 
-    /// <summary>The Kubernetes name of a job: test-&lt;name&gt;-e2e.</summary>
-    public static string KubernetesName(string name) => $"test-{name}-e2e";
+    /// <summary>The Kubernetes name of a job: test-&lt;name&gt;-e2e (the rule is <see cref="Naming.JobLayout"/>'s).</summary>
+    public static string KubernetesName(string name) => Naming.JobLayout.KubernetesName(name);
 
-    /// <summary>The short name inside a Kubernetes job name, or null when it does not follow the pattern.</summary>
-    public static string? ShortName(string kubernetesName)
-    {
-        var match = KubernetesNamePattern().Match(kubernetesName ?? "");
-        return match.Success ? match.Groups["name"].Value : null;
-    }
+    /// <summary>The short name inside a Kubernetes job name, or null (the rule is <see cref="Naming.JobLayout"/>'s).</summary>
+    public static string? ShortName(string kubernetesName) => Naming.JobLayout.ShortName(kubernetesName);
 
     /// <summary>Whether <paramref name="value"/> is a DNS-1123 label (lower-case alphanumerics and '-', at most 63).</summary>
     public static bool IsDnsLabel(string? value) => value is { Length: > 0 and <= 63 } && DnsLabelPattern().IsMatch(value);
@@ -368,9 +364,6 @@ public static partial class ValueRules
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex DnsLabelPattern();
-
-    [GeneratedRegex("^test-(?<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)-e2e$", RegexOptions.CultureInvariant)]
-    private static partial Regex KubernetesNamePattern();
 
     [GeneratedRegex("^[-._a-zA-Z][-._a-zA-Z0-9]*$", RegexOptions.CultureInvariant)]
     private static partial Regex EnvNamePattern();

@@ -12,7 +12,7 @@ namespace E2ePs.Engine.Tests.Scaffolding;
 public sealed class FailedWriteTests : IDisposable
 {
     private readonly TempRepository _repository = new();
-    private readonly JobScaffolder _scaffolder = new();
+    private readonly JobScaffolder _scaffolder = Scaffolders.ForThisProcess();
 
     public void Dispose()
     {

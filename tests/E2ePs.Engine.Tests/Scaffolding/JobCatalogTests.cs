@@ -12,7 +12,7 @@ public sealed class JobCatalogTests : IDisposable
     public void Dispose() => _repository.Dispose();
 
     private void Scaffold(string name) =>
-        new JobScaffolder().Write(new JobScaffolder().Plan(new NewJobRequest
+        Scaffolders.ForThisProcess().Write(Scaffolders.ForThisProcess().Plan(new NewJobRequest
         {
             Name = name,
             TestPath = $"tests/e2e/test_{name}.py",

@@ -11,7 +11,7 @@ public sealed class JobScaffolderTests : IDisposable
 {
     private const string GuideTest = "tests/e2e/orchestrator/test_orchestrator_with_tools_e2e.py::test_vllm-agent_with_smart_context";
     private readonly TempRepository _repository = new();
-    private readonly JobScaffolder _scaffolder = new();
+    private readonly JobScaffolder _scaffolder = Scaffolders.ForThisProcess();
 
     public void Dispose() => _repository.Dispose();
 

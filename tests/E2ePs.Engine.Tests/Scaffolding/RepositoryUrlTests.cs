@@ -11,7 +11,7 @@ public sealed class RepositoryUrlTests : IDisposable
 {
     private const string Secret = "Zq9Secr3tTok";
     private readonly TempRepository _repository = new();
-    private readonly JobScaffolder _scaffolder = new();
+    private readonly JobScaffolder _scaffolder = Scaffolders.ForThisProcess();
 
     public void Dispose() => _repository.Dispose();
 

@@ -17,7 +17,7 @@ public sealed class ManifestChecksTests : IDisposable
 
     public ManifestChecksTests()
     {
-        new JobScaffolder().Write(new JobScaffolder().Plan(new NewJobRequest
+        Scaffolders.ForThisProcess().Write(Scaffolders.ForThisProcess().Plan(new NewJobRequest
         {
             Name = "shop",
             TestPath = "tests/e2e/test_shop.py",

@@ -17,7 +17,7 @@ public sealed class ManifestOverridesTests : IDisposable
 
     public ManifestOverridesTests()
     {
-        var plan = new JobScaffolder().Plan(new NewJobRequest
+        var plan = Scaffolders.ForThisProcess().Plan(new NewJobRequest
         {
             Name = "shop",
             TestPath = "tests/e2e/test_shop.py",

@@ -3,43 +3,50 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace E2ePs.Engine.Images;
+namespace E2ePs.Engine.Platform;
 
 /// <summary>
-/// Stops an engine together with everything it started. On Linux the engine runs in a session of its
+/// Stops a program together with everything it started. On Linux the program runs in a session of its
 /// own (started through setsid(1)), so every process of a build, the RUN step's shell and its children
-/// included, keeps the engine's session id even after its parent died and it was reparented to PID 1,
+/// included, keeps the program's session id even after its parent died and it was reparented to PID 1,
 /// which Process.Kill(entireProcessTree: true) cannot follow: it walks parent links, and buildah's
 /// chroot runtime dies with buildah before the walk reaches the RUN step's processes.
 /// </summary>
-public static class ProcessSession
+public sealed class ProcessSessions
 {
     private const int SigKill = 9;
     private const int SigTerm = 15;
 
-    // The sessions of engines that still run, stopped if PowerShell exits under them (SIGTERM, exit).
-    private static readonly ConcurrentDictionary<int, byte> s_live = new();
-
     private static readonly string[] s_launcherPlaces = ["/usr/bin/setsid", "/bin/setsid"];
 
-    static ProcessSession() =>
+    // The sessions that still run, stopped if PowerShell exits under them (SIGTERM, exit).
+    private readonly ConcurrentDictionary<int, byte> _live = new();
+
+    /// <summary>Finds setsid(1) in the usual places, then on the environment's PATH.</summary>
+    public ProcessSessions(IProcessEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        Launcher = OperatingSystem.IsLinux()
+            ? s_launcherPlaces.FirstOrDefault(File.Exists) ?? ExecutableLookup.Find("setsid", environment.SearchPath)
+            : null;
+        // SIGTERM only: the engines end their builds and remove their containers on their own.
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            // SIGTERM only: the engines end their builds and remove their containers on their own.
-            foreach (var session in s_live.Keys)
+            foreach (var session in _live.Keys)
             {
                 Signal(session, SigTerm);
             }
         };
+    }
 
     /// <summary>setsid(1), when this system has it (Linux); null elsewhere.</summary>
-    public static string? Launcher { get; } = FindLauncher();
+    public string? Launcher { get; }
 
     /// <summary>Remembers a session that runs, for the process-exit stop.</summary>
-    public static void Track(int session) => s_live.TryAdd(session, 0);
+    public void Track(int session) => _live.TryAdd(session, 0);
 
     /// <summary>Forgets a session that ended.</summary>
-    public static void Untrack(int session) => s_live.TryRemove(session, out _);
+    public void Untrack(int session) => _live.TryRemove(session, out _);
 
     /// <summary>
     /// SIGTERM to every process of the session, up to <paramref name="grace"/> for them to end (the
@@ -102,6 +109,7 @@ public static class ProcessSession
     /// </summary>
     public static bool TryParseStat(string stat, out char state, out int session)
     {
+        ArgumentNullException.ThrowIfNull(stat);
         state = '\0';
         session = 0;
         var end = stat.LastIndexOf(')');
@@ -122,27 +130,13 @@ public static class ProcessSession
 
     private static void Signal(int session, int signal)
     {
-        // The process group first (setsid made the engine its leader), then each member of the
+        // The process group first (setsid made the program its leader), then each member of the
         // session, which also reaches a process that moved to a group of its own.
         _ = NativeMethods.Kill(-session, signal);
         foreach (var pid in Members(session))
         {
             _ = NativeMethods.Kill(pid, signal);
         }
-    }
-
-    private static string? FindLauncher()
-    {
-        if (!OperatingSystem.IsLinux())
-        {
-            return null;
-        }
-
-        return s_launcherPlaces
-            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "")
-                .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-                .Select(folder => Path.Combine(folder, "setsid")))
-            .FirstOrDefault(File.Exists);
     }
 
     private static class NativeMethods
