@@ -28,7 +28,7 @@ public sealed class JobFactoryTableTests
     public void A_job_reads_back_as_it_was_scaffolded(string name, string template, string testPath, string? env, string? secretEnv, string? branch, string? gitSecret, bool bare, string runner)
     {
         using var repository = new TempRepository();
-        var plan = new JobScaffolder().Plan(new NewJobRequest
+        var plan = Scaffolders.ForThisProcess().Plan(new NewJobRequest
         {
             Name = "shop",
             Template = template,

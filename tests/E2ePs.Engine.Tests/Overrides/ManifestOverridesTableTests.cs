@@ -21,7 +21,7 @@ public sealed class ManifestOverridesTableTests
     private static readonly Lazy<string> s_scaffolded = new(() =>
     {
         using var repository = new TempRepository();
-        var plan = new JobScaffolder().Plan(new NewJobRequest
+        var plan = Scaffolders.ForThisProcess().Plan(new NewJobRequest
         {
             Name = "shop",
             TestPath = "tests/e2e/test_shop.py",
