@@ -9,7 +9,7 @@ namespace E2ePs.Cmdlets;
 /// What every E2ePs cmdlet shares: the engine, a cancellation token that Ctrl+C cancels, path
 /// resolution through the provider, and the mapping of engine errors to ErrorRecords.
 /// </summary>
-public abstract class E2eCmdlet : PSCmdlet, IDisposable
+public abstract partial class E2eCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
     private HashSet<string>? _commandLineParameters;
@@ -123,76 +123,21 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
         SessionState.Path.GetUnresolvedProviderPathFromPSPath(string.IsNullOrEmpty(path) ? "." : path);
 
     /// <summary>
-    /// Enumerates an engine stream on the pipeline thread, so every item can be written with
-    /// WriteObject; ends quietly when Ctrl+C cancels the token.
+    /// The one way a cmdlet finds the jobs it works on: the ones piped in, else the manifest file at
+    /// <paramref name="path"/>, else the jobs named <paramref name="names"/> (wildcards allowed) in the
+    /// repository at <paramref name="path"/> (or the current location), found by <see cref="FindJobs"/>.
+    /// With no name, <paramref name="allWhenUnnamed"/> says whether that is every job (Get-E2eJob,
+    /// Build-E2eImage) or none (Start-E2eJob and Invoke-E2eTest, which have said JobNotIdentified).
+    /// A repository folder that does not exist is a non-terminating RepositoryNotFound error, a name
+    /// that matches nothing a non-terminating JobNotFound one.
     /// </summary>
-    protected IEnumerable<T> Drain<T>(IAsyncEnumerable<T> source)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        var enumerator = source.GetAsyncEnumerator(CancellationToken);
-        try
-        {
-            while (true)
-            {
-                bool next;
-                try
-                {
-                    next = enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult();
-                }
-                catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-                {
-                    yield break;
-                }
-
-                if (!next)
-                {
-                    yield break;
-                }
-
-                yield return enumerator.Current;
-            }
-        }
-        finally
-        {
-            try
-            {
-                enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-    }
-
-    /// <summary>
-    /// Blocks the pipeline thread on an engine task. Ctrl+C ends the wait at once, as the pipeline
-    /// stopping rather than as an error.
-    /// </summary>
-    protected T Await<T>(Task<T> task)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        try
-        {
-            return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-    }
-
-    /// <summary>
-    /// The jobs a cmdlet works on: the ones piped in, else the manifest file at <paramref name="path"/>,
-    /// else the jobs named <paramref name="names"/> in the repository at <paramref name="path"/> (or
-    /// the current location), found by <see cref="FindJobs"/>. A name that matches nothing is a non-terminating JobNotFound error.
-    /// </summary>
-    protected IEnumerable<(E2eJob? Job, string Manifest)> ResolveJobs(IEnumerable<E2eJob>? piped, IEnumerable<string>? names, string? path)
+    protected IEnumerable<E2eJob> ResolveJobs(IEnumerable<E2eJob>? piped, string[]? names, string? path, bool allWhenUnnamed)
     {
         if (piped is not null)
         {
             foreach (var job in piped)
             {
-                yield return (job, job.ManifestPath);
+                yield return job;
             }
 
             yield break;
@@ -208,20 +153,29 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
                 throw read.Error;
             }
 
-            yield return (read.Job, resolved);
+            yield return read.Job!;
             yield break;
         }
 
-        // Names and patterns as Get-E2eJob takes them, found the same way (no name is no job here, not all).
-        var given = names?.ToArray() ?? [];
-        if (given.Length == 0)
+        if (!Directory.Exists(resolved))
+        {
+            WriteE2eError(new E2eException("RepositoryNotFound", E2eErrorCategory.ObjectNotFound, resolved,
+                $"The repository folder '{resolved}' does not exist.")
+            {
+                RecommendedAction = "Pass the root of your repository with -Path, or run the command from it.",
+            });
+            yield break;
+        }
+
+        // Names and patterns as Get-E2eJob takes them, found the same way.
+        if (names is not { Length: > 0 } && !allWhenUnnamed)
         {
             yield break;
         }
 
-        foreach (var job in FindJobs(resolved, given))
+        foreach (var job in FindJobs(resolved, names))
         {
-            yield return (job, job.ManifestPath);
+            yield return job;
         }
     }
 
@@ -230,7 +184,7 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
     /// (all when none), as Get-E2eJob and Build-E2eImage find them; writes a non-terminating error for
     /// each name that matches no job or no job can have, and for each manifest that cannot be read.
     /// </summary>
-    protected IEnumerable<E2eJob> FindJobs(string root, string[]? names)
+    private IEnumerable<E2eJob> FindJobs(string root, string[]? names)
     {
         // -Name follows PowerShell's wildcard rules ('*', '?', '[1-3]') as Get-Process does: a name
         // without wildcards that matches no job is a non-terminating ObjectNotFound error, a pattern that

@@ -61,11 +61,11 @@ public sealed class NewE2eJobCommand : E2eCmdlet
 
     /// <summary>Environment variables of the test container.</summary>
     [Parameter]
-    public Hashtable? Env { get; set; }
+    public IDictionary? Env { get; set; }
 
     /// <summary>Environment variables of the test container read from Kubernetes Secrets: name → 'secret-name/key'.</summary>
     [Parameter]
-    public Hashtable? SecretEnv { get; set; }
+    public IDictionary? SecretEnv { get; set; }
 
     /// <summary>Template: pytest (default), pester or dotnet.</summary>
     [Parameter]
@@ -136,8 +136,8 @@ public sealed class NewE2eJobCommand : E2eCmdlet
             Tag = Tag,
             Repository = Repository,
             Branch = Branch,
-            Env = Env,
-            SecretEnv = SecretEnv,
+            Env = TableParameter.ToList(Env),
+            SecretEnv = TableParameter.ToList(SecretEnv),
             Cpu = Cpu,
             Memory = Memory,
             BackoffLimit = BackoffLimit,
