@@ -186,10 +186,45 @@ public abstract partial class E2eCmdlet : PSCmdlet, IDisposable
     /// </summary>
     private IEnumerable<E2eJob> FindJobs(string root, string[]? names)
     {
-        // -Name follows PowerShell's wildcard rules ('*', '?', '[1-3]') as Get-Process does: a name
-        // without wildcards that matches no job is a non-terminating ObjectNotFound error, a pattern that
-        // matches none is not an error, and a malformed pattern stops the command. A name without
-        // wildcards that no job can have (UPPER, bad_name) is InvalidJobName rather than "not found".
+        var (patterns, exact) = NamePatterns(names);
+        if (names is { Length: > 0 } && patterns.Count == 0)
+        {
+            yield break;
+        }
+
+        foreach (var result in Engine.Catalog.Find(root, patterns))
+        {
+            if (result.Job is not null)
+            {
+                yield return result.Job;
+            }
+            else if (result.Error is not null)
+            {
+                WriteE2eError(result.Error);
+            }
+        }
+
+        // Not found means no manifest file: a manifest that exists but cannot be read has had its own error.
+        var defined = new HashSet<string>(Engine.Catalog.ListNames(root), StringComparer.Ordinal);
+        foreach (var name in exact.Where(n => !defined.Contains(n)))
+        {
+            WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
+                $"There is no E2E job '{name}' in '{root}' (no deploy/k8s/99-test-{name}-e2e.yaml).")
+            {
+                RecommendedAction = "List the jobs with Get-E2eJob, or create this one with New-E2eJob.",
+            });
+        }
+    }
+
+    /// <summary>
+    /// The patterns to look for, and the names among them given without wildcards (each one that
+    /// matches no job is JobNotFound). -Name follows PowerShell's wildcard rules ('*', '?', '[1-3]') as
+    /// Get-Process does: a name without wildcards that matches no job is a non-terminating ObjectNotFound
+    /// error, a pattern that matches none is not an error, and a malformed pattern stops the command. A
+    /// name without wildcards that no job can have (UPPER, bad_name) is InvalidJobName rather than "not found".
+    /// </summary>
+    private (List<string> Patterns, List<string> Exact) NamePatterns(string[]? names)
+    {
         var patterns = new List<string>();
         var exact = new List<string>();
         foreach (var name in names ?? [])
@@ -218,33 +253,7 @@ public abstract partial class E2eCmdlet : PSCmdlet, IDisposable
             }
         }
 
-        if (names is { Length: > 0 } && patterns.Count == 0)
-        {
-            yield break;
-        }
-
-        foreach (var result in Engine.Catalog.Find(root, patterns))
-        {
-            if (result.Job is not null)
-            {
-                yield return result.Job;
-            }
-            else if (result.Error is not null)
-            {
-                WriteE2eError(result.Error);
-            }
-        }
-
-        // Not found means no manifest file: a manifest that exists but cannot be read has had its own error.
-        var defined = new HashSet<string>(Engine.Catalog.ListNames(root), StringComparer.Ordinal);
-        foreach (var name in exact.Where(n => !defined.Contains(n)))
-        {
-            WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
-                $"There is no E2E job '{name}' in '{root}' (no deploy/k8s/99-test-{name}-e2e.yaml).")
-            {
-                RecommendedAction = "List the jobs with Get-E2eJob, or create this one with New-E2eJob.",
-            });
-        }
+        return (patterns, exact);
     }
 
     /// <summary>Writes a non-terminating error for one failed item; the others go on.</summary>
