@@ -313,6 +313,7 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
         });
         try
         {
+            // The build has ended (its end came through the channel after its last event): this reads its outcome.
             var image = build.Operation.Completion.GetAwaiter().GetResult();
             WriteVerbose(string.Create(CultureInfo.InvariantCulture,
                 $"{plan.Job.JobName}: {(image.Pushed ? "built and pushed" : "built")} {image.Reference} in {image.Duration.TotalSeconds:0.0}s"));

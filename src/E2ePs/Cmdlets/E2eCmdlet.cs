@@ -66,7 +66,7 @@ public abstract partial class E2eCmdlet : PSCmdlet, IDisposable
         var why = "which holds an older image of that tag or none";
         if (!string.IsNullOrEmpty(image) && !string.IsNullOrEmpty(imageId))
         {
-            var served = Engine.Images.InspectRegistryAsync(image, skipTlsVerify, CancellationToken).GetAwaiter().GetResult();
+            var served = Await(Engine.Images.InspectRegistryAsync(image, skipTlsVerify, CancellationToken));
             var id = imageId.StartsWith("sha256:", StringComparison.Ordinal) ? imageId : "sha256:" + imageId;
             if (served.ConfigDigest is not null && served.ManifestDigest is not null && string.Equals(served.ConfigDigest, id, StringComparison.OrdinalIgnoreCase))
             {
