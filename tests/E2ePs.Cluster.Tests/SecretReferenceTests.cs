@@ -1,4 +1,3 @@
-using System.Collections.Specialized;
 using E2ePs.Contracts;
 using E2ePs.KubeEmulator;
 using k8s;
@@ -17,7 +16,7 @@ public sealed class SecretReferenceTests(ClusterFixture cluster)
     {
         var ns = await cluster.NewNamespaceAsync();
         var job = cluster.Scaffold(name, ns, image, request =>
-            request.SecretEnv = new OrderedDictionary { ["DB_PASSWORD"] = "db-credentials/password", ["API_TOKEN"] = "api-tokens/ci" });
+            request.SecretEnv = [new("DB_PASSWORD", "db-credentials/password"), new("API_TOKEN", "api-tokens/ci")]);
         return (ns, job);
     }
 

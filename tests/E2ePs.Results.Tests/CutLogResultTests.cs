@@ -30,12 +30,12 @@ public sealed class CutLogResultTests(EmulatorFixture cluster, ITestOutputHelper
 
         var updates = await cluster.InvokeAsync([.. jobs.Select(cluster.Request)], options);
 
-        var finished = updates.Where(u => u.Kind == InvokeUpdateKind.Finished).ToList();
+        var finished = updates.OfType<InvokeUpdate.Finished>().ToList();
         Assert.Equal(3, finished.Count);
-        Assert.DoesNotContain(updates, u => u.Kind is InvokeUpdateKind.Error or InvokeUpdateKind.Warning or InvokeUpdateKind.ReportError);
+        Assert.DoesNotContain(updates, u => u is InvokeUpdate.Failed or InvokeUpdate.Warning or InvokeUpdate.ReportError);
         Assert.All(finished, u =>
         {
-            Assert.Equal(E2eFailureKind.TestFailure, u.Run!.FailureKind);
+            Assert.Equal(E2eFailureKind.TestFailure, u.Run.FailureKind);
             Assert.Equal((2, 2, 1), (u.Run.TestResult!.Passed, u.Run.TestResult.Failed, u.Run.TestResult.Skipped));
             Assert.True(File.Exists(u.ReportFile));
         });
@@ -47,7 +47,7 @@ public sealed class CutLogResultTests(EmulatorFixture cluster, ITestOutputHelper
     {
         var job = await cluster.JobAsync("cut-result", Chatty());
         var updates = await cluster.InvokeAsync([cluster.Request(job)], new InvokeOptions { RetryDelay = TimeSpan.Zero, Timeout = TimeSpan.FromSeconds(30) });
-        var run = updates.Single(u => u.Kind == InvokeUpdateKind.Finished).Run!;
+        var run = updates.OfType<InvokeUpdate.Finished>().Single().Run;
         cluster.Emulator.SetFaults(new FaultSettings { LogCutAfterBytes = 100_000 });
 
         var reading = await cluster.Engine.Results.ReadAsync(new ResultRequest { Target = cluster.Target(run.Namespace), JobName = run.JobName, Uid = run.Uid }, CancellationToken.None);
@@ -70,15 +70,15 @@ public sealed class CutLogResultTests(EmulatorFixture cluster, ITestOutputHelper
 
         var updates = await cluster.InvokeAsync([.. jobs.Select(cluster.Request)], options);
 
-        var finished = updates.Where(u => u.Kind == InvokeUpdateKind.Finished).ToList();
+        var finished = updates.OfType<InvokeUpdate.Finished>().ToList();
         Assert.Equal(2, finished.Count);
-        Assert.All(finished, u => Assert.Equal(E2eRunStatus.Failed, u.Run!.Status));
-        var warnings = updates.Where(u => u.Kind == InvokeUpdateKind.Warning).ToList();
+        Assert.All(finished, u => Assert.Equal(E2eRunStatus.Failed, u.Run.Status));
+        var warnings = updates.OfType<InvokeUpdate.Warning>().ToList();
         Assert.Equal(2, warnings.Count);
         Assert.All(warnings, w =>
         {
-            Assert.Equal("LogUnreadable", w.Error!.ErrorId);
-            Assert.NotNull(w.Error.Target);
+            Assert.Equal("LogUnreadable", w.Problem.ErrorId);
+            Assert.NotNull(w.Problem.Target);
         });
     }
 
@@ -112,15 +112,15 @@ public sealed class CutLogResultTests(EmulatorFixture cluster, ITestOutputHelper
         var updates = await cluster.InvokeAsync([.. jobs.Select(cluster.Request)], options, limit: TimeSpan.FromMinutes(10));
 
         var requests = cluster.Emulator.GetStats().RequestsByResource.GetValueOrDefault("pods/log");
-        var generated = updates.Where(u => u.Kind == InvokeUpdateKind.Log && u.Line!.Container == "test-runner" && u.Line.Message.StartsWith("line ", StringComparison.Ordinal))
-            .GroupBy(u => u.JobName).ToDictionary(g => g.Key, g => g.Select(u => u.Line!.Message).ToList());
+        var generated = updates.OfType<InvokeUpdate.Log>().Where(u => u.Line.Container == "test-runner" && u.Line.Message.StartsWith("line ", StringComparison.Ordinal))
+            .GroupBy(u => u.JobName).ToDictionary(g => g.Key, g => g.Select(u => u.Line.Message).ToList());
         var lines = generated.Values.Sum(l => (long)l.Count);
         var distinct = generated.Values.Sum(l => (long)l.Distinct().Count());
-        var finished = updates.Where(u => u.Kind == InvokeUpdateKind.Finished).ToList();
+        var finished = updates.OfType<InvokeUpdate.Finished>().ToList();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"invoke -ShowLog: jobs {count}, lines {lines} of {(long)count * perJob}, lost {((long)count * perJob) - distinct}, duplicated {lines - distinct}, results {finished.Count(u => u.Run!.TestResult?.Report is not null)}, log requests {requests}"));
+            $"invoke -ShowLog: jobs {count}, lines {lines} of {(long)count * perJob}, lost {((long)count * perJob) - distinct}, duplicated {lines - distinct}, results {finished.Count(u => u.Run.TestResult?.Report is not null)}, log requests {requests}"));
         Assert.Equal(count, finished.Count);
-        Assert.All(finished, u => Assert.Equal((2, 2, 1), (u.Run!.TestResult!.Passed, u.Run.TestResult.Failed, u.Run.TestResult.Skipped)));
+        Assert.All(finished, u => Assert.Equal((2, 2, 1), (u.Run.TestResult!.Passed, u.Run.TestResult.Failed, u.Run.TestResult.Skipped)));
         Assert.Equal(count, generated.Count);
         Assert.All(generated.Values, l =>
         {

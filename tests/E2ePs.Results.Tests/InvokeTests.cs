@@ -12,7 +12,7 @@ public sealed class InvokeTests(EmulatorFixture cluster)
 {
     private static InvokeOptions Options(int retries = 0) => new() { RetryCount = retries, RetryDelay = TimeSpan.FromMilliseconds(300), Timeout = TimeSpan.FromSeconds(30) };
 
-    private static List<InvokeUpdate> Of(List<InvokeUpdate> updates, InvokeUpdateKind kind) => updates.Where(u => u.Kind == kind).ToList();
+    private static List<T> Of<T>(List<InvokeUpdate> updates) where T : InvokeUpdate => [.. updates.OfType<T>()];
 
     /// <summary>Replaces every scenario: the emulator matches the first, and a retry must meet a changed cluster.</summary>
     private void ReplaceScenarios(ContainerScenario test)
@@ -29,9 +29,9 @@ public sealed class InvokeTests(EmulatorFixture cluster)
 
         var updates = await cluster.InvokeAsync([cluster.Request(job)], Options(retries: 2));
 
-        Assert.Single(Of(updates, InvokeUpdateKind.Started));
-        Assert.Empty(Of(updates, InvokeUpdateKind.Retrying));
-        var run = Assert.Single(Of(updates, InvokeUpdateKind.Finished)).Run!;
+        Assert.Single(Of<InvokeUpdate.Started>(updates));
+        Assert.Empty(Of<InvokeUpdate.Retrying>(updates));
+        var run = Assert.Single(Of<InvokeUpdate.Finished>(updates)).Run;
         Assert.Equal(E2eRunStatus.Failed, run.Status);
         Assert.Equal(E2eFailureKind.TestFailure, run.FailureKind);
         Assert.Equal(1, run.Attempt);
@@ -45,15 +45,15 @@ public sealed class InvokeTests(EmulatorFixture cluster)
 
         var updates = await cluster.InvokeAsync([cluster.Request(job)], Options(retries: 1));
 
-        Assert.Equal([1, 2], Of(updates, InvokeUpdateKind.Started).Select(u => u.Attempt));
-        var retry = Assert.Single(Of(updates, InvokeUpdateKind.Retrying));
-        Assert.Equal(E2eFailureKind.Infrastructure, retry.Run!.FailureKind);
-        var run = Assert.Single(Of(updates, InvokeUpdateKind.Finished)).Run!;
+        Assert.Equal([1, 2], Of<InvokeUpdate.Started>(updates).Select(u => u.Attempt));
+        var retry = Assert.Single(Of<InvokeUpdate.Retrying>(updates));
+        Assert.Equal(E2eFailureKind.Infrastructure, retry.Run.FailureKind);
+        var run = Assert.Single(Of<InvokeUpdate.Finished>(updates)).Run;
         Assert.Equal(2, run.Attempt);
         Assert.Contains(run.Reason, new[] { "ErrImagePull", "ImagePullBackOff" });
         Assert.Null(run.TestResult);
         // The test never ran: a missing report is no news.
-        Assert.Empty(Of(updates, InvokeUpdateKind.Warning));
+        Assert.Empty(Of<InvokeUpdate.Warning>(updates));
     }
 
     [Fact]
@@ -65,13 +65,13 @@ public sealed class InvokeTests(EmulatorFixture cluster)
         // The registry comes back between the attempts.
         var updates = await cluster.InvokeAsync([cluster.Request(job)], Options(retries: 2), u =>
         {
-            if (u.Kind == InvokeUpdateKind.Retrying)
+            if (u is InvokeUpdate.Retrying)
             {
                 ReplaceScenarios(passing);
             }
         });
 
-        var run = Assert.Single(Of(updates, InvokeUpdateKind.Finished)).Run!;
+        var run = Assert.Single(Of<InvokeUpdate.Finished>(updates)).Run;
         Assert.Equal(E2eRunStatus.Succeeded, run.Status);
         Assert.Equal(2, run.Attempt);
         Assert.Equal(E2eFailureKind.None, run.FailureKind);
@@ -88,14 +88,14 @@ public sealed class InvokeTests(EmulatorFixture cluster)
 
         var updates = await cluster.InvokeAsync([cluster.Request(job)], options, u =>
         {
-            if (u.Kind == InvokeUpdateKind.Retrying)
+            if (u is InvokeUpdate.Retrying)
             {
                 ReplaceScenarios(passing);
             }
         });
 
-        Assert.Equal(E2eFailureKind.TestFailure, Assert.Single(Of(updates, InvokeUpdateKind.Retrying)).Run!.FailureKind);
-        var run = Assert.Single(Of(updates, InvokeUpdateKind.Finished)).Run!;
+        Assert.Equal(E2eFailureKind.TestFailure, Assert.Single(Of<InvokeUpdate.Retrying>(updates)).Run.FailureKind);
+        var run = Assert.Single(Of<InvokeUpdate.Finished>(updates)).Run;
         Assert.Equal((E2eRunStatus.Succeeded, 2), (run.Status, run.Attempt));
     }
 
@@ -108,10 +108,10 @@ public sealed class InvokeTests(EmulatorFixture cluster)
 
         var updates = await cluster.InvokeAsync([cluster.Request(job)], options);
 
-        var run = Assert.Single(Of(updates, InvokeUpdateKind.Finished)).Run!;
+        var run = Assert.Single(Of<InvokeUpdate.Finished>(updates)).Run;
         Assert.Equal(E2eRunStatus.TimedOut, run.Status);
         Assert.Equal(E2eFailureKind.TimedOut, run.FailureKind);
-        Assert.Single(Of(updates, InvokeUpdateKind.Started));
+        Assert.Single(Of<InvokeUpdate.Started>(updates));
     }
 
     [Fact]
@@ -124,13 +124,13 @@ public sealed class InvokeTests(EmulatorFixture cluster)
 
         var updates = await cluster.InvokeAsync([cluster.Request(job)], options);
 
-        var lines = Of(updates, InvokeUpdateKind.Log).Select(u => u.Line!).ToList();
+        var lines = Of<InvokeUpdate.Log>(updates).Select(u => u.Line).ToList();
         Assert.Equal(
             ["Cloning branch main of https://github.com/example/shop.git", "Cloned commit 1a2b3c4", "[e2eps] Running pytest", "collected 5 items", "[e2eps] pytest exited with code 1"],
             lines.Select(l => l.Message));
-        Assert.True(updates.FindIndex(u => u.Kind == InvokeUpdateKind.LogEnded) < updates.FindIndex(u => u.Kind == InvokeUpdateKind.Finished));
-        var finished = Assert.Single(Of(updates, InvokeUpdateKind.Finished));
-        Assert.Equal(2, finished.Run!.TestResult!.Failed);
+        Assert.True(updates.FindIndex(u => u is InvokeUpdate.LogEnded) < updates.FindIndex(u => u is InvokeUpdate.Finished));
+        var finished = Assert.Single(Of<InvokeUpdate.Finished>(updates));
+        Assert.Equal(2, finished.Run.TestResult!.Failed);
         Assert.Equal(Path.Combine(options.ResultPath, "TEST-test-live-e2e.xml"), finished.ReportFile);
         Assert.Equal(JUnitReports.Bytes(JUnitReports.Pytest), await File.ReadAllBytesAsync(finished.ReportFile!));
     }
@@ -143,11 +143,11 @@ public sealed class InvokeTests(EmulatorFixture cluster)
 
         var updates = await cluster.InvokeAsync([cluster.Request(silent), cluster.Request(cut)], Options());
 
-        var warning = Assert.Single(Of(updates, InvokeUpdateKind.Warning));
-        Assert.Equal(("NoTestReport", silent.JobName), (warning.Error!.ErrorId, warning.JobName));
-        var error = Assert.Single(Of(updates, InvokeUpdateKind.ReportError));
-        Assert.Equal(("TestReportTruncated", cut.JobName), (error.Error!.ErrorId, error.JobName));
-        var runs = Of(updates, InvokeUpdateKind.Finished).ToDictionary(u => u.JobName, u => u.Run!);
+        var warning = Assert.Single(Of<InvokeUpdate.Warning>(updates));
+        Assert.Equal(("NoTestReport", silent.JobName), (warning.Problem.ErrorId, warning.JobName));
+        var error = Assert.Single(Of<InvokeUpdate.ReportError>(updates));
+        Assert.Equal(("TestReportTruncated", cut.JobName), (error.Problem.ErrorId, error.JobName));
+        var runs = Of<InvokeUpdate.Finished>(updates).ToDictionary(u => u.JobName, u => u.Run);
         Assert.Equal((E2eRunStatus.Succeeded, E2eTestReportStatus.Missing), (runs[silent.JobName].Status, runs[silent.JobName].TestResult!.ReportStatus));
         Assert.Equal((E2eRunStatus.Failed, 2, E2eTestReportStatus.Truncated), (runs[cut.JobName].Status, runs[cut.JobName].ExitCode, runs[cut.JobName].TestResult!.ReportStatus));
     }
@@ -167,12 +167,12 @@ public sealed class InvokeTests(EmulatorFixture cluster)
         var peak = 0;
         var updates = await cluster.InvokeAsync(jobs.Select(cluster.Request).ToList(), options, u =>
         {
-            running += u.Kind == InvokeUpdateKind.Started ? 1 : u.Kind == InvokeUpdateKind.Finished ? -1 : 0;
+            running += u is InvokeUpdate.Started ? 1 : u is InvokeUpdate.Finished ? -1 : 0;
             peak = Math.Max(peak, running);
         });
 
-        Assert.Equal(jobs.Select(j => j.JobName).Order(), Of(updates, InvokeUpdateKind.Finished).Select(u => u.JobName).Order());
-        Assert.All(Of(updates, InvokeUpdateKind.Finished), u => Assert.Equal(E2eRunStatus.Succeeded, u.Run!.Status));
+        Assert.Equal(jobs.Select(j => j.JobName).Order(), Of<InvokeUpdate.Finished>(updates).Select(u => u.JobName).Order());
+        Assert.All(Of<InvokeUpdate.Finished>(updates), u => Assert.Equal(E2eRunStatus.Succeeded, u.Run.Status));
         Assert.Equal(2, peak);
     }
 
@@ -207,9 +207,8 @@ public sealed class InvokeTests(EmulatorFixture cluster)
             Environment.SetEnvironmentVariable("PATH", path);
         }
 
-        var error = Assert.Single(updates);
-        Assert.Equal(InvokeUpdateKind.Error, error.Kind);
-        Assert.Equal("ContainerEngineNotFound", error.Error!.ErrorId);
+        var error = Assert.IsType<InvokeUpdate.Failed>(Assert.Single(updates));
+        Assert.Equal("ContainerEngineNotFound", error.Problem.ErrorId);
         Assert.Empty((await cluster.Observer.BatchV1.ListNamespacedJobAsync(job.Namespace)).Items);
     }
 }

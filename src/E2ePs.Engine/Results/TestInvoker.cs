@@ -94,7 +94,7 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
             {
                 var run = await starter.StartAsync(start, cancellationToken);
                 run.Attempt = attempt;
-                updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Started, JobName = run.JobName, Run = run, Attempt = attempt });
+                updates.TryWrite(new InvokeUpdate.Started(run, attempt));
                 var final = await RunAttemptAsync(run, options, updates, cancellationToken);
                 var retryable = final.FailureKind == E2eFailureKind.Infrastructure
                     || (options.RetryTestFailures && final.FailureKind == E2eFailureKind.TestFailure);
@@ -108,20 +108,20 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
                     catch (E2eException error)
                     {
                         // The run's outcome still counts; only its file is missing.
-                        updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.ReportError, JobName = final.JobName, Run = final, Attempt = attempt, Error = error });
+                        updates.TryWrite(new InvokeUpdate.ReportError(final, error));
                     }
 
-                    updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Finished, JobName = final.JobName, Run = final, Attempt = attempt, ReportFile = file });
+                    updates.TryWrite(new InvokeUpdate.Finished(final, file));
                     return;
                 }
 
-                updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Retrying, JobName = final.JobName, Run = final, Attempt = attempt, Delay = options.RetryDelay });
+                updates.TryWrite(new InvokeUpdate.Retrying(final, attempt, options.RetryDelay));
                 await Task.Delay(options.RetryDelay, cancellationToken);
             }
         }
         catch (E2eException error)
         {
-            updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Error, JobName = request.JobName, Error = error });
+            updates.TryWrite(new InvokeUpdate.Failed(request.JobName, error));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -144,11 +144,11 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
         }
 
         var plan = images.Plan(new ImageBuildRequest { Job = job, Push = options.Push });
-        updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Building, JobName = request.JobName, Text = plan.BuildCommandLine });
+        updates.TryWrite(new InvokeUpdate.Building(request.JobName, plan.BuildCommandLine));
         var operation = images.Start(plan, cancellationToken);
         await foreach (var item in operation.Events.ReadAllAsync(cancellationToken))
         {
-            updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Building, JobName = request.JobName, Text = item.Text });
+            updates.TryWrite(new InvokeUpdate.Building(request.JobName, item.Text));
         }
 
         return await operation.Completion;
@@ -200,15 +200,14 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
             }
             catch (E2eException error)
             {
-                updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Warning, JobName = final.JobName, Run = final, Attempt = final.Attempt, Error = LogUnreadable(final, error) });
+                updates.TryWrite(new InvokeUpdate.Warning(final, LogUnreadable(final, error)));
             }
         }
 
         final.TestResult = reading?.Result;
         if (reading?.Problem is { } problem)
         {
-            var kind = problem.ErrorId == "NoTestReport" ? InvokeUpdateKind.Warning : InvokeUpdateKind.ReportError;
-            updates.TryWrite(new InvokeUpdate { Kind = kind, JobName = final.JobName, Run = final, Attempt = final.Attempt, Error = problem });
+            updates.TryWrite(problem.ErrorId == "NoTestReport" ? new InvokeUpdate.Warning(final, problem) : new InvokeUpdate.ReportError(final, problem));
         }
 
         var lastPod = final.Status == E2eRunStatus.Failed ? await LastPodAsync(final, cancellationToken) : null;
@@ -224,7 +223,7 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
             Volatile.Write(ref lastLine.Value, clock.TickCount64);
             if (extractor.Accept(line))
             {
-                updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Log, JobName = run.JobName, Run = run, Attempt = run.Attempt, Line = line });
+                updates.TryWrite(new InvokeUpdate.Log(run, line));
             }
         }
     }
@@ -268,10 +267,10 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
         }
         catch (E2eException error)
         {
-            updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.Warning, JobName = final.JobName, Run = final, Attempt = final.Attempt, Error = LogUnreadable(final, error) });
+            updates.TryWrite(new InvokeUpdate.Warning(final, LogUnreadable(final, error)));
         }
 
-        updates.TryWrite(new InvokeUpdate { Kind = InvokeUpdateKind.LogEnded, JobName = final.JobName, Run = final, Attempt = final.Attempt });
+        updates.TryWrite(new InvokeUpdate.LogEnded(final));
         return reachedEnd;
     }
 

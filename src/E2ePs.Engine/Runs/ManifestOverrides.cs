@@ -1,5 +1,3 @@
-using System.Collections;
-using System.Globalization;
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
 using E2ePs.Engine.Manifests;
@@ -17,7 +15,7 @@ namespace E2ePs.Engine.Runs;
 public static class ManifestOverrides
 {
     /// <summary>Sets the values on the typed objects; the manifest file itself is never changed.</summary>
-    public static void Apply(JobManifest manifest, string ns, string runId, string? image, string? branch, IDictionary? env)
+    public static void Apply(JobManifest manifest, string ns, string runId, string? image, string? branch, IReadOnlyList<KeyValuePair<string, string>>? env)
     {
         ArgumentNullException.ThrowIfNull(manifest);
 
@@ -76,13 +74,9 @@ public static class ManifestOverrides
             SetEnv(clone!, "GIT_BRANCH", branch);
         }
 
-        if (env is not null)
+        foreach (var (name, value) in env ?? [])
         {
-            foreach (DictionaryEntry entry in env)
-            {
-                var name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "";
-                SetEnv(container, name, Convert.ToString(entry.Value, CultureInfo.InvariantCulture) ?? "");
-            }
+            SetEnv(container, name, value);
         }
     }
 

@@ -164,7 +164,7 @@ public sealed partial class JobScaffolder(GitRepositoryInfo git, IProcessEnviron
         };
     }
 
-    private static List<KeyValuePair<string, string>> Environment(IDictionary? env)
+    private static List<KeyValuePair<string, string>> Environment(IReadOnlyList<KeyValuePair<string, string>> env)
     {
         var result = new List<KeyValuePair<string, string>>();
         foreach (var (name, value) in NamedEntries(env))
@@ -176,28 +176,15 @@ public sealed partial class JobScaffolder(GitRepositoryInfo git, IProcessEnviron
     }
 
     /// <summary>
-    /// The entries of an -Env or -SecretEnv table as text, each name checked by <see cref="ValueRules.EnvName"/>.
-    /// A hashtable has no order of its own: its keys are sorted so the manifest is the same every time;
-    /// an ordered dictionary ([ordered]@{...}) keeps the user's order.
+    /// The entries of an -Env or -SecretEnv list in the order given (the cmdlet sorts a hashtable's
+    /// and keeps an ordered dictionary's), each name checked by <see cref="ValueRules.EnvName"/>.
     /// </summary>
-    private static IEnumerable<(string Name, string Value)> NamedEntries(IDictionary? env)
+    private static IEnumerable<(string Name, string Value)> NamedEntries(IReadOnlyList<KeyValuePair<string, string>> env)
     {
-        if (env is null)
+        foreach (var (name, value) in env)
         {
-            yield break;
-        }
-
-        var entries = env.Cast<DictionaryEntry>();
-        if (env is not System.Collections.Specialized.IOrderedDictionary)
-        {
-            entries = entries.OrderBy(e => Convert.ToString(e.Key, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
-        }
-
-        foreach (var entry in entries)
-        {
-            var name = Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "";
             ValueRules.EnvName(name);
-            yield return (name, Convert.ToString(entry.Value, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+            yield return (name, value);
         }
     }
 
@@ -207,7 +194,7 @@ public sealed partial class JobScaffolder(GitRepositoryInfo git, IProcessEnviron
 
     private static readonly string[] s_secretNameParts = ["PASSWORD", "TOKEN", "SECRET", "KEY", "CREDENTIAL"];
 
-    private static List<SecretEnvReference> SecretEnvironment(IDictionary? env)
+    private static List<SecretEnvReference> SecretEnvironment(IReadOnlyList<KeyValuePair<string, string>> env)
     {
         var result = new List<SecretEnvReference>();
         foreach (var (name, reference) in NamedEntries(env))

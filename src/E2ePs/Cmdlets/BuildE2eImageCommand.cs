@@ -2,9 +2,9 @@ using System.Collections;
 using System.Diagnostics;
 using System.Globalization;
 using System.Management.Automation;
+using System.Threading.Channels;
 using E2ePs.Completion;
 using E2ePs.Contracts;
-using E2ePs.Loading;
 using E2ePs.Models;
 
 namespace E2ePs.Cmdlets;
@@ -23,6 +23,8 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
     private const string InputObjectSet = "InputObject";
     private static readonly TimeSpan s_progressInterval = TimeSpan.FromSeconds(1);
 
+    // Every running build forwards its events, then its end, into this channel; the pipeline thread drains it.
+    private readonly Channel<BuildMessage> _messages = Channel.CreateUnbounded<BuildMessage>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<RunningBuild> _running = [];
     private int _nextActivityId = 1;
 
@@ -50,10 +52,14 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
     [Alias("PSIsContainer")]
     public bool PipedFolder { get; set; }
 
-    /// <summary>podman, docker or buildah; E2EPS_BUILD_ENGINE, else the first found on PATH in that order.</summary>
+    /// <summary>
+    /// podman, docker or buildah; E2EPS_BUILD_ENGINE, else the first found on PATH in that order. Named
+    /// for what it is (every cmdlet's Engine is E2ePs's own); -Engine, its former name, still binds.
+    /// </summary>
     [Parameter]
+    [Alias("Engine")]
     [ValidateSet("podman", "docker", "buildah")]
-    public new string? Engine { get; set; }
+    public string? ContainerEngine { get; set; }
 
     /// <summary>Tags (applied to the job's repository) or full references, instead of the job's image.</summary>
     [Parameter]
@@ -74,11 +80,11 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
 
     /// <summary>Build arguments: @{ NAME = 'value' }.</summary>
     [Parameter]
-    public Hashtable? BuildArg { get; set; }
+    public IDictionary? BuildArg { get; set; }
 
     /// <summary>Labels of the image: @{ 'org.opencontainers.image.source' = '...' }.</summary>
     [Parameter]
-    public Hashtable? Label { get; set; }
+    public IDictionary? Label { get; set; }
 
     /// <summary>Build without the layer cache.</summary>
     [Parameter]
@@ -102,168 +108,151 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
     [ValidateRange(1, 32)]
     public int ThrottleLimit { get; set; } = 1;
 
-    private static IImageBuilder Images => EngineHost.Engine.Images;
+    private static IImageBuilder Images => Engine.Images;
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var jobs = ParameterSetName == InputObjectSet ? InputObject : ResolveJobs();
-        foreach (var job in jobs)
+        var piped = ParameterSetName == InputObjectSet ? InputObject : null;
+        foreach (var job in ResolveJobs(piped, JobNames(Name, PipedFolder), Path, allWhenUnnamed: true))
         {
-            Begin(job);
+            if (Plan(job) is { } plan && ShouldBuild(plan))
+            {
+                Start(plan);
+            }
         }
     }
 
     /// <inheritdoc />
-    protected override void EndProcessing() => Pump(untilAll: true);
+    protected override void EndProcessing() => WriteBuilds(untilAll: true);
 
-    private IEnumerable<E2eJob> ResolveJobs()
+    /// <summary>The build of <paramref name="job"/>: engine, tags and command line; null after an error for this job alone.</summary>
+    private ImageBuildPlan? Plan(E2eJob job)
     {
-        var root = ResolveFileSystemPath(Path);
-        if (!Directory.Exists(root))
-        {
-            WriteE2eError(new E2eException("RepositoryNotFound", E2eErrorCategory.ObjectNotFound, root,
-                $"The repository folder '{root}' does not exist.")
-            {
-                RecommendedAction = "Pass the root of your repository with -Path, or run the command from it.",
-            });
-            yield break;
-        }
-
-        // The names and patterns Get-E2eJob takes, found the same way.
-        foreach (var job in FindJobs(root, JobNames(Name, PipedFolder)))
-        {
-            yield return job;
-        }
-    }
-
-    private void Begin(E2eJob job)
-    {
-        ImageBuildPlan plan;
         try
         {
-            plan = Images.Plan(new ImageBuildRequest
+            var plan = Images.Plan(new ImageBuildRequest
             {
                 Job = job,
-                Engine = Engine,
+                Engine = ContainerEngine,
                 Tags = Tag ?? [],
                 ContentTag = ContentTag,
                 Push = Push,
                 SkipTlsVerify = SkipTlsVerify,
-                BuildArguments = ToDictionary(BuildArg),
-                Labels = ToDictionary(Label),
+                BuildArguments = TableParameter.ToDictionary(BuildArg),
+                Labels = TableParameter.ToDictionary(Label),
                 NoCache = NoCache,
                 Platform = Platform,
                 EngineArguments = EngineArgument,
                 BuildOptions = BuildOption,
             });
+            WriteVerbose($"{job.JobName}: {plan.BuildCommandLine}");
+            return plan;
         }
         catch (E2eException error) when (error.ErrorId is "ContainerEngineNotFound" or "UnknownContainerEngine")
         {
             // No job can be built without an engine: stop rather than repeat the error for each.
             ThrowE2eError(error);
-            return;
+            return null;
         }
         catch (E2eException error)
         {
             WriteE2eError(error);
-            return;
+            return null;
         }
+    }
 
-        WriteVerbose($"{job.JobName}: {plan.BuildCommandLine}");
+    private bool ShouldBuild(ImageBuildPlan plan)
+    {
         if (plan.Engine == "docker" && SkipTlsVerify)
         {
             WriteWarning("docker has no per-command -SkipTlsVerify: add the registry to insecure-registries in the docker daemon's configuration instead.");
         }
 
         var tags = string.Join(", ", plan.Tags);
-        var action = Push
+        return ShouldProcess(plan.Job.JobName, Push
             ? $"Build with {plan.Engine} from '{plan.DockerfilePath}', tag and push {tags}"
-            : $"Build with {plan.Engine} from '{plan.DockerfilePath}' and tag {tags}";
-        if (!ShouldProcess(job.JobName, action))
+            : $"Build with {plan.Engine} from '{plan.DockerfilePath}' and tag {tags}");
+    }
+
+    /// <summary>Starts a build once fewer than -ThrottleLimit run; with one at a time, writes its image before the next job arrives.</summary>
+    private void Start(ImageBuildPlan plan)
+    {
+        if (_running.Count >= ThrottleLimit)
+        {
+            WriteBuilds(untilAll: false);
+        }
+
+        var build = new RunningBuild(Images.Start(plan, CancellationToken), _nextActivityId++);
+        _running.Add(build);
+        // Ctrl+C: the token stops the engine (SIGTERM, SIGKILL after a grace) and the build removes the
+        // working container it left; the base class waits for that, or `pwsh -File` could exit in the middle.
+        TrackWork(build.Operation.Completion);
+        _ = ForwardAsync(build);
+        if (ThrottleLimit == 1)
+        {
+            WriteBuilds(untilAll: true);
+        }
+    }
+
+    /// <summary>Runs off the pipeline thread: passes a build's events, then its end, to the channel the pipeline thread drains.</summary>
+    private async Task ForwardAsync(RunningBuild build)
+    {
+        try
+        {
+            await foreach (var item in build.Operation.Events.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                _messages.Writer.TryWrite(new BuildMessage(build, item));
+            }
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // The build's outcome says what went wrong; its events only narrate.
+        }
+
+        await build.Operation.Completion.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+        _messages.Writer.TryWrite(new BuildMessage(build, null));
+    }
+
+    /// <summary>
+    /// Writes what the running builds report, on the pipeline thread, until one build (or every build)
+    /// has finished; with nothing new for a while, keeps each build's elapsed time moving.
+    /// </summary>
+    private void WriteBuilds(bool untilAll)
+    {
+        if (_running.Count == 0)
         {
             return;
         }
 
-        while (_running.Count >= ThrottleLimit)
+        foreach (var message in Drain(_messages.Reader, s_progressInterval))
         {
-            Pump(untilAll: false);
-        }
-
-        _running.Add(new RunningBuild(Images.Start(plan, CancellationToken), _nextActivityId++));
-        if (ThrottleLimit == 1)
-        {
-            // One at a time: write the image as soon as it exists, before the next job arrives.
-            Pump(untilAll: true);
-        }
-    }
-
-    /// <summary>
-    /// Drains the running builds' output on the pipeline thread, the only one that may write to
-    /// PowerShell's streams, until one build (or every build) has finished.
-    /// </summary>
-    private void Pump(bool untilAll)
-    {
-        try
-        {
-            while (_running.Count > 0)
+            if (message is null)
             {
-                var finished = 0;
-                foreach (var build in _running.ToList())
-                {
-                    while (build.Operation.Events.TryRead(out var item))
-                    {
-                        Handle(build, item);
-                    }
-
-                    if (build.Operation.Events.Completion.IsCompleted && build.Operation.Completion.IsCompleted)
-                    {
-                        _running.Remove(build);
-                        Finish(build);
-                        finished++;
-                    }
-                }
-
-                if (_running.Count == 0 || (!untilAll && finished > 0))
+                _running.ForEach(WriteBuildProgress);
+            }
+            else if (message.Event is { } item)
+            {
+                Handle(message.Build, item);
+            }
+            else
+            {
+                _running.Remove(message.Build);
+                Finish(message.Build);
+                if (_running.Count == 0 || !untilAll)
                 {
                     return;
                 }
-
-                var waits = _running.Select(b => b.Operation.Events.Completion.IsCompleted
-                    ? (Task)b.Operation.Completion
-                    : b.Operation.Events.WaitToReadAsync(CancellationToken).AsTask()).ToArray();
-                if (Task.WaitAny(waits, (int)s_progressInterval.TotalMilliseconds, CancellationToken) != -1)
-                {
-                    continue;
-                }
-
-                // Nothing new for a while: keep the elapsed time moving.
-                foreach (var build in _running)
-                {
-                    WriteBuildProgress(build);
-                }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C: the token stops the engines (SIGTERM, SIGKILL after a grace) and the builds remove
-            // the working containers they left; wait for that, or `pwsh -File` could exit in the middle.
-            Task.WaitAll([.. _running.Select(b => b.Operation.Completion.ContinueWith(_ => { }, TaskScheduler.Default))], TimeSpan.FromSeconds(30));
-            _running.Clear();
-            throw new PipelineStoppedException();
         }
     }
 
     private void Handle(RunningBuild build, ImageBuildEvent item)
     {
         var prefix = ThrottleLimit > 1 ? build.Operation.Plan.Job.JobName + ": " : "";
-        if (item.IsCommand)
+        WriteVerbose($"{prefix}{item.Text}");
+        if (!item.IsCommand)
         {
-            WriteVerbose($"{prefix}{item.Text}");
-        }
-        else
-        {
-            WriteVerbose($"{prefix}{item.Text}");
             var record = new InformationRecord(item.Text, $"{build.Operation.Plan.Engine} ({build.Operation.Plan.Job.JobName})");
             record.Tags.Add("E2ePs");
             record.Tags.Add("Build");
@@ -324,6 +313,7 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
         });
         try
         {
+            // The build has ended (its end came through the channel after its last event): this reads its outcome.
             var image = build.Operation.Completion.GetAwaiter().GetResult();
             WriteVerbose(string.Create(CultureInfo.InvariantCulture,
                 $"{plan.Job.JobName}: {(image.Pushed ? "built and pushed" : "built")} {image.Reference} in {image.Duration.TotalSeconds:0.0}s"));
@@ -335,25 +325,10 @@ public sealed class BuildE2eImageCommand : E2eCmdlet
         }
     }
 
-    private static Dictionary<string, string> ToDictionary(Hashtable? table)
-    {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (table is null)
-        {
-            return result;
-        }
-
-        foreach (DictionaryEntry entry in table)
-        {
-            var key = Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "";
-            var value = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
-            result[key] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
-        }
-
-        return result;
-    }
-
     private static string Shorten(string text) => text.Length <= 100 ? text : text[..97] + "...";
+
+    /// <summary>An event of a build, or (Event null) the end of the build.</summary>
+    private sealed record BuildMessage(RunningBuild Build, ImageBuildEvent? Event);
 
     private sealed class RunningBuild(ImageBuildOperation operation, int activityId)
     {

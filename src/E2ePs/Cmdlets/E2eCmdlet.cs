@@ -9,7 +9,7 @@ namespace E2ePs.Cmdlets;
 /// What every E2ePs cmdlet shares: the engine, a cancellation token that Ctrl+C cancels, path
 /// resolution through the provider, and the mapping of engine errors to ErrorRecords.
 /// </summary>
-public abstract class E2eCmdlet : PSCmdlet, IDisposable
+public abstract partial class E2eCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
     private HashSet<string>? _commandLineParameters;
@@ -66,7 +66,7 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
         var why = "which holds an older image of that tag or none";
         if (!string.IsNullOrEmpty(image) && !string.IsNullOrEmpty(imageId))
         {
-            var served = Engine.Images.InspectRegistryAsync(image, skipTlsVerify, CancellationToken).GetAwaiter().GetResult();
+            var served = Await(Engine.Images.InspectRegistryAsync(image, skipTlsVerify, CancellationToken));
             var id = imageId.StartsWith("sha256:", StringComparison.Ordinal) ? imageId : "sha256:" + imageId;
             if (served.ConfigDigest is not null && served.ManifestDigest is not null && string.Equals(served.ConfigDigest, id, StringComparison.OrdinalIgnoreCase))
             {
@@ -106,7 +106,7 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
         WriteE2eError(new E2eException("JobNotIdentified", E2eErrorCategory.InvalidArgument, resolved,
             $"No job to {verb}: '{resolved}' is a folder, not a job's manifest, and no -Name was given.")
         {
-            RecommendedAction = $"Pass -Name with the short names of jobs in '{resolved}', or -Path with a manifest (deploy/k8s/99-test-<name>-e2e.yaml); Get-E2eJob -Path '{resolved}' | {MyInvocation.MyCommand.Name} takes every job of the repository.",
+            RecommendedAction = $"Pass -Name with the short names of jobs in '{resolved}', or -Path with a manifest ({E2ePs.Naming.JobLayout.ManifestFile("<name>")}); Get-E2eJob -Path '{resolved}' | {MyInvocation.MyCommand.Name} takes every job of the repository.",
         });
         return false;
     }
@@ -123,76 +123,21 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
         SessionState.Path.GetUnresolvedProviderPathFromPSPath(string.IsNullOrEmpty(path) ? "." : path);
 
     /// <summary>
-    /// Enumerates an engine stream on the pipeline thread, so every item can be written with
-    /// WriteObject; ends quietly when Ctrl+C cancels the token.
+    /// The one way a cmdlet finds the jobs it works on: the ones piped in, else the manifest file at
+    /// <paramref name="path"/>, else the jobs named <paramref name="names"/> (wildcards allowed) in the
+    /// repository at <paramref name="path"/> (or the current location), found by <see cref="FindJobs"/>.
+    /// With no name, <paramref name="allWhenUnnamed"/> says whether that is every job (Get-E2eJob,
+    /// Build-E2eImage) or none (Start-E2eJob and Invoke-E2eTest, which have said JobNotIdentified).
+    /// A repository folder that does not exist is a non-terminating RepositoryNotFound error, a name
+    /// that matches nothing a non-terminating JobNotFound one.
     /// </summary>
-    protected IEnumerable<T> Drain<T>(IAsyncEnumerable<T> source)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        var enumerator = source.GetAsyncEnumerator(CancellationToken);
-        try
-        {
-            while (true)
-            {
-                bool next;
-                try
-                {
-                    next = enumerator.MoveNextAsync().AsTask().GetAwaiter().GetResult();
-                }
-                catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-                {
-                    yield break;
-                }
-
-                if (!next)
-                {
-                    yield break;
-                }
-
-                yield return enumerator.Current;
-            }
-        }
-        finally
-        {
-            try
-            {
-                enumerator.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-    }
-
-    /// <summary>
-    /// Blocks the pipeline thread on an engine task. Ctrl+C ends the wait at once, as the pipeline
-    /// stopping rather than as an error.
-    /// </summary>
-    protected T Await<T>(Task<T> task)
-    {
-        ArgumentNullException.ThrowIfNull(task);
-        try
-        {
-            return task.WaitAsync(CancellationToken).GetAwaiter().GetResult();
-        }
-        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-        {
-            throw new PipelineStoppedException();
-        }
-    }
-
-    /// <summary>
-    /// The jobs a cmdlet works on: the ones piped in, else the manifest file at <paramref name="path"/>,
-    /// else the jobs named <paramref name="names"/> in the repository at <paramref name="path"/> (or
-    /// the current location), found by <see cref="FindJobs"/>. A name that matches nothing is a non-terminating JobNotFound error.
-    /// </summary>
-    protected IEnumerable<(E2eJob? Job, string Manifest)> ResolveJobs(IEnumerable<E2eJob>? piped, IEnumerable<string>? names, string? path)
+    protected IEnumerable<E2eJob> ResolveJobs(IEnumerable<E2eJob>? piped, string[]? names, string? path, bool allWhenUnnamed)
     {
         if (piped is not null)
         {
             foreach (var job in piped)
             {
-                yield return (job, job.ManifestPath);
+                yield return job;
             }
 
             yield break;
@@ -207,20 +152,29 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
                 throw read.Error;
             }
 
-            yield return (read.Job, resolved);
+            yield return read.Job!;
             yield break;
         }
 
-        // Names and patterns as Get-E2eJob takes them, found the same way (no name is no job here, not all).
-        var given = names?.ToArray() ?? [];
-        if (given.Length == 0)
+        if (!Directory.Exists(resolved))
+        {
+            WriteE2eError(new E2eException("RepositoryNotFound", E2eErrorCategory.ObjectNotFound, resolved,
+                $"The repository folder '{resolved}' does not exist.")
+            {
+                RecommendedAction = "Pass the root of your repository with -Path, or run the command from it.",
+            });
+            yield break;
+        }
+
+        // Names and patterns as Get-E2eJob takes them, found the same way.
+        if (names is not { Length: > 0 } && !allWhenUnnamed)
         {
             yield break;
         }
 
-        foreach (var job in FindJobs(resolved, given))
+        foreach (var job in FindJobs(resolved, names))
         {
-            yield return (job, job.ManifestPath);
+            yield return job;
         }
     }
 
@@ -229,12 +183,47 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
     /// (all when none), as Get-E2eJob and Build-E2eImage find them; writes a non-terminating error for
     /// each name that matches no job or no job can have, and for each manifest that cannot be read.
     /// </summary>
-    protected IEnumerable<E2eJob> FindJobs(string root, string[]? names)
+    private IEnumerable<E2eJob> FindJobs(string root, string[]? names)
     {
-        // -Name follows PowerShell's wildcard rules ('*', '?', '[1-3]') as Get-Process does: a name
-        // without wildcards that matches no job is a non-terminating ObjectNotFound error, a pattern that
-        // matches none is not an error, and a malformed pattern stops the command. A name without
-        // wildcards that no job can have (UPPER, bad_name) is InvalidJobName rather than "not found".
+        var (patterns, exact) = NamePatterns(names);
+        if (names is { Length: > 0 } && patterns.Count == 0)
+        {
+            yield break;
+        }
+
+        foreach (var result in Engine.Catalog.Find(root, patterns))
+        {
+            if (result.Job is not null)
+            {
+                yield return result.Job;
+            }
+            else if (result.Error is not null)
+            {
+                WriteE2eError(result.Error);
+            }
+        }
+
+        // Not found means no manifest file: a manifest that exists but cannot be read has had its own error.
+        var defined = new HashSet<string>(Engine.Catalog.ListNames(root), StringComparer.Ordinal);
+        foreach (var name in exact.Where(n => !defined.Contains(n)))
+        {
+            WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
+                $"There is no E2E job '{name}' in '{root}' (no {E2ePs.Naming.JobLayout.ManifestFile(name)}).")
+            {
+                RecommendedAction = "List the jobs with Get-E2eJob, or create this one with New-E2eJob.",
+            });
+        }
+    }
+
+    /// <summary>
+    /// The patterns to look for, and the names among them given without wildcards (each one that
+    /// matches no job is JobNotFound). -Name follows PowerShell's wildcard rules ('*', '?', '[1-3]') as
+    /// Get-Process does: a name without wildcards that matches no job is a non-terminating ObjectNotFound
+    /// error, a pattern that matches none is not an error, and a malformed pattern stops the command. A
+    /// name without wildcards that no job can have (UPPER, bad_name) is InvalidJobName rather than "not found".
+    /// </summary>
+    private (List<string> Patterns, List<string> Exact) NamePatterns(string[]? names)
+    {
         var patterns = new List<string>();
         var exact = new List<string>();
         foreach (var name in names ?? [])
@@ -263,33 +252,7 @@ public abstract class E2eCmdlet : PSCmdlet, IDisposable
             }
         }
 
-        if (names is { Length: > 0 } && patterns.Count == 0)
-        {
-            yield break;
-        }
-
-        foreach (var result in Engine.Catalog.Find(root, patterns))
-        {
-            if (result.Job is not null)
-            {
-                yield return result.Job;
-            }
-            else if (result.Error is not null)
-            {
-                WriteE2eError(result.Error);
-            }
-        }
-
-        // Not found means no manifest file: a manifest that exists but cannot be read has had its own error.
-        var defined = new HashSet<string>(Engine.Catalog.ListNames(root), StringComparer.Ordinal);
-        foreach (var name in exact.Where(n => !defined.Contains(n)))
-        {
-            WriteE2eError(new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, name,
-                $"There is no E2E job '{name}' in '{root}' (no {E2ePs.Naming.JobLayout.ManifestFile(name)}).")
-            {
-                RecommendedAction = "List the jobs with Get-E2eJob, or create this one with New-E2eJob.",
-            });
-        }
+        return (patterns, exact);
     }
 
     /// <summary>Writes a non-terminating error for one failed item; the others go on.</summary>

@@ -64,10 +64,8 @@ public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
         WriteVerbose($"Diagnosing Job {request.JobName}" + (request.Target.Namespace is { } ns ? $" in namespace {ns}" : ""));
         try
         {
+            // Ctrl+C: Await lets the engine end its requests, then stops the pipeline with no diagnostic half made.
             WriteObject(Await(Engine.Diagnostics.DiagnoseAsync(request, CancellationToken)));
-        }
-        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-        {
         }
         catch (E2eException error)
         {

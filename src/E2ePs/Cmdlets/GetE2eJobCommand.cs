@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using E2ePs.Completion;
-using E2ePs.Contracts;
 using E2ePs.Models;
 
 namespace E2ePs.Cmdlets;
@@ -33,19 +32,9 @@ public sealed class GetE2eJobCommand : E2eCmdlet
     protected override void ProcessRecord()
     {
         var root = ResolveFileSystemPath(Path);
-        if (!Directory.Exists(root))
-        {
-            WriteE2eError(new E2eException("RepositoryNotFound", E2eErrorCategory.ObjectNotFound, root,
-                $"The repository folder '{root}' does not exist.")
-            {
-                RecommendedAction = "Pass the root of your repository with -Path, or run the command from it.",
-            });
-            return;
-        }
-
         var names = JobNames(Name, PipedFolder);
-        WriteVerbose($"Looking for {(names is not { Length: > 0 } ? "every job" : "the jobs " + string.Join(", ", names))} in '{System.IO.Path.Combine(root, "deploy", "k8s")}' (99-test-<name>-e2e.yaml).");
-        foreach (var job in FindJobs(root, names))
+        WriteVerbose($"Looking for {(names is not { Length: > 0 } ? "every job" : "the jobs " + string.Join(", ", names))} in '{System.IO.Path.Combine(root, E2ePs.Naming.JobLayout.ManifestFolder)}' ({E2ePs.Naming.JobLayout.ManifestSearchPattern}).");
+        foreach (var job in ResolveJobs(piped: null, names, Path, allWhenUnnamed: true))
         {
             WriteVerbose($"Read job {job.Name} ({job.Template}, namespace {job.Namespace}, image {job.Image}) from '{job.ManifestPath}'.");
             WriteObject(job);

@@ -51,16 +51,7 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
         LogRequest request;
         try
         {
-            request = new LogRequest
-            {
-                Target = Target,
-                JobName = KubernetesJobName(Name),
-                Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
-                Follow = Follow,
-                Container = Container,
-                Tail = Tail,
-                Since = Since,
-            };
+            request = Request();
         }
         catch (E2eException error)
         {
@@ -81,22 +72,38 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
                     WriteVerbose($"Log of {(line.InitContainer ? "init container" : "container")} {line.Container} of pod {line.Pod}");
                 }
 
-                if (Timestamps)
-                {
-                    // Invariant: under a culture such as fi-FI, ':' in a format string is its time separator ('.').
-                    WriteObject(line.Timestamp is { } timestamp
-                        ? timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture) + " " + line.Message
-                        : line.Message);
-                }
-                else
-                {
-                    WriteObject(line);
-                }
+                Write(line);
             }
         }
         catch (E2eException error)
         {
             WriteE2eError(error);
+        }
+    }
+
+    private LogRequest Request() => new()
+    {
+        Target = Target,
+        JobName = KubernetesJobName(Name),
+        Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
+        Follow = Follow,
+        Container = Container,
+        Tail = Tail,
+        Since = Since,
+    };
+
+    private void Write(E2eLogLine line)
+    {
+        if (Timestamps)
+        {
+            // Invariant: under a culture such as fi-FI, ':' in a format string is its time separator ('.').
+            WriteObject(line.Timestamp is { } timestamp
+                ? timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture) + " " + line.Message
+                : line.Message);
+        }
+        else
+        {
+            WriteObject(line);
         }
     }
 }

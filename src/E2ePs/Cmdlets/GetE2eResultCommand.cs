@@ -41,15 +41,12 @@ public sealed class GetE2eResultCommand : ClusterCmdlet
         try
         {
             var request = new ResultRequest { Target = Target, JobName = KubernetesJobName(Name), Uid = string.IsNullOrEmpty(Uid) ? null : Uid };
+            // Ctrl+C: Await lets the read close its log stream, then stops the pipeline; nothing is saved.
             reading = Await(Engine.Results.ReadAsync(request, CancellationToken));
         }
         catch (E2eException error)
         {
             WriteE2eError(error);
-            return;
-        }
-        catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-        {
             return;
         }
 

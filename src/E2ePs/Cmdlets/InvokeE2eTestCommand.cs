@@ -22,6 +22,8 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     private const string ByJobSet = "ByJob";
     private const string ByNameSet = "ByName";
     private readonly List<InvokeRequest> _requests = [];
+    private IReadOnlyList<KeyValuePair<string, string>> _env = [];
+    private bool _exclusiveLog;
 
     /// <summary>Job definitions, from Get-E2eJob or New-E2eJob.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByJobSet)]
@@ -76,7 +78,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
 
     /// <summary>Environment variables to add to or override in the test container.</summary>
     [Parameter]
-    public Hashtable? Env { get; set; }
+    public IDictionary? Env { get; set; }
 
     /// <summary>Build each job's image first, as Build-E2eImage does, and run the image built.</summary>
     [Parameter]
@@ -146,7 +148,8 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
         {
             ValueRules.RetryCount(RetryCount);
             ValueRules.Branch(string.IsNullOrEmpty(Branch) ? null : Branch);
-            ValueRules.Env(Env);
+            _env = TableParameter.ToList(Env);
+            ValueRules.Env(_env);
         }
         catch (E2eException error)
         {
@@ -174,31 +177,13 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
                 return;
             }
 
-            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, JobNames(Name, PipedFolder), Path))
+            foreach (var job in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, JobNames(Name, PipedFolder), Path, allWhenUnnamed: false))
             {
                 var target = Target;
-                var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);
-                var ns = target.Namespace ?? (string.IsNullOrEmpty(job?.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
-                var build = Build || Push ? (Push ? "build and push its image, " : "build its image, ") : "";
-                if (!ShouldProcess($"Job {jobName} in namespace {ns} on {DescribeCluster(target)}",
-                    $"Run the tests: {build}delete the previous Job, create it, wait for it and read its results"))
+                if (ShouldRun(job, target))
                 {
-                    continue;
+                    _requests.Add(Request(job, target));
                 }
-
-                _requests.Add(new InvokeRequest
-                {
-                    JobName = jobName,
-                    Start = new StartJobRequest
-                    {
-                        Target = target,
-                        ManifestPath = manifest,
-                        Job = job,
-                        Image = string.IsNullOrEmpty(Image) || Image == job?.Image ? null : Image,
-                        Branch = Branch,
-                        Env = Env,
-                    },
-                });
             }
         }
         catch (E2eException error)
@@ -206,6 +191,28 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             WriteE2eError(error);
         }
     }
+
+    private bool ShouldRun(E2eJob job, ClusterTarget target)
+    {
+        var ns = target.Namespace ?? (string.IsNullOrEmpty(job.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
+        var build = Build || Push ? (Push ? "build and push its image, " : "build its image, ") : "";
+        return ShouldProcess($"Job {job.JobName} in namespace {ns} on {DescribeCluster(target)}",
+            $"Run the tests: {build}delete the previous Job, create it, wait for it and read its results");
+    }
+
+    private InvokeRequest Request(E2eJob job, ClusterTarget target) => new()
+    {
+        JobName = job.JobName,
+        Start = new StartJobRequest
+        {
+            Target = target,
+            ManifestPath = job.ManifestPath,
+            Job = job,
+            Image = string.IsNullOrEmpty(Image) || Image == job.Image ? null : Image,
+            Branch = Branch,
+            Env = _env,
+        },
+    };
 
     /// <inheritdoc />
     protected override void EndProcessing()
@@ -215,88 +222,19 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             return;
         }
 
-        var reporter = Engine.Results.CreateReporter(new ResultReporterOptions
-        {
-            CiSystem = CiSystem,
-            Environment = EnvironmentVariables(),
-            LogFormat = LogFormat == "Json" ? ResultLogFormat.Json : ResultLogFormat.Text,
-            Timestamps = Timestamps,
-        });
-        var options = new InvokeOptions
-        {
-            Build = Build || Push,
-            Push = Push,
-            RetryCount = RetryCount,
-            RetryTestFailures = RetryOn == "TestFailure",
-            RetryDelay = TimeSpan.FromSeconds(RetryDelay),
-            Timeout = Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
-            PullGracePeriod = TimeSpan.FromSeconds(PullGracePeriod),
-            ThrottleLimit = ThrottleLimit,
-            FollowLogs = ShowLog,
-            ResultPath = ResultFolder(reporter.System),
-        };
+        var reporter = CreateReporter();
+        var options = Options(reporter.System);
         WriteVerbose($"Reporting to {reporter.System}; JUnit reports {(options.ResultPath is null ? "are not saved" : $"go to '{options.ResultPath}'")}.");
 
         // Groups cannot interleave: a run's log gets its own collapsible group only when it is the only one logging.
-        var exclusive = _requests.Count == 1 || ThrottleLimit == 1;
-        var finished = new List<E2eRun>();
-        var errors = 0;
-        var started = 0;
-        var clock = Stopwatch.StartNew();
-        var progress = new ProgressRecord(3, $"Running {_requests.Count} E2E job(s)", "Starting");
+        _exclusiveLog = _requests.Count == 1 || ThrottleLimit == 1;
+        var tally = new Tally(_requests.Count);
         try
         {
             foreach (var update in Drain(Engine.Results.InvokeAsync(_requests, options, CancellationToken)))
             {
-                switch (update.Kind)
-                {
-                    case InvokeUpdateKind.Building:
-                        WriteVerbose($"{update.JobName}: {update.Text}");
-                        break;
-                    case InvokeUpdateKind.Started:
-                        started++;
-                        WriteVerbose($"Started {update.Run!.Namespace}/{update.JobName} (attempt {update.Attempt}, run {update.Run.RunId}) on context '{update.Run.Context}'.");
-                        if (ShowLog)
-                        {
-                            WriteHost(reporter.LogStarted(update.Run, exclusive));
-                        }
-
-                        break;
-                    case InvokeUpdateKind.Log:
-                        WriteHost(reporter.LogLine(update.Run!, update.Line!, exclusive));
-                        break;
-                    case InvokeUpdateKind.LogEnded:
-                        WriteHost(reporter.LogEnded(update.Run!, exclusive));
-                        break;
-                    case InvokeUpdateKind.Retrying:
-                        var run = update.Run!;
-                        var retry = $"Attempt {update.Attempt} of {run.Namespace}/{run.JobName} failed ({run.FailureKind}: {run.Reason ?? run.Status.ToString()}); starting attempt {update.Attempt + 1} of {RetryCount + 1} in {update.Delay.TotalSeconds:0} s. {run.Message}";
-                        WriteWarning(retry);
-                        WriteHost(reporter.Warning("E2eRunRetried", retry));
-                        break;
-                    case InvokeUpdateKind.Warning:
-                        WriteWarning($"[{update.Error!.ErrorId}] {update.Error.Message}");
-                        WriteHost(reporter.Warning(update.Error.ErrorId, update.Error.Message));
-                        break;
-                    case InvokeUpdateKind.ReportError:
-                        errors++;
-                        WriteE2eError(update.Error!);
-                        WriteHost(reporter.Error(update.Error!.ErrorId, update.Error.Message));
-                        break;
-                    case InvokeUpdateKind.Error:
-                        errors++;
-                        WriteE2eError(update.Error!);
-                        WriteHost(reporter.Error(update.Error!.ErrorId, update.Error.Message));
-                        break;
-                    case InvokeUpdateKind.Finished:
-                        Finish(update, reporter, finished);
-                        break;
-                }
-
-                progress.StatusDescription = string.Create(CultureInfo.InvariantCulture,
-                    $"{started} attempt(s) started, {finished.Count} of {_requests.Count} finished, {errors} error(s) ({clock.Elapsed:hh\\:mm\\:ss})");
-                progress.PercentComplete = finished.Count * 100 / _requests.Count;
-                WriteProgress(progress);
+                Write(update, reporter, tally);
+                WriteProgress(tally.Progress());
             }
         }
         catch (E2eException error)
@@ -306,17 +244,95 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
 
         if (!CancellationToken.IsCancellationRequested)
         {
-            WriteHost(reporter.Completed(finished, errors));
+            WriteHost(reporter.Completed(tally.Finished, tally.Errors));
         }
 
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
+        WriteProgress(tally.Progress(completed: true));
     }
 
-    private void Finish(InvokeUpdate update, IResultReporter reporter, List<E2eRun> finished)
+    private IResultReporter CreateReporter() => Engine.Results.CreateReporter(new ResultReporterOptions
     {
-        var run = update.Run!;
-        finished.Add(run);
+        CiSystem = CiSystem,
+        Environment = EnvironmentVariables(),
+        LogFormat = LogFormat == "Json" ? ResultLogFormat.Json : ResultLogFormat.Text,
+        Timestamps = Timestamps,
+    });
+
+    private InvokeOptions Options(ResultCiSystem system) => new()
+    {
+        Build = Build || Push,
+        Push = Push,
+        RetryCount = RetryCount,
+        RetryTestFailures = RetryOn == "TestFailure",
+        RetryDelay = TimeSpan.FromSeconds(RetryDelay),
+        Timeout = Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+        PullGracePeriod = TimeSpan.FromSeconds(PullGracePeriod),
+        ThrottleLimit = ThrottleLimit,
+        FollowLogs = ShowLog,
+        ResultPath = ResultFolder(system),
+    };
+
+    /// <summary>Writes one update, on the pipeline thread, to the streams and, through the reporter, to the CI system.</summary>
+    private void Write(InvokeUpdate update, IResultReporter reporter, Tally tally)
+    {
+        switch (update)
+        {
+            case InvokeUpdate.Building building:
+                WriteVerbose($"{building.JobName}: {building.Text}");
+                break;
+            case InvokeUpdate.Started started:
+                tally.Started++;
+                WriteVerbose($"Started {started.Run.Namespace}/{started.JobName} (attempt {started.Attempt}, run {started.Run.RunId}) on context '{started.Run.Context}'.");
+                if (ShowLog)
+                {
+                    WriteHost(reporter.LogStarted(started.Run, _exclusiveLog));
+                }
+
+                break;
+            case InvokeUpdate.Log log:
+                WriteHost(reporter.LogLine(log.Run, log.Line, _exclusiveLog));
+                break;
+            case InvokeUpdate.LogEnded ended:
+                WriteHost(reporter.LogEnded(ended.Run, _exclusiveLog));
+                break;
+            case InvokeUpdate.Retrying retrying:
+                WriteRetry(retrying, reporter);
+                break;
+            case InvokeUpdate.Warning warning:
+                WriteWarning($"[{warning.Problem.ErrorId}] {warning.Problem.Message}");
+                WriteHost(reporter.Warning(warning.Problem.ErrorId, warning.Problem.Message));
+                break;
+            case InvokeUpdate.ReportError { Problem: var problem }:
+                WriteFailure(problem, reporter, tally);
+                break;
+            case InvokeUpdate.Failed { Problem: var problem }:
+                WriteFailure(problem, reporter, tally);
+                break;
+            case InvokeUpdate.Finished finished:
+                Finish(finished, reporter, tally);
+                break;
+        }
+    }
+
+    private void WriteRetry(InvokeUpdate.Retrying retrying, IResultReporter reporter)
+    {
+        var run = retrying.Run;
+        var retry = $"Attempt {retrying.Attempt} of {run.Namespace}/{run.JobName} failed ({run.FailureKind}: {run.Reason ?? run.Status.ToString()}); starting attempt {retrying.Attempt + 1} of {RetryCount + 1} in {retrying.Delay.TotalSeconds:0} s. {run.Message}";
+        WriteWarning(retry);
+        WriteHost(reporter.Warning("E2eRunRetried", retry));
+    }
+
+    private void WriteFailure(E2eException problem, IResultReporter reporter, Tally tally)
+    {
+        tally.Errors++;
+        WriteE2eError(problem);
+        WriteHost(reporter.Error(problem.ErrorId, problem.Message));
+    }
+
+    private void Finish(InvokeUpdate.Finished update, IResultReporter reporter, Tally tally)
+    {
+        var run = update.Run;
+        tally.Finished.Add(run);
         WriteHost(reporter.RunFinished(run, update.ReportFile));
         WriteObject(run);
         var failedCases = run.TestResult?.Failed ?? 0;
@@ -371,5 +387,24 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             record.Tags.Add("E2ePs");
             WriteInformation(record);
         }
+    }
+
+    /// <summary>How far the runs are, for the progress bar and the closing summary.</summary>
+    private sealed class Tally(int total)
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+        public int Started { get; set; }
+
+        public int Errors { get; set; }
+
+        public List<E2eRun> Finished { get; } = [];
+
+        public ProgressRecord Progress(bool completed = false) => new(3, $"Running {total} E2E job(s)", string.Create(CultureInfo.InvariantCulture,
+            $"{Started} attempt(s) started, {Finished.Count} of {total} finished, {Errors} error(s) ({_clock.Elapsed:hh\\:mm\\:ss})"))
+        {
+            PercentComplete = Finished.Count * 100 / total,
+            RecordType = completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+        };
     }
 }

@@ -61,11 +61,11 @@ public sealed class NewE2eJobCommand : E2eCmdlet
 
     /// <summary>Environment variables of the test container.</summary>
     [Parameter]
-    public Hashtable? Env { get; set; }
+    public IDictionary? Env { get; set; }
 
     /// <summary>Environment variables of the test container read from Kubernetes Secrets: name → 'secret-name/key'.</summary>
     [Parameter]
-    public Hashtable? SecretEnv { get; set; }
+    public IDictionary? SecretEnv { get; set; }
 
     /// <summary>Template: pytest (default), pester or dotnet.</summary>
     [Parameter]
@@ -123,33 +123,9 @@ public sealed class NewE2eJobCommand : E2eCmdlet
             return;
         }
 
-        var request = new NewJobRequest
-        {
-            Name = Name,
-            TestPath = TestPath,
-            RepositoryRoot = ResolveFileSystemPath(Path),
-            TemplateRoot = TemplateRoot,
-            Template = Template,
-            Namespace = Namespace,
-            Registry = Registry,
-            Image = Image,
-            Tag = Tag,
-            Repository = Repository,
-            Branch = Branch,
-            Env = Env,
-            SecretEnv = SecretEnv,
-            Cpu = Cpu,
-            Memory = Memory,
-            BackoffLimit = BackoffLimit,
-            ActiveDeadlineSeconds = ActiveDeadlineSeconds,
-            TtlSecondsAfterFinished = TtlSecondsAfterFinished,
-            GitCredentialSecret = GitCredentialSecret,
-            ImagePullSecrets = ImagePullSecret ?? [],
-        };
-
         try
         {
-            var plan = Engine.Scaffolder.Plan(request);
+            var plan = Engine.Scaffolder.Plan(Request());
             foreach (var warning in plan.Warnings)
             {
                 WriteWarning(warning);
@@ -171,4 +147,28 @@ public sealed class NewE2eJobCommand : E2eCmdlet
             WriteE2eError(error);
         }
     }
+
+    private NewJobRequest Request() => new()
+    {
+        Name = Name,
+        TestPath = TestPath,
+        RepositoryRoot = ResolveFileSystemPath(Path),
+        TemplateRoot = TemplateRoot,
+        Template = Template,
+        Namespace = Namespace,
+        Registry = Registry,
+        Image = Image,
+        Tag = Tag,
+        Repository = Repository,
+        Branch = Branch,
+        Env = TableParameter.ToList(Env),
+        SecretEnv = TableParameter.ToList(SecretEnv),
+        Cpu = Cpu,
+        Memory = Memory,
+        BackoffLimit = BackoffLimit,
+        ActiveDeadlineSeconds = ActiveDeadlineSeconds,
+        TtlSecondsAfterFinished = TtlSecondsAfterFinished,
+        GitCredentialSecret = GitCredentialSecret,
+        ImagePullSecrets = ImagePullSecret ?? [],
+    };
 }

@@ -19,6 +19,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     private const string ByJobSet = "ByJob";
     private const string ByNameSet = "ByName";
     private readonly List<StartJobRequest> _requests = [];
+    private IReadOnlyList<KeyValuePair<string, string>> _env = [];
 
     /// <summary>Job definitions, from Get-E2eJob or New-E2eJob.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByJobSet)]
@@ -69,7 +70,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
 
     /// <summary>Environment variables to add to or override in the test container.</summary>
     [Parameter]
-    public Hashtable? Env { get; set; }
+    public IDictionary? Env { get; set; }
 
     /// <summary>Branch for the init container to clone instead of the manifest's.</summary>
     [Parameter]
@@ -98,7 +99,8 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
         try
         {
             ValueRules.Branch(string.IsNullOrEmpty(Branch) ? null : Branch);
-            ValueRules.Env(Env);
+            _env = TableParameter.ToList(Env);
+            ValueRules.Env(_env);
         }
         catch (E2eException error)
         {
@@ -116,20 +118,19 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
                 return;
             }
 
-            foreach (var (job, manifest) in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, JobNames(Name, PipedFolder), Path))
+            foreach (var job in ResolveJobs(ParameterSetName == ByJobSet ? InputObject ?? [] : null, JobNames(Name, PipedFolder), Path, allWhenUnnamed: false))
             {
                 var request = new StartJobRequest
                 {
                     Target = Target,
-                    ManifestPath = manifest,
+                    ManifestPath = job.ManifestPath,
                     Job = job,
-                    Image = string.IsNullOrEmpty(Image) || Image == job?.Image ? null : Image,
+                    Image = string.IsNullOrEmpty(Image) || Image == job.Image ? null : Image,
                     Branch = Branch,
-                    Env = Env,
+                    Env = _env,
                 };
-                var jobName = job?.JobName ?? System.IO.Path.GetFileNameWithoutExtension(manifest);
-                var ns = request.Target.Namespace ?? (string.IsNullOrEmpty(job?.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
-                if (ShouldProcess($"Job {jobName} in namespace {ns} on {DescribeCluster(request.Target)}", "Apply its ServiceAccount, Role and RoleBinding, delete the previous Job and create it again"))
+                var ns = request.Target.Namespace ?? (string.IsNullOrEmpty(job.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
+                if (ShouldProcess($"Job {job.JobName} in namespace {ns} on {DescribeCluster(request.Target)}", "Apply its ServiceAccount, Role and RoleBinding, delete the previous Job and create it again"))
                 {
                     _requests.Add(request);
                 }

@@ -15,8 +15,6 @@ public sealed class TestE2eDnsCommand : ClusterCmdlet
 {
     private const string HostNameSet = "HostName";
     private const string JobSet = "Job";
-    private static readonly TimeSpan s_cleanupWait = TimeSpan.FromSeconds(5);
-
     private readonly List<(ClusterTarget Target, List<DnsHost> Hosts)> _batches = [];
 
     /// <summary>Host names, host:port or URLs, such as http://vllm-server.swe-ai-fleet.svc.cluster.local:8000.</summary>
@@ -126,40 +124,14 @@ public sealed class TestE2eDnsCommand : ClusterCmdlet
             return false;
         }
 
-        var ns = target.Namespace ?? identity.DefaultNamespace;
-        var lookUp = !string.IsNullOrEmpty(Pod)
-            || ShouldProcess($"namespace {ns} on context '{identity.Context}'", $"Create a short-lived probe Job ({ProbeImage}) to look up {hosts.Count} name(s), then delete it");
-        var request = new DnsRequest
-        {
-            Target = target,
-            Hosts = hosts,
-            Port = Port,
-            ProbeImage = ProbeImage,
-            Pod = Pod,
-            ApiOnly = !lookUp,
-            ProbeTimeout = TimeSpan.FromSeconds(Timeout),
-        };
-        WriteVerbose($"Checking {hosts.Count} host(s) in namespace {ns} on context '{identity.Context}'" + (lookUp ? Pod is null ? $" with a probe pod ({ProbeImage})." : $" through exec in pod {Pod}." : " from the API only."));
-        var progress = new ProgressRecord(3, "Test-E2eDns", $"Checking {hosts.Count} host(s) in namespace {ns}");
+        var request = Request(target, identity, hosts);
+        var progress = new ProgressRecord(3, "Test-E2eDns", $"Checking {hosts.Count} host(s) in namespace {target.Namespace ?? identity.DefaultNamespace}");
         WriteProgress(progress);
         DnsReport report;
-        var task = Engine.Diagnostics.TestDnsAsync(request, CancellationToken);
         try
         {
-            report = Await(task);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl+C: give the engine a moment to send the delete of its probe, which has a budget of its own.
-            try
-            {
-                task.Wait(s_cleanupWait);
-            }
-            catch (AggregateException)
-            {
-            }
-
-            return false;
+            // Ctrl+C: Await waits for the engine to delete its probe Job (a budget of its own) before the pipeline stops.
+            report = Await(Engine.Diagnostics.TestDnsAsync(request, CancellationToken));
         }
         catch (E2eException error)
         {
@@ -172,6 +144,31 @@ public sealed class TestE2eDnsCommand : ClusterCmdlet
             WriteProgress(progress);
         }
 
+        return Write(report);
+    }
+
+    /// <summary>What to check, and how: with a probe pod, through exec in -Pod, or (declined under -WhatIf or -Confirm) from the API only.</summary>
+    private DnsRequest Request(ClusterTarget target, ClusterIdentity identity, List<DnsHost> hosts)
+    {
+        var ns = target.Namespace ?? identity.DefaultNamespace;
+        var lookUp = !string.IsNullOrEmpty(Pod)
+            || ShouldProcess($"namespace {ns} on context '{identity.Context}'", $"Create a short-lived probe Job ({ProbeImage}) to look up {hosts.Count} name(s), then delete it");
+        WriteVerbose($"Checking {hosts.Count} host(s) in namespace {ns} on context '{identity.Context}'" + (lookUp ? Pod is null ? $" with a probe pod ({ProbeImage})." : $" through exec in pod {Pod}." : " from the API only."));
+        return new DnsRequest
+        {
+            Target = target,
+            Hosts = hosts,
+            Port = Port,
+            ProbeImage = ProbeImage,
+            Pod = Pod,
+            ApiOnly = !lookUp,
+            ProbeTimeout = TimeSpan.FromSeconds(Timeout),
+        };
+    }
+
+    /// <summary>Writes the report's errors and results; whether every host passed.</summary>
+    private bool Write(DnsReport report)
+    {
         foreach (var error in report.Errors)
         {
             WriteE2eError(error);

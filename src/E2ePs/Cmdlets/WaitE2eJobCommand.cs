@@ -49,46 +49,21 @@ public sealed class WaitE2eJobCommand : E2eCmdlet
             Timeout = Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             PullGracePeriod = TimeSpan.FromSeconds(PullGracePeriod),
         };
+        DescribeWatches();
         var clock = Stopwatch.StartNew();
         var progress = new ProgressRecord(2, $"Waiting for {_runs.Count} E2E job(s)", "Listing");
         var unfinished = new HashSet<string>(_runs.Select(r => r.RunId), StringComparer.Ordinal);
-        foreach (var group in _runs.GroupBy(r => (r.Context, r.Server, r.Namespace)))
-        {
-            WriteVerbose($"Watching the Jobs and pods labelled e2eps.io/run-id of {group.Count()} run(s) in namespace {group.Key.Namespace} on context '{group.Key.Context}' ({group.Key.Server}): {string.Join(", ", group.Select(r => $"{r.JobName} (run {r.RunId})"))}{(Timeout is { } limit ? $"; for at most {limit} s" : "")}.");
-        }
-
         try
         {
             foreach (var update in Drain(Engine.Cluster.WaitAsync(_runs, options, CancellationToken)))
             {
-                if (update.Finished is not { } run)
+                if (update.Finished is { } run)
                 {
-                    if (update.Change is { } change)
-                    {
-                        WriteVerbose(change);
-                    }
-
-                    // A record of its own each time: a host that keeps records sees each state, not the last.
-                    progress = new ProgressRecord(progress.ActivityId, progress.Activity,
-                        $"{update.Pending} pending, {update.Running} running, {update.Succeeded} succeeded, {update.Failed} failed ({clock.Elapsed:hh\\:mm\\:ss})")
-                    {
-                        PercentComplete = (update.Succeeded + update.Failed) * 100 / _runs.Count,
-                    };
-                    WriteProgress(progress);
-                    continue;
+                    Finish(run, unfinished);
                 }
-
-                // A run reported Cancelled is one the wait gave up on: it still runs in the cluster.
-                if (run.Status != E2eRunStatus.Cancelled)
+                else
                 {
-                    unfinished.Remove(run.RunId);
-                }
-
-                WriteVerbose($"{run.Namespace}/{run.JobName} (run {run.RunId}) ended: {run.Status}{(run.Reason is { } reason && reason != run.Status.ToString() ? $", {reason}" : "")}{(run.ExitCode is { } code ? $", exit code {code}" : "")}, {run.PodNames.Count} pod(s){(run.FailureKind != E2eFailureKind.None ? $", failure kind {run.FailureKind}" : "")}.");
-                WriteObject(run);
-                if (run.Status != E2eRunStatus.Succeeded)
-                {
-                    WriteError(RunError(run));
+                    progress = Progress(update, progress, clock);
                 }
             }
         }
@@ -106,6 +81,48 @@ public sealed class WaitE2eJobCommand : E2eCmdlet
 
         progress.RecordType = ProgressRecordType.Completed;
         WriteProgress(progress);
+    }
+
+    private void DescribeWatches()
+    {
+        foreach (var group in _runs.GroupBy(r => (r.Context, r.Server, r.Namespace)))
+        {
+            WriteVerbose($"Watching the Jobs and pods labelled e2eps.io/run-id of {group.Count()} run(s) in namespace {group.Key.Namespace} on context '{group.Key.Context}' ({group.Key.Server}): {string.Join(", ", group.Select(r => $"{r.JobName} (run {r.RunId})"))}{(Timeout is { } limit ? $"; for at most {limit} s" : "")}.");
+        }
+    }
+
+    /// <summary>Writes a change and the counts; returns the record written.</summary>
+    private ProgressRecord Progress(WaitUpdate update, ProgressRecord previous, Stopwatch clock)
+    {
+        if (update.Change is { } change)
+        {
+            WriteVerbose(change);
+        }
+
+        // A record of its own each time: a host that keeps records sees each state, not the last.
+        var progress = new ProgressRecord(previous.ActivityId, previous.Activity,
+            $"{update.Pending} pending, {update.Running} running, {update.Succeeded} succeeded, {update.Failed} failed ({clock.Elapsed:hh\\:mm\\:ss})")
+        {
+            PercentComplete = (update.Succeeded + update.Failed) * 100 / _runs.Count,
+        };
+        WriteProgress(progress);
+        return progress;
+    }
+
+    private void Finish(E2eRun run, HashSet<string> unfinished)
+    {
+        // A run reported Cancelled is one the wait gave up on: it still runs in the cluster.
+        if (run.Status != E2eRunStatus.Cancelled)
+        {
+            unfinished.Remove(run.RunId);
+        }
+
+        WriteVerbose($"{run.Namespace}/{run.JobName} (run {run.RunId}) ended: {run.Status}{(run.Reason is { } reason && reason != run.Status.ToString() ? $", {reason}" : "")}{(run.ExitCode is { } code ? $", exit code {code}" : "")}, {run.PodNames.Count} pod(s){(run.FailureKind != E2eFailureKind.None ? $", failure kind {run.FailureKind}" : "")}.");
+        WriteObject(run);
+        if (run.Status != E2eRunStatus.Succeeded)
+        {
+            WriteError(RunError(run));
+        }
     }
 
     private void CleanUp(HashSet<string> unfinished)

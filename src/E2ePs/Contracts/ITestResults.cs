@@ -22,7 +22,7 @@ public interface ITestResults
     /// Builds (optionally), starts, waits for, follows (optionally) and reads the results of every
     /// request, at most <see cref="InvokeOptions.ThrottleLimit"/> at a time, retrying runs that failed
     /// for an infrastructure reason. Updates arrive in the order they happen; each request ends with
-    /// exactly one <see cref="InvokeUpdateKind.Finished"/> or <see cref="InvokeUpdateKind.Error"/>.
+    /// exactly one <see cref="InvokeUpdate.Finished"/> or <see cref="InvokeUpdate.Failed"/>.
     /// </summary>
     IAsyncEnumerable<InvokeUpdate> InvokeAsync(IReadOnlyList<InvokeRequest> requests, InvokeOptions options, CancellationToken cancellationToken);
 

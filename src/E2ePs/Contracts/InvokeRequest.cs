@@ -37,7 +37,7 @@ public sealed class InvokeOptions
     /// <summary>How many jobs run at the same time.</summary>
     public int ThrottleLimit { get; set; } = 4;
 
-    /// <summary>Follow each run's log and send its lines as <see cref="InvokeUpdateKind.Log"/> updates.</summary>
+    /// <summary>Follow each run's log and send its lines as <see cref="InvokeUpdate.Log"/> updates.</summary>
     public bool FollowLogs { get; set; }
 
     /// <summary>Folder to save each run's JUnit report in, as TEST-&lt;job name&gt;.xml; null saves nothing.</summary>

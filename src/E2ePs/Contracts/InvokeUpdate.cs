@@ -2,56 +2,38 @@ using E2ePs.Models;
 
 namespace E2ePs.Contracts;
 
-/// <summary>What an update of Invoke-E2eTest is about.</summary>
-public enum InvokeUpdateKind
+/// <summary>
+/// One thing that happened during Invoke-E2eTest; the cmdlet writes it on the pipeline thread. Each
+/// kind of update is a type of its own that carries exactly what it needs, so the cmdlet matches on the
+/// type and never reads a field another kind leaves empty.
+/// </summary>
+/// <param name="JobName">Kubernetes name of the job.</param>
+public abstract record InvokeUpdate(string JobName)
 {
-    /// <summary>A line of the image build (Text).</summary>
-    Building,
-    /// <summary>An attempt started (Run, Attempt).</summary>
-    Started,
-    /// <summary>A line of a run's log (Run, Line); only with FollowLogs, and never a line of the report block.</summary>
-    Log,
-    /// <summary>A run's log ended (Run).</summary>
-    LogEnded,
-    /// <summary>An attempt failed and will be retried after Delay (Run, Attempt, Delay).</summary>
-    Retrying,
-    /// <summary>Something the user should know, with an error id (Run, Error): NoTestReport, LogUnreadable.</summary>
-    Warning,
-    /// <summary>The run's report cannot be read (Run, Error): TestReportTruncated, TestReportMalformed. The run still finishes.</summary>
-    ReportError,
-    /// <summary>The run ended, for good (Run with TestResult, ReportFile).</summary>
-    Finished,
-    /// <summary>The request could not run at all: a build failed, a start was refused (JobName, Error).</summary>
-    Error,
-}
+    /// <summary>A line of the image build.</summary>
+    public sealed record Building(string JobName, string Text) : InvokeUpdate(JobName);
 
-/// <summary>One thing that happened during Invoke-E2eTest; the cmdlet writes it on the pipeline thread.</summary>
-public sealed class InvokeUpdate
-{
-    /// <summary>What happened.</summary>
-    public InvokeUpdateKind Kind { get; init; }
+    /// <summary>An attempt (1-based) started.</summary>
+    public sealed record Started(E2eRun Run, int Attempt) : InvokeUpdate(Run.JobName);
 
-    /// <summary>Kubernetes name of the job.</summary>
-    public string JobName { get; init; } = "";
+    /// <summary>A line of a run's log; only with FollowLogs, and never a line of the report block.</summary>
+    public sealed record Log(E2eRun Run, E2eLogLine Line) : InvokeUpdate(Run.JobName);
 
-    /// <summary>The run, once started.</summary>
-    public E2eRun? Run { get; init; }
+    /// <summary>A run's followed log ended.</summary>
+    public sealed record LogEnded(E2eRun Run) : InvokeUpdate(Run.JobName);
 
-    /// <summary>Which attempt (1-based).</summary>
-    public int Attempt { get; init; }
+    /// <summary>Attempt <paramref name="Attempt"/> failed and the next starts after <paramref name="Delay"/>.</summary>
+    public sealed record Retrying(E2eRun Run, int Attempt, TimeSpan Delay) : InvokeUpdate(Run.JobName);
 
-    /// <summary>The log line, for Log updates.</summary>
-    public E2eLogLine? Line { get; init; }
+    /// <summary>Something the user should know, with an error id: NoTestReport, LogUnreadable.</summary>
+    public sealed record Warning(E2eRun Run, E2eException Problem) : InvokeUpdate(Run.JobName);
 
-    /// <summary>A build line, for Building updates.</summary>
-    public string? Text { get; init; }
+    /// <summary>The run's report cannot be read or saved: TestReportTruncated, TestReportMalformed. The run still finishes.</summary>
+    public sealed record ReportError(E2eRun Run, E2eException Problem) : InvokeUpdate(Run.JobName);
 
-    /// <summary>The pause before a retry.</summary>
-    public TimeSpan Delay { get; init; }
+    /// <summary>The run ended for good (with its TestResult); <paramref name="ReportFile"/> is where its JUnit report was saved, if it was.</summary>
+    public sealed record Finished(E2eRun Run, string? ReportFile) : InvokeUpdate(Run.JobName);
 
-    /// <summary>The error or warning, with its id.</summary>
-    public E2eException? Error { get; init; }
-
-    /// <summary>Where the run's JUnit report was saved, if it was.</summary>
-    public string? ReportFile { get; init; }
+    /// <summary>The request could not run at all: a build failed, a start was refused.</summary>
+    public sealed record Failed(string JobName, E2eException Problem) : InvokeUpdate(JobName);
 }

@@ -1,5 +1,3 @@
-using System.Collections;
-
 namespace E2ePs.Contracts;
 
 /// <summary>The inputs of New-E2eJob, resolved to plain values by the cmdlet.</summary>
@@ -38,11 +36,11 @@ public sealed class NewJobRequest
     /// <summary>Branch the init container clones; the current branch when absent.</summary>
     public string? Branch { get; set; }
 
-    /// <summary>Environment variables of the test container.</summary>
-    public IDictionary? Env { get; set; }
+    /// <summary>Environment variables of the test container, in the order they appear in the manifest.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Env { get; set; } = [];
 
     /// <summary>Environment variables of the test container read from Secrets: name → "secret-name/key".</summary>
-    public IDictionary? SecretEnv { get; set; }
+    public IReadOnlyList<KeyValuePair<string, string>> SecretEnv { get; set; } = [];
 
     /// <summary>CPU request and, optionally, limit.</summary>
     public IReadOnlyList<string>? Cpu { get; set; }

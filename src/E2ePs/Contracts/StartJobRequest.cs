@@ -1,4 +1,3 @@
-using System.Collections;
 using E2ePs.Models;
 
 namespace E2ePs.Contracts;
@@ -21,8 +20,8 @@ public sealed class StartJobRequest
     /// <summary>Branch to clone instead of the manifest's.</summary>
     public string? Branch { get; set; }
 
-    /// <summary>Environment variables to add to or override in the test container.</summary>
-    public IDictionary? Env { get; set; }
+    /// <summary>Environment variables to add to or override in the test container, in the order they are set.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Env { get; set; } = [];
 }
 
 /// <summary>How Wait-E2eJob waits.</summary>

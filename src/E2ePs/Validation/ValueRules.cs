@@ -128,17 +128,12 @@ public static partial class ValueRules
         };
     }
 
-    /// <summary>Checks every name of an -Env hashtable with <see cref="EnvName"/>.</summary>
-    public static void Env(IDictionary? env)
+    /// <summary>Checks every name of an -Env table with <see cref="EnvName"/>.</summary>
+    public static void Env(IEnumerable<KeyValuePair<string, string>>? env)
     {
-        if (env is null)
+        foreach (var (name, _) in env ?? [])
         {
-            return;
-        }
-
-        foreach (DictionaryEntry entry in env)
-        {
-            EnvName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture));
+            EnvName(name);
         }
     }
 

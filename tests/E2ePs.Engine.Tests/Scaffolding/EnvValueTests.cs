@@ -1,4 +1,3 @@
-using System.Collections.Specialized;
 using E2ePs.Contracts;
 using E2ePs.Engine.Catalog;
 using E2ePs.Engine.Manifests;
@@ -58,7 +57,7 @@ public sealed class EnvValueTests : IDisposable
     {
         // A is defined before V, so an unescaped $(A) in V would become "alpha" in the container; W
         // after V and a second copy of V show that a rewritten scalar leaves the YAML around it intact.
-        var env = new OrderedDictionary { ["A"] = "alpha", ["B"] = "beta", ["V"] = value, ["W"] = "after", ["V2"] = value };
+        List<KeyValuePair<string, string>> env = [new("A", "alpha"), new("B", "beta"), new("V", value), new("W", "after"), new("V2", value)];
         var job = _scaffolder.Write(_scaffolder.Plan(Request(env)), force: false);
         var text = File.ReadAllText(job.ManifestPath);
 
@@ -77,10 +76,10 @@ public sealed class EnvValueTests : IDisposable
     [MemberData(nameof(Values))]
     public void A_value_set_by_start_reaches_the_container_unchanged(string value)
     {
-        var job = _scaffolder.Write(_scaffolder.Plan(Request(new OrderedDictionary { ["A"] = "alpha" })), force: false);
+        var job = _scaffolder.Write(_scaffolder.Plan(Request([new("A", "alpha")])), force: false);
         var manifest = JobManifest.Parse(File.ReadAllText(job.ManifestPath), job.ManifestPath);
 
-        ManifestOverrides.Apply(manifest, "default", "run-1", image: null, branch: null, env: new OrderedDictionary { ["V"] = value });
+        ManifestOverrides.Apply(manifest, "default", "run-1", image: null, branch: null, env: [new("V", value)]);
 
         // What the API server receives is JSON; read it back as the kubelet would.
         var sent = k8s.KubernetesJson.Deserialize<k8s.Models.V1Job>(k8s.KubernetesJson.Serialize(manifest.Job));
@@ -100,7 +99,7 @@ public sealed class EnvValueTests : IDisposable
     [Fact]
     public void A_carriage_return_is_written_as_a_double_quoted_escape()
     {
-        var job = _scaffolder.Write(_scaffolder.Plan(Request(new OrderedDictionary { ["V"] = "a\r\nb" })), force: false);
+        var job = _scaffolder.Write(_scaffolder.Plan(Request([new("V", "a\r\nb")])), force: false);
 
         var text = File.ReadAllText(job.ManifestPath);
 
@@ -115,7 +114,7 @@ public sealed class EnvValueTests : IDisposable
         Assert.Equal("$(POD_NAME)", EnvValues.Unescape(EnvValues.Escape("$(POD_NAME)")));
     }
 
-    private NewJobRequest Request(OrderedDictionary env) => new()
+    private NewJobRequest Request(IReadOnlyList<KeyValuePair<string, string>> env) => new()
     {
         Name = "values",
         TestPath = "tests/e2e/test_values.py",

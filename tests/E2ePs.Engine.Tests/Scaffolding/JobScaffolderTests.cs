@@ -1,4 +1,3 @@
-using System.Collections;
 using E2ePs.Contracts;
 using E2ePs.Engine.Catalog;
 using E2ePs.Engine.Manifests;
@@ -15,7 +14,7 @@ public sealed class JobScaffolderTests : IDisposable
 
     public void Dispose() => _repository.Dispose();
 
-    private NewJobRequest Request(string name = "vllm-agent-tools", string template = "pytest", IDictionary? env = null) => new()
+    private NewJobRequest Request(string name = "vllm-agent-tools", string template = "pytest", IReadOnlyList<KeyValuePair<string, string>>? env = null) => new()
     {
         Name = name,
         TestPath = GuideTest,
@@ -23,7 +22,7 @@ public sealed class JobScaffolderTests : IDisposable
         TemplateRoot = RepositoryLayout.Templates,
         Template = template,
         Namespace = "swe-ai-fleet",
-        Env = env,
+        Env = env ?? [],
     };
 
     [Fact]
@@ -78,21 +77,21 @@ public sealed class JobScaffolderTests : IDisposable
     [Fact]
     public void Values_that_look_like_yaml_are_escaped_and_read_back_unchanged()
     {
-        var tricky = new Hashtable
-        {
-            ["QUOTES"] = "it's \"quoted\"",
-            ["YAMLISH"] = "key: value # not a comment\n- item\n---",
-            ["EMPTY"] = "",
-            ["NUMBER"] = "0755",
-        };
+        List<KeyValuePair<string, string>> tricky =
+        [
+            new("QUOTES", "it's \"quoted\""),
+            new("YAMLISH", "key: value # not a comment\n- item\n---"),
+            new("EMPTY", ""),
+            new("NUMBER", "0755"),
+        ];
         var job = _scaffolder.Write(_scaffolder.Plan(Request(env: tricky)), force: false);
 
         var read = new JobCatalog().Read(job.ManifestPath, _repository.Root);
 
         Assert.Null(read.Error);
-        foreach (DictionaryEntry entry in tricky)
+        foreach (var (name, value) in tricky)
         {
-            Assert.Equal(entry.Value, read.Job!.Env[(string)entry.Key]);
+            Assert.Equal(value, read.Job!.Env[name]);
         }
     }
 
@@ -211,7 +210,7 @@ public sealed class JobScaffolderTests : IDisposable
     [InlineData("9LIVES")]
     public void Bad_environment_names_are_rejected(string name)
     {
-        var error = Assert.Throws<E2eException>(() => _scaffolder.Plan(Request(env: new Hashtable { [name] = "x" })));
+        var error = Assert.Throws<E2eException>(() => _scaffolder.Plan(Request(env: [new(name, "x")])));
 
         Assert.Equal("InvalidEnvName", error.ErrorId);
     }

@@ -1,5 +1,3 @@
-using System.Collections;
-using System.Collections.Specialized;
 using E2ePs.Contracts;
 using E2ePs.Engine.Catalog;
 using E2ePs.Engine.Manifests;
@@ -19,7 +17,7 @@ public sealed class SecretEnvTests : IDisposable
     [Fact]
     public void A_secret_variable_becomes_a_secret_key_ref_and_its_value_is_nowhere_in_the_manifest()
     {
-        var request = Request(secretEnv: new OrderedDictionary { ["DB_PASSWORD"] = "db-credentials/password", ["API_TOKEN"] = "api.tokens/ci_token-1" });
+        var request = Request(secretEnv: [new("DB_PASSWORD", "db-credentials/password"), new("API_TOKEN", "api.tokens/ci_token-1")]);
 
         var plan = _scaffolder.Plan(request);
         var job = _scaffolder.Write(plan, force: false);
@@ -49,7 +47,7 @@ public sealed class SecretEnvTests : IDisposable
     [InlineData("CREDENTIALS_FILE")]
     public void A_plain_variable_named_like_a_secret_is_warned_about(string name)
     {
-        var plan = _scaffolder.Plan(Request(env: new Hashtable { [name] = "hunter2", ["SERVICE_URL"] = "http://svc" }));
+        var plan = _scaffolder.Plan(Request(env: [new(name, "hunter2"), new("SERVICE_URL", "http://svc")]));
 
         var warning = Assert.Single(plan.Warnings);
         Assert.Contains($"'{name}'", warning, StringComparison.Ordinal);
@@ -70,7 +68,7 @@ public sealed class SecretEnvTests : IDisposable
     [InlineData("-lead/key", "InvalidSecretReference")]
     public void A_bad_secret_reference_is_refused_and_nothing_is_planned(string reference, string errorId)
     {
-        var error = Assert.Throws<E2eException>(() => _scaffolder.Plan(Request(secretEnv: new Hashtable { ["DB_PASSWORD"] = reference })));
+        var error = Assert.Throws<E2eException>(() => _scaffolder.Plan(Request(secretEnv: [new("DB_PASSWORD", reference)])));
 
         Assert.Equal(errorId, error.ErrorId);
         Assert.Equal(E2eErrorCategory.InvalidArgument, error.Category);
@@ -81,21 +79,21 @@ public sealed class SecretEnvTests : IDisposable
     [InlineData("E2EPS_TEST_PATH")]
     [InlineData("9LIVES")]
     public void A_bad_secret_variable_name_is_refused(string name) =>
-        Assert.Equal("InvalidEnvName", Assert.Throws<E2eException>(() => _scaffolder.Plan(Request(secretEnv: new Hashtable { [name] = "s/k" }))).ErrorId);
+        Assert.Equal("InvalidEnvName", Assert.Throws<E2eException>(() => _scaffolder.Plan(Request(secretEnv: [new(name, "s/k")]))).ErrorId);
 
     [Fact]
     public void A_variable_in_both_env_and_secret_env_is_refused() =>
         Assert.Equal("DuplicateEnvName", Assert.Throws<E2eException>(() => _scaffolder.Plan(Request(
-            env: new Hashtable { ["DB_PASSWORD"] = "x" }, secretEnv: new Hashtable { ["DB_PASSWORD"] = "s/k" }))).ErrorId);
+            env: [new("DB_PASSWORD", "x")], secretEnv: [new("DB_PASSWORD", "s/k")]))).ErrorId);
 
-    private NewJobRequest Request(IDictionary? env = null, IDictionary? secretEnv = null) => new()
+    private NewJobRequest Request(IReadOnlyList<KeyValuePair<string, string>>? env = null, IReadOnlyList<KeyValuePair<string, string>>? secretEnv = null) => new()
     {
         Name = "secrets",
         TestPath = "tests/e2e/test_secrets.py",
         RepositoryRoot = _repository.Root,
         TemplateRoot = RepositoryLayout.Templates,
         Repository = "https://github.com/example/shop.git",
-        Env = env,
-        SecretEnv = secretEnv,
+        Env = env ?? [],
+        SecretEnv = secretEnv ?? [],
     };
 }

@@ -1,4 +1,3 @@
-using System.Collections;
 using E2ePs.Contracts;
 using E2ePs.Engine.Manifests;
 using E2ePs.Engine.Runs;
@@ -38,7 +37,7 @@ public sealed class ManifestOverridesTests : IDisposable
     [InlineData(null, "1BAD", "InvalidEnvName")]
     public void A_branch_or_env_name_new_e2ejob_refuses_is_refused_before_anything_is_set(string? branch, string? envName, string id)
     {
-        var env = envName is null ? null : new Hashtable { ["OK"] = "1", [envName] = "x" };
+        List<KeyValuePair<string, string>>? env = envName is null ? null : [new("OK", "1"), new(envName, "x")];
 
         var error = Assert.Throws<E2eException>(() => ManifestOverrides.Apply(_manifest, "other", "run-1", null, branch, env));
 
@@ -51,7 +50,7 @@ public sealed class ManifestOverridesTests : IDisposable
     [Fact]
     public void Valid_overrides_are_set()
     {
-        ManifestOverrides.Apply(_manifest, "other", "run-1", null, "feature/x", new Hashtable { ["MODE"] = "fast" });
+        ManifestOverrides.Apply(_manifest, "other", "run-1", null, "feature/x", [new("MODE", "fast")]);
 
         Assert.Equal("feature/x", _manifest.CloneContainer!.Env.Single(e => e.Name == "GIT_BRANCH").Value);
         Assert.Equal("fast", _manifest.TestContainer.Env.Single(e => e.Name == "MODE").Value);

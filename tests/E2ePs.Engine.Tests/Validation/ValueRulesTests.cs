@@ -81,7 +81,7 @@ public sealed class ValueRulesTests
     [InlineData("A=B")]
     [InlineData("")]
     public void An_env_name_that_is_reserved_or_invalid_is_InvalidEnvName(string name) =>
-        Assert.Equal("InvalidEnvName", Refused(() => ValueRules.Env(new System.Collections.Hashtable { [name] = "x" })).ErrorId);
+        Assert.Equal("InvalidEnvName", Refused(() => ValueRules.Env([new(name, "x")])).ErrorId);
 
     [Theory]
     [InlineData("1", "1000000000")]
