@@ -1,4 +1,3 @@
-using System.Collections;
 using E2ePs.Contracts;
 using E2ePs.Engine.Manifests;
 using E2ePs.Engine.Scaffolding;
@@ -35,8 +34,8 @@ public sealed class JobFactoryTableTests
             TestPath = testPath,
             RepositoryRoot = repository.Root,
             TemplateRoot = RepositoryLayout.Templates,
-            Env = Table(env),
-            SecretEnv = Table(secretEnv),
+            Env = Table(env) ?? [],
+            SecretEnv = Table(secretEnv) ?? [],
             Branch = branch,
             GitCredentialSecret = gitSecret,
         });
@@ -67,8 +66,8 @@ public sealed class JobFactoryTableTests
         Assert.Equal(Pairs(secretEnv), Pairs(job.SecretEnv));
     }
 
-    private static Hashtable? Table(string? pairs) =>
-        pairs is null ? null : new Hashtable(pairs.Split(';').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => (object)p[1]));
+    private static List<KeyValuePair<string, string>>? Table(string? pairs) =>
+        pairs is null ? null : [.. pairs.Split(';').Select(p => p.Split('=', 2)).Select(p => new KeyValuePair<string, string>(p[0], p[1]))];
 
     private static string Pairs(string? pairs) => pairs is null ? "" : string.Join(";", pairs.Split(';').Order(StringComparer.Ordinal));
 

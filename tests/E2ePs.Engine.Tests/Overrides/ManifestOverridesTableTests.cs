@@ -1,4 +1,3 @@
-using System.Collections;
 using E2ePs.Contracts;
 using E2ePs.Engine.Manifests;
 using E2ePs.Engine.Runs;
@@ -117,8 +116,8 @@ public sealed class ManifestOverridesTableTests
         return manifest;
     }
 
-    private static Hashtable? Env(string? env) =>
-        env is null ? null : new Hashtable(env.Split(';').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => (object)p[1]));
+    private static List<KeyValuePair<string, string>>? Env(string? env) =>
+        env is null ? null : [.. env.Split(';').Select(p => p.Split('=', 2)).Select(p => new KeyValuePair<string, string>(p[0], p[1]))];
 
     private static string? Read(JobManifest manifest, string field)
     {
