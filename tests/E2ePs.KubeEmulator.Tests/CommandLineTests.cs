@@ -43,4 +43,19 @@ public sealed class CommandLineTests
         await process.WaitForExitAsync(timeout.Token);
         Assert.Equal(0, process.ExitCode);
     }
+
+    [Fact]
+    public async Task AnUnknownRuntimeIsRefusedWithTheUsage()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "E2ePs.KubeEmulator.dll");
+        var psi = new ProcessStartInfo("dotnet", [dll, "--runtime", "podman"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(psi)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var stderr = await process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("--runtime must be simulated or buildah, not podman", stderr, StringComparison.Ordinal);
+        Assert.Contains("[--runtime simulated|buildah]", stderr, StringComparison.Ordinal);
+    }
 }
