@@ -203,6 +203,24 @@ public sealed class RealContainerTests(RealRuntimeFixture fx, ITestOutputHelper 
     }
 
     [RealRuntimeFact]
+    public async Task JobDeadline_SigtermsTheRunningContainer_AndTheJobFailsWithDeadlineExceeded()
+    {
+        var ns = await fx.NewNamespaceAsync("real-deadline");
+        var job = Manifests.Job("slow", fx.Image, ["sh", "-c", "trap 'echo got SIGTERM; exit 143' TERM; echo started; while true; do sleep 0.2; done"], deadline: 6);
+        await fx.Client.BatchV1.CreateNamespacedJobAsync(job, ns);
+        var pod = await WaitAsync(ns, async () => (await fx.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: "job-name=slow")).Items.FirstOrDefault(), p => p?.Status?.ContainerStatuses?[0].State.Running is not null, "the container running", seconds: 60, pollMs: 100);
+
+        // Follow from the start: the stream ends when the container does, with the trap's line last.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var stream = await fx.Client.CoreV1.ReadNamespacedPodLogAsync(pod!.Metadata.Name, ns, follow: true, cancellationToken: timeout.Token);
+        var log = await new StreamReader(stream).ReadToEndAsync(timeout.Token);
+        Assert.Equal("started\ngot SIGTERM\n", log);
+
+        var failed = await WaitAsync(ns, () => fx.Client.BatchV1.ReadNamespacedJobAsync("slow", ns), j => j.Status?.Conditions?.Any(c => c.Type == "Failed" && c.Status == "True") == true, "the job's Failed condition", seconds: 60, pollMs: 100);
+        Assert.Equal("DeadlineExceeded", failed.Status.Conditions.Single(c => c.Type == "Failed").Reason);
+    }
+
+    [RealRuntimeFact]
     public async Task MissingSecretKeyRef_IsCreateContainerConfigError_UntilTheSecretExists()
     {
         var ns = await fx.NewNamespaceAsync("real-config");
