@@ -221,6 +221,48 @@ public sealed class RealContainerTests(RealRuntimeFixture fx, ITestOutputHelper 
     }
 
     [RealRuntimeFact]
+    public async Task AContainerThatIgnoresSigterm_IsKilledAfterTheGracePeriod_WithExitCode137()
+    {
+        var ns = await fx.NewNamespaceAsync("real-kill");
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "stubborn" },
+            Spec = new V1PodSpec
+            {
+                RestartPolicy = "Never",
+                TerminationGracePeriodSeconds = 1,
+                Containers = [new V1Container { Name = "app", Image = fx.Image, Command = ["sh", "-c", "trap 'echo ignoring SIGTERM' TERM; echo started; while true; do sleep 0.2; done"] }],
+            },
+        };
+        var created = await fx.Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
+        await WaitAsync(ns, () => fx.Client.CoreV1.ReadNamespacedPodAsync("stubborn", ns), p => p.Status?.ContainerStatuses?[0].State.Running is not null, "the container running", seconds: 60, pollMs: 100);
+
+        // Every status the pod passes through until it is gone, from a watch: the last one before removal is terminated.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var seen = new List<V1Pod>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var (type, item) in fx.Client.CoreV1.WatchListNamespacedPodAsync(ns, resourceVersion: created.Metadata.ResourceVersion, cancellationToken: timeout.Token))
+            {
+                seen.Add(item);
+                if (type == k8s.WatchEventType.Deleted)
+                {
+                    return;
+                }
+            }
+        });
+        using var stream = await fx.Client.CoreV1.ReadNamespacedPodLogAsync("stubborn", ns, follow: true, cancellationToken: timeout.Token);
+        await fx.Client.CoreV1.DeleteNamespacedPodAsync("stubborn", ns, cancellationToken: timeout.Token);
+        var log = await new StreamReader(stream).ReadToEndAsync(timeout.Token);
+        await watching.WaitAsync(timeout.Token);
+
+        Assert.Equal("started\nignoring SIGTERM\n", log);
+        var terminated = seen.Select(p => p.Status?.ContainerStatuses?[0].State.Terminated).Last(t => t is not null)!;
+        Assert.Equal((137, "Error"), (terminated.ExitCode, terminated.Reason));
+        Assert.Equal("Failed", seen[^1].Status.Phase);
+    }
+
+    [RealRuntimeFact]
     public async Task MissingSecretKeyRef_IsCreateContainerConfigError_UntilTheSecretExists()
     {
         var ns = await fx.NewNamespaceAsync("real-config");

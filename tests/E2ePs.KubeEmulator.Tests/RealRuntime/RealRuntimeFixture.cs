@@ -29,6 +29,11 @@ public sealed class RealRuntimeFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var missing = RealRuntimeFactAttribute.MissingTools();
+        if (missing.Count > 0 && Environment.GetEnvironmentVariable("CI") != "true")
+        {
+            return; // every test of the collection is skipped, saying what is missing
+        }
+
         if (missing.Count > 0)
         {
             throw new InvalidOperationException($"The real-runtime tests need {string.Join(", ", missing)}; install them (apt-get install buildah docker-registry busybox-static).");
