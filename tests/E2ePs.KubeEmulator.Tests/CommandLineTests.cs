@@ -20,7 +20,7 @@ public sealed class CommandLineTests
 
         using var process = Process.Start(psi)!;
         var facts = new Dictionary<string, string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line && line != "ready")
         {
             var i = line.IndexOf(": ", StringComparison.Ordinal);
@@ -41,8 +41,25 @@ public sealed class CommandLineTests
             await kubectl.WaitForExitAsync();
         }
 
+        // Its own bound for stopping: on a loaded machine the start may have used most of the first one.
         process.StandardInput.Close();
-        await process.WaitForExitAsync(timeout.Token);
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(stopping.Token);
         Assert.Equal(0, process.ExitCode);
+    }
+
+    [Fact]
+    public async Task AnUnknownRuntimeIsRefusedWithTheUsage()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "E2ePs.KubeEmulator.dll");
+        var psi = new ProcessStartInfo("dotnet", [dll, "--runtime", "podman"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(psi)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var stderr = await process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("--runtime must be simulated or buildah, not podman", stderr, StringComparison.Ordinal);
+        Assert.Contains("[--runtime simulated|buildah]", stderr, StringComparison.Ordinal);
     }
 }

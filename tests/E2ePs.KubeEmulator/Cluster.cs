@@ -24,6 +24,12 @@ internal sealed class Cluster : IDisposable
         Faults = new FaultInjector(options.Faults);
         Tokens = new TokenRegistry(adminToken);
         Images = new ImageChecker(options.RegistryHost);
+        RealRuntime = options.Runtime switch
+        {
+            "simulated" => null,
+            "buildah" => new Runtime.BuildahRuntime(options),
+            _ => throw new ArgumentException($"unknown runtime \"{options.Runtime}\": use \"simulated\" or \"buildah\"", nameof(options)),
+        };
         Deleter = new Deleter(this);
         Kubelet = new KubeletSimulator(this);
         Scheduler = new PodScheduler(this);
@@ -55,6 +61,9 @@ internal sealed class Cluster : IDisposable
     public TokenRegistry Tokens { get; }
 
     public ImageChecker Images { get; }
+
+    /// <summary>The real container runtime (--runtime buildah); null when every container is simulated.</summary>
+    public Runtime.BuildahRuntime? RealRuntime { get; }
 
     public Deleter Deleter { get; }
 
@@ -147,5 +156,6 @@ internal sealed class Cluster : IDisposable
     {
         Loop.Dispose();
         Images.Dispose();
+        RealRuntime?.Dispose();
     }
 }

@@ -10,7 +10,8 @@ internal static class CommandLine
 {
     private const string Usage = """
         usage: E2ePs.KubeEmulator [--kubeconfig PATH] [--port N] [--http] [--token T] [--namespace NS]
-                                  [--registry HOST:PORT] [--scenarios FILE.json] [--node-cpu 8] [--node-memory 32Gi] [--nodes N]
+                                  [--registry HOST:PORT] [--runtime simulated|buildah] [--registries-conf FILE]
+                                  [--storage-root DIR] [--storage-runroot DIR] [--storage-driver vfs] [--scenarios FILE.json] [--node-cpu 8] [--node-memory 32Gi] [--nodes N]
                                   [--time-step-ms 20] [--sleep-scale 1.0] [--watch-history 10000] [--bookmark-seconds 2]
                                   [--fault-watch-close-events N] [--fault-watch-close-seconds S] [--fault-rewatch-gone N]
                                   [--fault-429 N] [--fault-500 N] [--fault-503 N] [--fault-latency-ms MS]
@@ -41,6 +42,11 @@ internal static class CommandLine
                     case "--token": options.Token = Next(); break;
                     case "--namespace": options.DefaultNamespace = Next(); break;
                     case "--registry": options.RegistryHost = Next(); break;
+                    case "--runtime": options.Runtime = Next() is "simulated" or "buildah" ? args[i] : throw new ArgumentException($"--runtime must be simulated or buildah, not {args[i]}"); break;
+                    case "--registries-conf": options.RegistriesConf = Path.GetFullPath(Next()); break;
+                    case "--storage-root": options.StorageRoot = Path.GetFullPath(Next()); break;
+                    case "--storage-runroot": options.StorageRunRoot = Path.GetFullPath(Next()); break;
+                    case "--storage-driver": options.StorageDriver = Next(); break;
                     case "--scenarios": foreach (var s in LoadScenarios(Next())) { options.Scenarios.Add(s); } break;
                     case "--node-cpu": nodeCpu = Next(); break;
                     case "--node-memory": nodeMemory = Next(); break;

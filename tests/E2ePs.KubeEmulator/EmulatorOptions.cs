@@ -21,6 +21,25 @@ public sealed class EmulatorOptions
     /// <summary>Host:port of an OCI registry (e.g. 127.0.0.1:5000) that images on that host are checked against; null: all images exist unless a scenario says otherwise.</summary>
     public string? RegistryHost { get; set; }
 
+    /// <summary>
+    /// "simulated" (default): containers are played back from their command or a scenario. "buildah": pods whose images
+    /// all resolve in <see cref="RegistryHost"/> or through <see cref="RegistriesConf"/> run as real processes with
+    /// <c>buildah run --isolation chroot</c>; other pods stay simulated. See docs/emulator.md, "Real containers".
+    /// </summary>
+    public string Runtime { get; set; } = "simulated";
+
+    /// <summary>containers-registries.conf(5) file handed to buildah (CONTAINERS_REGISTRIES_CONF); its [[registry]] prefixes with a location make images resolvable, e.g. docker.io pointed at a local mirror.</summary>
+    public string? RegistriesConf { get; set; }
+
+    /// <summary>buildah's --root (image store) for the real runtime; null: buildah's default store.</summary>
+    public string? StorageRoot { get; set; }
+
+    /// <summary>buildah's --runroot for the real runtime; null: buildah's default.</summary>
+    public string? StorageRunRoot { get; set; }
+
+    /// <summary>buildah's --storage-driver for the real runtime (vfs works without privileges beyond root and without overlay support).</summary>
+    public string StorageDriver { get; set; } = "vfs";
+
     /// <summary>Nodes the scheduler places pods on. Empty means one default node "emulator-node-1" with 8 CPU / 32Gi.</summary>
     public IList<NodeSpec> Nodes { get; } = new List<NodeSpec>();
 

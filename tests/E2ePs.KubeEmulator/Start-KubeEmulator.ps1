@@ -18,6 +18,15 @@ function Start-KubeEmulator {
         [string] $EmulatorDll,
         # Host:port of an OCI registry to check images against.
         [string] $Registry,
+        # 'buildah' runs pods whose images -Registry (or -RegistriesConf) serves as real containers
+        # (docs/emulator.md, "Real containers"); 'simulated' plays every container back.
+        [ValidateSet('simulated', 'buildah')]
+        [string] $Runtime = 'simulated',
+        # A containers-registries.conf file for the real runtime (e.g. docker.io pointed at a local mirror).
+        [string] $RegistriesConf,
+        # buildah's --root and --runroot for the real runtime; default: buildah's own store.
+        [string] $StorageRoot,
+        [string] $StorageRunRoot,
         # A scenarios JSON file (see docs/emulator.md).
         [string] $ScenariosPath,
         # Serve plain HTTP instead of HTTPS.
@@ -54,6 +63,10 @@ function Start-KubeEmulator {
     $arguments = @($EmulatorDll, '--kubeconfig', $KubeconfigPath, '--port', '0', '--node-cpu', $NodeCpu, '--node-memory', $NodeMemory, '--time-step-ms', "$TimeStepMs")
     if ($Registry) { $arguments += @('--registry', $Registry) }
     if ($ScenariosPath) { $arguments += @('--scenarios', $ScenariosPath) }
+    if ($Runtime -ne 'simulated') { $arguments += @('--runtime', $Runtime) }
+    if ($RegistriesConf) { $arguments += @('--registries-conf', $RegistriesConf) }
+    if ($StorageRoot) { $arguments += @('--storage-root', $StorageRoot) }
+    if ($StorageRunRoot) { $arguments += @('--storage-runroot', $StorageRunRoot) }
     if ($Http) { $arguments += '--http' }
     $arguments += $ExtraArguments
 

@@ -44,6 +44,9 @@ internal sealed class ContainerRuntime(JsonObject spec, bool isInit)
 
     public ContainerLog? Log { get; set; }
 
+    /// <summary>The real runtime's image, working container and process; null for a simulated container.</summary>
+    public Runtime.RealContainer? Real { get; set; }
+
     /// <summary>Bumped on every (re)start so timers of an earlier run are recognised as stale.</summary>
     public int RunToken { get; set; }
 
@@ -69,6 +72,11 @@ internal sealed class ContainerRuntime(JsonObject spec, bool isInit)
             ["startedAt"] = JsonDefaults.Time(StartedAt),
             ["finishedAt"] = JsonDefaults.Time(FinishedAt),
         };
+        if (Message is not null)
+        {
+            t["message"] = Message;
+        }
+
         if (ContainerId is not null)
         {
             t["containerID"] = ContainerId;

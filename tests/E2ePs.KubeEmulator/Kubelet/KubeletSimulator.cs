@@ -11,8 +11,10 @@ namespace E2ePs.KubeEmulator.Kubelet;
 /// Runs bound pods the way a kubelet does: sandbox, image pulls (with ErrImagePull/ImagePullBackOff), init containers in
 /// order, main containers, termination, restarts, kills on deletion; writes pod status and events.
 /// Every step is an action on the simulation loop, so thousands of pods cost no threads.
+/// With --runtime buildah, pods whose images the configured registry serves run as real processes
+/// (KubeletSimulator.Real.cs); the state machine, statuses and events here are shared by both.
 /// </summary>
-internal sealed class KubeletSimulator(Cluster cluster)
+internal sealed partial class KubeletSimulator(Cluster cluster)
 {
     private sealed class PodRuntime
     {
@@ -46,6 +48,15 @@ internal sealed class KubeletSimulator(Cluster cluster)
 
         public string? Phase { get; set; }
 
+        /// <summary>Runs in the real runtime (buildah) rather than played back.</summary>
+        public bool Real { get; init; }
+
+        /// <summary>Real runtime: volume name -> host folder, made before the first container.</summary>
+        public Dictionary<string, string>? Volumes { get; set; }
+
+        /// <summary>Real runtime: the pod is removed from the store once its processes have stopped.</summary>
+        public bool RemoveWhenStopped { get; set; }
+
         public IEnumerable<ContainerRuntime> All => Init.Concat(Main);
     }
 
@@ -78,6 +89,7 @@ internal sealed class KubeletSimulator(Cluster cluster)
             Attempt = attempt,
             Init = (spec["initContainers"] as JsonArray ?? []).OfType<JsonObject>().Select(c => new ContainerRuntime(c, true) { Reason = "PodInitializing" }).ToList(),
             Main = (spec["containers"] as JsonArray ?? []).OfType<JsonObject>().Select(c => new ContainerRuntime(c, false)).ToList(),
+            Real = ServesForReal(spec),
         };
         if (rt.Init.Count > 0)
         {
@@ -99,6 +111,11 @@ internal sealed class KubeletSimulator(Cluster cluster)
         if (e.Type == "DELETED")
         {
             _pods.Remove(e.Object.Uid);
+            if (rt.Real)
+            {
+                ForgetReal(rt);
+            }
+
             cluster.Logs.RemovePod(e.Object.Uid);
             cluster.Events.Forget(e.Object.Uid);
             return;
@@ -122,6 +139,12 @@ internal sealed class KubeletSimulator(Cluster cluster)
     private void Kill(PodRuntime rt, string messageFormat, bool remove)
     {
         rt.Killing = true;
+        if (rt.Real)
+        {
+            cluster.Loop.Schedule(Step, () => StopReal(rt, messageFormat, remove));
+            return;
+        }
+
         cluster.Loop.Schedule(Step, () =>
         {
             var pod = Get(rt);
@@ -200,6 +223,12 @@ internal sealed class KubeletSimulator(Cluster cluster)
             return;
         }
 
+        if (rt.Real)
+        {
+            PullReal(rt, c, pod);
+            return;
+        }
+
         var images = NodeImages(rt.Node);
         var policy = c.Spec.Str("imagePullPolicy") ?? "IfNotPresent";
         if (policy != "Always" && images.Contains(c.Image))
@@ -235,7 +264,7 @@ internal sealed class KubeletSimulator(Cluster cluster)
         return set;
     }
 
-    private void Pulled(PodRuntime rt, ContainerRuntime c, bool found, DateTimeOffset started)
+    private void Pulled(PodRuntime rt, ContainerRuntime c, bool found, DateTimeOffset started, string? failure = null)
     {
         var pod = Get(rt);
         if (pod is null || rt.Killing)
@@ -247,7 +276,7 @@ internal sealed class KubeletSimulator(Cluster cluster)
         {
             var (host, repository, reference) = ImageChecker.ParseReference(c.Image);
             var full = (host ?? "docker.io") + "/" + (host is null && !repository.Contains('/', StringComparison.Ordinal) ? "library/" : "") + repository + ":" + reference;
-            var detail = $"rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found";
+            var detail = failure ?? $"rpc error: code = NotFound desc = failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found";
             cluster.Events.Record(pod, "Warning", "Failed", $"Failed to pull image \"{c.Image}\": {detail}", "kubelet", rt.Node, c.FieldPath);
             cluster.Events.Record(pod, "Warning", "Failed", "Error: ErrImagePull", "kubelet", rt.Node, c.FieldPath);
             c.State = "waiting";
@@ -290,6 +319,12 @@ internal sealed class KubeletSimulator(Cluster cluster)
             return;
         }
 
+        if (rt.Real)
+        {
+            CreateAndStartReal(rt, c, pod);
+            return;
+        }
+
         c.NewContainerId();
         cluster.Events.Record(pod, "Normal", "Created", $"Created container: {c.Name}", "kubelet", rt.Node, c.FieldPath);
         cluster.Events.Record(pod, "Normal", "Started", $"Started container {c.Name}", "kubelet", rt.Node, c.FieldPath);
@@ -304,7 +339,7 @@ internal sealed class KubeletSimulator(Cluster cluster)
         c.StartedAt = now;
         var token = ++c.RunToken;
         WriteStatus(rt);
-        cluster.Loop.Schedule(plan.RunTime, () => Terminated(rt, c, token, plan));
+        cluster.Loop.Schedule(plan.RunTime, () => Terminated(rt, c, token, plan.ExitCode, plan.OomKilled ? "OOMKilled" : null));
         if (!c.IsInit)
         {
             StartNext(rt);
@@ -341,7 +376,8 @@ internal sealed class KubeletSimulator(Cluster cluster)
         return ip is null or "None" ? null : ($"{svc}.{ns}.svc.cluster.local", ip);
     }
 
-    private void Terminated(PodRuntime rt, ContainerRuntime c, int token, ContainerPlan plan)
+    /// <summary>A container ended with <paramref name="exitCode"/>; <paramref name="reason"/> overrides Completed/Error (OOMKilled, StartError).</summary>
+    private void Terminated(PodRuntime rt, ContainerRuntime c, int token, int exitCode, string? reason, string? message = null)
     {
         if (c.RunToken != token || rt.Killing || Get(rt) is null)
         {
@@ -351,10 +387,11 @@ internal sealed class KubeletSimulator(Cluster cluster)
         var now = DateTimeOffset.UtcNow;
         c.Log?.Finish(now);
         c.State = "terminated";
-        c.ExitCode = plan.ExitCode;
-        c.Reason = plan.OomKilled ? "OOMKilled" : plan.ExitCode == 0 ? "Completed" : "Error";
+        c.ExitCode = exitCode;
+        c.Reason = reason ?? (exitCode == 0 ? "Completed" : "Error");
+        c.Message = message;
         c.FinishedAt = now;
-        var failed = plan.ExitCode != 0;
+        var failed = exitCode != 0;
         var restart = rt.RestartPolicy == "Always" || (rt.RestartPolicy == "OnFailure" && failed);
         if (c.IsInit && !failed)
         {

@@ -7,19 +7,25 @@ namespace E2ePs.KubeEmulator.Logs;
 /// The log of one container run, as a timeline fixed when the container starts: explicit lines at given offsets,
 /// then generated lines spread evenly over a duration. Nothing is stored per generated line: line i is computed,
 /// so gigabytes of log cost no memory and can be written at memory speed.
+/// A real container's log (<see cref="Live"/>) has no generated lines: each line is appended with the time it
+/// arrived. Readers on other threads see a prefix of the lines: an appended line is published (count) only
+/// after it is stored, and a grown array holds every published line, so reads need no lock.
 /// </summary>
 internal sealed class ContainerLog
 {
     private const int IndexDigits = 10;
     private static readonly byte[] Prefix = "line "u8.ToArray();
-    private readonly List<(TimeSpan Offset, byte[] Line)> _lines;
+    private readonly Lock _appendLock = new();
+    private (TimeSpan Offset, byte[] Line)[] _lines;
+    private int _count;
     private readonly byte[] _template;
     private long _endTicks = long.MaxValue;
 
     public ContainerLog(DateTimeOffset start, IEnumerable<(TimeSpan Offset, string Text)> lines, long generatedLines, int lineLength, TimeSpan generatedStart, TimeSpan generatedDuration)
     {
         Start = start;
-        _lines = lines.Select(l => (l.Offset, Encoding.UTF8.GetBytes(l.Text + "\n"))).ToList();
+        _lines = lines.Select(l => (l.Offset, Encoding.UTF8.GetBytes(l.Text + "\n"))).ToArray();
+        _count = _lines.Length;
         GeneratedLines = generatedLines;
         LineLength = Math.Max(Prefix.Length + IndexDigits + 2, lineLength);
         GeneratedStart = generatedStart;
@@ -35,6 +41,35 @@ internal sealed class ContainerLog
         _template[LineLength - 1] = (byte)'\n';
     }
 
+    /// <summary>An empty log that a running process appends to.</summary>
+    public static ContainerLog Live(DateTimeOffset start) => new(start, [], 0, 0, TimeSpan.Zero, TimeSpan.Zero);
+
+    /// <summary>
+    /// Appends one line (with its newline, if it had one) stamped with the time it arrived; the stamp never goes
+    /// back in time, so the timeline stays sorted for sinceTime and follow.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> line)
+    {
+        lock (_appendLock)
+        {
+            var offset = DateTimeOffset.UtcNow - Start;
+            if (_count > 0 && offset < _lines[_count - 1].Offset)
+            {
+                offset = _lines[_count - 1].Offset;
+            }
+
+            if (_count == _lines.Length)
+            {
+                var grown = new (TimeSpan, byte[])[Math.Max(16, _lines.Length * 2)];
+                Array.Copy(_lines, grown, _count);
+                Volatile.Write(ref _lines, grown);
+            }
+
+            _lines[_count] = (offset, line.ToArray());
+            Volatile.Write(ref _count, _count + 1);
+        }
+    }
+
     public DateTimeOffset Start { get; }
 
     public long GeneratedLines { get; }
@@ -45,10 +80,14 @@ internal sealed class ContainerLog
 
     public TimeSpan GeneratedDuration { get; }
 
-    public long TotalLines => _lines.Count + GeneratedLines;
+    private int Count => Volatile.Read(ref _count);
+
+    private (TimeSpan Offset, byte[] Line) LineAt(long index) => Volatile.Read(ref _lines)[index];
+
+    public long TotalLines => Count + GeneratedLines;
 
     /// <summary>When all lines have been written (the container may run longer).</summary>
-    public TimeSpan WritingEnds => GeneratedLines > 0 ? GeneratedStart + GeneratedDuration : _lines.Count > 0 ? _lines[^1].Offset : TimeSpan.Zero;
+    public TimeSpan WritingEnds => GeneratedLines > 0 ? GeneratedStart + GeneratedDuration : Count > 0 ? LineAt(Count - 1).Offset : TimeSpan.Zero;
 
     /// <summary>Set when the container terminated: lines due later were never written.</summary>
     public bool Finished { get; private set; }
@@ -64,12 +103,13 @@ internal sealed class ContainerLog
 
     public DateTimeOffset TimeOf(long index)
     {
-        if (index < _lines.Count)
+        var count = Count;
+        if (index < count)
         {
-            return Start + _lines[(int)index].Offset;
+            return Start + LineAt(index).Offset;
         }
 
-        var j = index - _lines.Count;
+        var j = index - count;
         if (GeneratedDuration <= TimeSpan.Zero || GeneratedLines == 0)
         {
             return Start + GeneratedStart;
@@ -110,20 +150,21 @@ internal sealed class ContainerLog
         return lo;
     }
 
-    public int LengthOf(long index) => index < _lines.Count ? _lines[(int)index].Line.Length : LineLength;
+    public int LengthOf(long index) => index < Count ? LineAt(index).Line.Length : LineLength;
 
     /// <summary>Copies line <paramref name="index"/> (with its newline) into <paramref name="destination"/>, which must be large enough.</summary>
     public int CopyLine(long index, Span<byte> destination)
     {
-        if (index < _lines.Count)
+        var count = Count;
+        if (index < count)
         {
-            var line = _lines[(int)index].Line;
+            var line = LineAt(index).Line;
             line.CopyTo(destination);
             return line.Length;
         }
 
         _template.CopyTo(destination);
-        var n = index - _lines.Count + 1;
+        var n = index - count + 1;
         for (var d = Prefix.Length + IndexDigits - 1; d >= Prefix.Length; d--)
         {
             destination[d] = (byte)('0' + (n % 10));
