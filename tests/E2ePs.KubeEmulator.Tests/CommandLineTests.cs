@@ -20,8 +20,10 @@ public sealed class CommandLineTests
 
         using var process = Process.Start(psi)!;
         var facts = new Dictionary<string, string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line && line != "ready")
+        // Each step has its own bound, generous because it only catches a hang: on a loaded 2-core machine
+        // starting a .NET process, then stopping it, each once took most of a single 30 s bound for both.
+        using var started = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (await process.StandardOutput.ReadLineAsync(started.Token) is { } line && line != "ready")
         {
             var i = line.IndexOf(": ", StringComparison.Ordinal);
             facts[line[..i]] = line[(i + 2)..];
@@ -42,7 +44,8 @@ public sealed class CommandLineTests
         }
 
         process.StandardInput.Close();
-        await process.WaitForExitAsync(timeout.Token);
+        using var stopped = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(stopped.Token);
         Assert.Equal(0, process.ExitCode);
     }
 }
