@@ -20,8 +20,10 @@ public sealed class CommandLineTests
 
         using var process = Process.Start(psi)!;
         var facts = new Dictionary<string, string>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line && line != "ready")
+        // Each step has its own bound, generous because it only catches a hang: on a loaded 2-core machine
+        // starting a .NET process, then stopping it, each once took most of a single 30 s bound for both.
+        using var started = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (await process.StandardOutput.ReadLineAsync(started.Token) is { } line && line != "ready")
         {
             var i = line.IndexOf(": ", StringComparison.Ordinal);
             facts[line[..i]] = line[(i + 2)..];
@@ -41,10 +43,9 @@ public sealed class CommandLineTests
             await kubectl.WaitForExitAsync();
         }
 
-        // Its own bound for stopping: on a loaded machine the start may have used most of the first one.
         process.StandardInput.Close();
-        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(stopping.Token);
+        using var stopped = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(stopped.Token);
         Assert.Equal(0, process.ExitCode);
     }
 
@@ -54,7 +55,7 @@ public sealed class CommandLineTests
         var dll = Path.Combine(AppContext.BaseDirectory, "E2ePs.KubeEmulator.dll");
         var psi = new ProcessStartInfo("dotnet", [dll, "--runtime", "podman"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(psi)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var stderr = await process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
 

@@ -95,7 +95,12 @@ public sealed class EmulatorCollectionDefinition : ICollectionFixture<EmulatorFi
 /// <summary>Polling helpers for eventually-true conditions.</summary>
 public static class Eventually
 {
-    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, double seconds = 15, int pollMs = 25)
+    /// <summary>
+    /// Polls until <paramref name="done"/>. The bound only catches a condition that never comes: a passing
+    /// test returns as soon as it holds, so the bound is wide (60 s) for a 2-core machine shared by several
+    /// test runs (load averages above 60 were seen while the suite ran), where a process can wait seconds for the CPU.
+    /// </summary>
+    public static async Task<T> WaitAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, double seconds = 60, int pollMs = 25)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         T last = default!;

@@ -10,7 +10,7 @@ public sealed class JobControllerTests(EmulatorFixture fx)
 {
     private Kubernetes Client => fx.Client;
 
-    private Task<V1Job> WaitForConditionAsync(string ns, string name, string condition, double seconds = 20) =>
+    private Task<V1Job> WaitForConditionAsync(string ns, string name, string condition, double seconds = 60) =>
         Eventually.WaitAsync(() => Client.BatchV1.ReadNamespacedJobAsync(name, ns), j => j.Status?.Conditions?.Any(c => c.Type == condition && c.Status == "True") == true, $"job {name} {condition}", seconds);
 
     private async Task<List<V1Pod>> PodsAsync(string ns, string job) =>
