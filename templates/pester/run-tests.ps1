@@ -19,6 +19,8 @@ $path, $filter = $testPath -split '::', 2
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $path
 $configuration.Run.Exit = $false
+# -PassThru belongs to Invoke-Pester's legacy parameter set; with -Configuration it is this setting.
+$configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'JUnitXml'
@@ -26,7 +28,7 @@ $configuration.TestResult.OutputPath = '/tmp/e2eps-junit.xml'
 if ($filter) { $configuration.Filter.FullName = $filter }
 
 Write-Host "[e2eps] Running Pester $testPath"
-$result = Invoke-Pester -Configuration $configuration -PassThru
+$result = Invoke-Pester -Configuration $configuration
 
 if (Test-Path /tmp/e2eps-junit.xml) {
     $bytes = [IO.File]::ReadAllBytes('/tmp/e2eps-junit.xml')
