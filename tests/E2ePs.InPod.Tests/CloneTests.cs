@@ -18,16 +18,16 @@ public sealed class CloneTests(InPodFixture fixture) : IDisposable
     [Fact]
     public void Clone_PublicRepository_ChecksOutTheBranchAsUid1000()
     {
-        var manifest = fixture.Manifest("outcomes", "tests/test_outcomes.py", fixture.Git.PublicUrl("pytest-sample"), InPodFixture.Branch);
+        var manifest = fixture.Manifest(fixture.Pytest, "outcomes", fixture.Pytest.PublicUrl, InPodFixture.Branch);
 
         var (exit, volumes) = RunClone(manifest);
 
         Assert.True(exit.ExitCode == 0, exit.Text);
         var source = Path.Combine(volumes.HostFolder("workspace"), "src");
         Assert.True(File.Exists(Path.Combine(source, "BRANCH_MARKER.txt")), "the branch's own file is missing: another branch was cloned");
-        Assert.Equal(fixture.BranchCommit, Tools.Run("git", ["-c", "safe.directory=*", "-C", source, "rev-parse", "HEAD"]).EnsureSuccess().Output.Trim());
-        Assert.Contains($"Cloning branch {InPodFixture.Branch} of {fixture.Git.PublicUrl("pytest-sample")}", exit.Text);
-        Assert.Contains($"Cloned commit {fixture.BranchCommit[..7]}", exit.Text);
+        Assert.Equal(fixture.Pytest.BranchCommit, Tools.Run("git", ["-c", "safe.directory=*", "-C", source, "rev-parse", "HEAD"]).EnsureSuccess().Output.Trim());
+        Assert.Contains($"Cloning branch {InPodFixture.Branch} of {fixture.Pytest.PublicUrl}", exit.Text);
+        Assert.Contains($"Cloned commit {fixture.Pytest.BranchCommit[..7]}", exit.Text);
         // The pod runs as UID 1000: the clone must belong to it, or the test container (also UID 1000)
         // would meet git's "dubious ownership" check.
         Assert.Equal("1000", Tools.Run("stat", ["-c", "%u", source]).EnsureSuccess().Output.Trim());
@@ -36,7 +36,7 @@ public sealed class CloneTests(InPodFixture fixture) : IDisposable
     [Fact]
     public void Clone_PrivateRepository_ReadsCredentialsFromTheMountedSecret()
     {
-        var manifest = fixture.Manifest("private", "tests/test_outcomes.py", fixture.Git.PrivateUrl("pytest-sample"), InPodFixture.Branch, InPodFixture.CredentialSecret);
+        var manifest = fixture.Manifest(fixture.Pytest, "private", fixture.Pytest.PrivateUrl, InPodFixture.Branch, InPodFixture.CredentialSecret);
         var before = fixture.Git.Requests.Count;
 
         var (exit, volumes) = RunClone(manifest, InPodFixture.Username, InPodFixture.Password);
@@ -53,19 +53,19 @@ public sealed class CloneTests(InPodFixture fixture) : IDisposable
     [Fact]
     public void Clone_PrivateRepositoryWithWrongPassword_FailsWithGitsMessage()
     {
-        var manifest = fixture.Manifest("private", "tests/test_outcomes.py", fixture.Git.PrivateUrl("pytest-sample"), InPodFixture.Branch, InPodFixture.CredentialSecret);
+        var manifest = fixture.Manifest(fixture.Pytest, "private", fixture.Pytest.PrivateUrl, InPodFixture.Branch, InPodFixture.CredentialSecret);
 
         var (exit, _) = RunClone(manifest, InPodFixture.Username, "wrong");
 
         Assert.NotEqual(0, exit.ExitCode);
-        Assert.Contains($"fatal: Authentication failed for '{fixture.Git.PrivateUrl("pytest-sample")}/'", exit.Text);
+        Assert.Contains($"fatal: Authentication failed for '{fixture.Pytest.PrivateUrl}/'", exit.Text);
     }
 
     [Fact]
     public void Clone_PrivateRepositoryWithoutSecret_FailsWithoutPrompting()
     {
         // No -GitCredentialSecret: GIT_TERMINAL_PROMPT=0 must make git fail rather than wait for a terminal.
-        var manifest = fixture.Manifest("private", "tests/test_outcomes.py", fixture.Git.PrivateUrl("pytest-sample"), InPodFixture.Branch);
+        var manifest = fixture.Manifest(fixture.Pytest, "private", fixture.Pytest.PrivateUrl, InPodFixture.Branch);
 
         var (exit, _) = RunClone(manifest);
 
@@ -76,7 +76,7 @@ public sealed class CloneTests(InPodFixture fixture) : IDisposable
     [Fact]
     public void Clone_BranchThatDoesNotExist_FailsWithGitsMessage()
     {
-        var manifest = fixture.Manifest("outcomes", "tests/test_outcomes.py", fixture.Git.PublicUrl("pytest-sample"), "no-such-branch");
+        var manifest = fixture.Manifest(fixture.Pytest, "outcomes", fixture.Pytest.PublicUrl, "no-such-branch");
 
         var (exit, volumes) = RunClone(manifest);
 
@@ -89,7 +89,7 @@ public sealed class CloneTests(InPodFixture fixture) : IDisposable
     public void Clone_UnreachableHost_FailsWithGitsMessage()
     {
         var port = LocalRegistry.FreePort();
-        var manifest = fixture.Manifest("outcomes", "tests/test_outcomes.py", $"http://127.0.0.1:{port}/public/pytest-sample.git", InPodFixture.Branch);
+        var manifest = fixture.Manifest(fixture.Pytest, "outcomes", $"http://127.0.0.1:{port}/public/pytest-sample.git", InPodFixture.Branch);
 
         var (exit, _) = RunClone(manifest);
 

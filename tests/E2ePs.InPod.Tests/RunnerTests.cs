@@ -24,27 +24,27 @@ public sealed class RunnerTests(InPodFixture fixture, ITestOutputHelper output)
     [InlineData("many")]
     public void Runner_ReportReadBackFromTheLog_EqualsWhatPytestReportsOnTheHost(string job)
     {
-        var testPath = InPodFixture.Jobs[job];
-        var (cloned, ran, duration) = fixture.RunJob(job);
-        output.WriteLine($"{job}: the pod took {duration.TotalSeconds:F1} s; log {new FileInfo(ran.LogPath).Length:N0} bytes; base images {fixture.BaseImageTime.TotalSeconds:F0} s; runner image {fixture.RunnerBuildTime.TotalSeconds:F0} s");
+        var testPath = InPodFixture.PytestSample.Jobs[job];
+        var (cloned, ran, duration) = fixture.RunJob(fixture.Pytest, job);
+        output.WriteLine($"{job}: the pod took {duration.TotalSeconds:F1} s; log {new FileInfo(ran.LogPath).Length:N0} bytes; base images {fixture.BaseImageTime.TotalSeconds:F0} s; runner image {fixture.Pytest.RunnerBuildTime.TotalSeconds:F0} s");
 
-        var reading = ReadReport(job, cloned, ran);
+        var reading = LogReport.Read(job, cloned, ran);
         var host = RunPytestOnHost(testPath);
 
         Assert.True(reading.Problem is null, reading.Problem?.Message);
         Assert.Equal(E2eTestReportStatus.Found, reading.Result.ReportStatus);
         Assert.Equal(host.ExitCode, ran.ExitCode);
-        Assert.Equal(Cases(host.Report), reading.Result.Cases.Select(c => new CaseView(c.ClassName, c.Name, c.Outcome, c.FailureMessage)).ToList());
+        Assert.Equal(LogReport.Cases(host.Report), LogReport.Cases(reading.Result));
         // The whole report, byte for byte apart from what differs between two runs (times, host name).
-        Assert.Equal(Normalized(host.Report, host.Source), Normalized(XDocument.Parse(System.Text.Encoding.UTF8.GetString(reading.Result.Report!)), "/workspace/src"));
+        Assert.Equal(LogReport.Normalized(host.Report, host.Source), LogReport.Normalized(LogReport.Document(reading.Result), "/workspace/src"));
     }
 
     [Fact]
     public void Runner_50MegabytesOfOutput_LogHoldsItAndTheReportAfterIt()
     {
-        var (cloned, ran, _) = fixture.RunJob("big-output");
+        var (cloned, ran, _) = fixture.RunJob(fixture.Pytest, "big-output");
 
-        var reading = ReadReport("big-output", cloned, ran);
+        var reading = LogReport.Read("big-output", cloned, ran);
 
         Assert.True(new FileInfo(ran.LogPath).Length > 50_000_000, $"the log holds {new FileInfo(ran.LogPath).Length} bytes");
         Assert.Equal(
@@ -56,40 +56,13 @@ public sealed class RunnerTests(InPodFixture fixture, ITestOutputHelper output)
     [Fact]
     public void Runner_5000Cases_AllComeBack()
     {
-        var (cloned, ran, _) = fixture.RunJob("many");
+        var (cloned, ran, _) = fixture.RunJob(fixture.Pytest, "many");
 
-        var cases = ReadReport("many", cloned, ran).Result.Cases;
+        var cases = LogReport.Read("many", cloned, ran).Result.Cases;
 
         Assert.Equal(1, ran.ExitCode);
         Assert.Equal(Enumerable.Range(0, 5000).Select(n => $"test_case[{n}]"), cases.Select(c => c.Name));
         Assert.Equal([999, 1999, 2999, 3999, 4999], cases.Select((c, n) => (c, n)).Where(p => p.c.Outcome == E2eTestOutcome.Failed).Select(p => p.n));
-    }
-
-    /// <summary>Feeds both containers' logs, line by line, to the engine's extractor, as Get-E2eResult does.</summary>
-    private static ResultReading ReadReport(string job, ContainerExit clone, ContainerExit runner)
-    {
-        var extractor = new ReportExtractor();
-        const string podName = "pod-0";
-        foreach (var line in clone.Lines())
-        {
-            extractor.Accept(new E2eLogLine { Pod = podName, Container = "clone-repo", InitContainer = true, Message = line });
-        }
-
-        foreach (var line in runner.Lines())
-        {
-            extractor.Accept(new E2eLogLine { Pod = podName, Container = "test-runner", Message = line });
-        }
-
-        var jobName = $"test-{job}-e2e";
-        return extractor.ToReading(new E2eRun
-        {
-            Name = job,
-            JobName = jobName,
-            Namespace = InPodFixture.Namespace,
-            RunId = "run-1",
-            Status = runner.ExitCode == 0 ? E2eRunStatus.Succeeded : E2eRunStatus.Failed,
-            ExitCode = runner.ExitCode,
-        });
     }
 
     /// <summary>pytest on the host (Debian's python3-pytest), on a clone of the same branch, with the runner's options.</summary>
@@ -99,7 +72,7 @@ public sealed class RunnerTests(InPodFixture fixture, ITestOutputHelper output)
         try
         {
             var source = Path.Combine(folder, "src");
-            Tools.Run("git", ["clone", "--quiet", "--branch", InPodFixture.Branch, fixture.Git.PublicUrl("pytest-sample"), source]).EnsureSuccess();
+            Tools.Run("git", ["clone", "--quiet", "--branch", InPodFixture.Branch, fixture.Pytest.PublicUrl, source]).EnsureSuccess();
             var report = Path.Combine(folder, "host.xml");
             // The same command line as run_test.py; the output (50 MB for one job) goes to a file, not to memory.
             var run = Tools.Run("/bin/sh", ["-c", "cd \"$1\" && exec /usr/bin/python3 -m pytest \"$2\" -v --tb=short --junitxml=\"$3\" >\"$4\" 2>&1",
@@ -112,38 +85,4 @@ public sealed class RunnerTests(InPodFixture fixture, ITestOutputHelper output)
             Tools.DeleteFolder(folder);
         }
     }
-
-    /// <summary>A test case as pytest's JUnit XML states it: the message is the failure's, error's or skip's message attribute.</summary>
-    private static List<CaseView> Cases(XDocument report) =>
-        report.Descendants("testcase").Select(element =>
-        {
-            var problem = element.Elements().FirstOrDefault(e => e.Name.LocalName is "failure" or "error" or "skipped");
-            var outcome = problem?.Name.LocalName switch
-            {
-                "failure" or "error" => E2eTestOutcome.Failed,
-                "skipped" => E2eTestOutcome.Skipped,
-                _ => E2eTestOutcome.Passed,
-            };
-            var message = (string?)problem?.Attribute("message");
-            return new CaseView((string?)element.Attribute("classname") ?? "", (string?)element.Attribute("name") ?? "", outcome, string.IsNullOrEmpty(message) ? null : message);
-        }).ToList();
-
-    /// <summary>The report without what differs between two runs: times, the host name, and the clone's folder in skip locations.</summary>
-    private static string Normalized(XDocument report, string source)
-    {
-        var copy = new XDocument(report);
-        foreach (var text in copy.DescendantNodes().OfType<XText>())
-        {
-            text.Value = text.Value.Replace(source + "/", "<source>/", StringComparison.Ordinal);
-        }
-
-        foreach (var attribute in copy.Descendants().Attributes().Where(a => a.Name.LocalName is "time" or "timestamp" or "hostname").ToList())
-        {
-            attribute.Remove();
-        }
-
-        return copy.ToString(SaveOptions.DisableFormatting);
-    }
-
-    private sealed record CaseView(string ClassName, string Name, E2eTestOutcome Outcome, string? Message);
 }
