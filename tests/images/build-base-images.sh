@@ -4,7 +4,7 @@
 # users know, so that a registries.conf mirror (see --registries-conf) makes the templates' image names
 # resolve to them, and the templates stay what users get.
 #
-#   tests/images/build-base-images.sh --registry 127.0.0.1:5000 [--registries-conf FILE] [--cache DIR] [--no-powershell]
+#   tests/images/build-base-images.sh --registry 127.0.0.1:5000 [--registries-conf FILE] [--cache DIR] [--no-powershell] [--no-dotnet]
 #
 # Why: no public image registry is reachable from the test machines, but the Debian mirror apt uses
 # is. mmdebstrap builds a root file system from that mirror; buildah turns it into an image.
@@ -13,11 +13,11 @@
 # | docker.io/alpine/git:v2.47.2                   | <registry>/alpine/git:v2.47.2               | Debian: git, ca-certificates (and /bin/sh)               |
 # | docker.io/library/python:3.13-slim             | <registry>/library/python:3.13-slim         | Debian: python3, pip, pytest 7.2.1 and plugins, apt      |
 # | mcr.microsoft.com/powershell:7.4-debian-12     | <registry>/mcr/powershell:7.4-debian-12     | Debian + this machine's .NET runtime, PowerShell (dotnet tool) and Pester (NuGet) |
+# | mcr.microsoft.com/dotnet/sdk:8.0               | <registry>/mcr/dotnet/sdk:8.0               | Debian + this machine's .NET SDK (10, not 8.0)            |
 #
 # The stand-ins are not the real images: Debian's Python is 3.11 and its pytest 7.2.1, git 2.39, and
 # PowerShell is the repository's dotnet tool version on .NET 10. What the tests check (the clone script,
-# the runners, the report protocol) does not depend on those versions. No dotnet SDK image: see
-# docs/inpod-tests.md.
+# the runners, the report protocol) does not depend on those versions.
 #
 # Cached by content: each image is kept as an OCI archive named by a hash of everything it is made of
 # (the build function, its packages, the files copied in, the apt sources, i.e. the mirror). A second
@@ -27,6 +27,7 @@ set -euo pipefail
 registry=""
 registries_conf=""
 pester=5.7.1
+dotnet_sdk=$(command -v dotnet || true)
 repo_root=$(cd "$(dirname "$0")/../.." && pwd)
 cache_root="${E2EPS_BASE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/e2eps/base-images}"
 while [ $# -gt 0 ]; do
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
         --registries-conf) registries_conf="$2"; shift 2 ;;
         --cache) cache_root="$2"; shift 2 ;;
         --no-powershell) pester=""; shift ;;
+        --no-dotnet) dotnet_sdk=""; shift ;;
         -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
         *) echo "build-base-images.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
@@ -132,14 +134,43 @@ if [ -n "$pester" ]; then
     rm -rf "$shim"
 fi
 
+# The .NET SDK is no Debian package either (Microsoft's apt repository is not reachable). The stand-in
+# for mcr.microsoft.com/dotnet/sdk is this machine's SDK copied into Debian. It is the SDK of this
+# machine (.NET 10), not 8.0: a test project must target a framework it has.
+if [ -n "$dotnet_sdk" ]; then
+    dotnet_root=$(dirname "$(readlink -f "$(command -v dotnet)")")
+    shim=/tmp/e2eps-dotnet-shim
+    rm -rf "$shim" && mkdir -p "$shim"
+    printf '#!/bin/sh\nexec /usr/share/dotnet/dotnet "$@"\n' >"$shim/dotnet"
+    chmod 755 "$shim/dotnet"
+    build_image dotnet "ca-certificates,libicu72,libssl3,tzdata,passwd" \
+        "$dotnet_root:/usr/share/dotnet $shim/dotnet:/usr/bin/dotnet" \
+        --cmd '["dotnet"]' --env PATH=$path --env LANG=C.UTF-8 --env DOTNET_ROOT=/usr/share/dotnet \
+        --env DOTNET_CLI_TELEMETRY_OPTOUT=1 --env DOTNET_NOLOGO=1 --env DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+    rm -rf "$shim"
+fi
+
 if [ -n "$registry" ]; then
+    # The archives hold uncompressed layers (what buildah commits); compressing them for every push
+    # took most of a warm run, so each is turned once into an OCI layout with gzip layers beside it,
+    # whose blobs go to the registry as they are.
+    compressed() { # image
+        local layout="${archives[$1]%.tar}.oci"
+        if [ ! -f "$layout/index.json" ]; then
+            rm -rf "$layout.partial"
+            skopeo copy --quiet --dest-compress "oci-archive:${archives[$1]}" "oci:$layout.partial" >&2
+            mv "$layout.partial" "$layout"
+        fi
+        echo "$layout"
+    }
     push() { # image repository:tag [registry it stands in for]
-        skopeo copy --quiet --dest-tls-verify=false "oci-archive:${archives[$1]}" "docker://$registry/$2"
+        skopeo copy --quiet --dest-tls-verify=false "oci:$(compressed "$1")" "docker://$registry/$2"
         echo "Pushed $registry/$2 (for ${3:-docker.io}/${2#mcr/})"
     }
     push git alpine/git:v2.47.2
     push python library/python:3.13-slim
     [ -z "$pester" ] || push powershell mcr/powershell:7.4-debian-12 mcr.microsoft.com
+    [ -z "$dotnet_sdk" ] || push dotnet mcr/dotnet/sdk:8.0 mcr.microsoft.com
 fi
 
 if [ -n "$registries_conf" ]; then
