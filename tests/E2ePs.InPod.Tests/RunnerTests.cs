@@ -26,7 +26,7 @@ public sealed class RunnerTests(InPodFixture fixture, ITestOutputHelper output)
     {
         var testPath = InPodFixture.PytestSample.Jobs[job];
         var (cloned, ran, duration) = fixture.RunJob(fixture.Pytest, job);
-        output.WriteLine($"{job}: the pod took {duration.TotalSeconds:F1} s; log {new FileInfo(ran.LogPath).Length:N0} bytes; base images {fixture.BaseImageTime.TotalSeconds:F0} s; runner image {fixture.Pytest.RunnerBuildTime.TotalSeconds:F0} s");
+        output.WriteLine($"{job}: the pod took {duration.TotalSeconds:F1} s; log {new FileInfo(ran.LogPath).Length:N0} bytes; base images {fixture.BaseImageTime.TotalSeconds:F0} s; runner image {fixture.Pytest.RunnerBuildTime.TotalSeconds:F0} s; image store {Tools.Run("du", ["-sh", fixture.Storage.Folder]).Output.Split('\t')[0]}");
 
         var reading = LogReport.Read(job, cloned, ran);
         var host = RunPytestOnHost(testPath);
