@@ -17,18 +17,39 @@ case "$E2EPS_TEST_PATH" in
 esac
 
 results=/tmp/e2eps-results
+rm -rf "$results"
+# One file per test assembly ({assembly} is the JUnit logger's token): with one fixed name, the test
+# projects of a solution would each overwrite the report of the one before.
+logger="junit;LogFilePath=$results/{assembly}.junit.xml"
 echo "[e2eps] Running dotnet test $E2EPS_TEST_PATH"
 if [ -n "$filter" ]; then
-    dotnet test "$project" --filter "$filter" --logger "junit;LogFilePath=$results/junit.xml" --logger "console;verbosity=normal"
+    dotnet test "$project" --filter "$filter" --logger "$logger" --logger "console;verbosity=normal"
 else
-    dotnet test "$project" --logger "junit;LogFilePath=$results/junit.xml" --logger "console;verbosity=normal"
+    dotnet test "$project" --logger "$logger" --logger "console;verbosity=normal"
 fi
 code=$?
 
-if [ -f "$results/junit.xml" ]; then
+set -- "$results"/*.junit.xml
+if [ -f "$1" ]; then
+    report=$1
+    if [ $# -gt 1 ]; then
+        # Several assemblies: one <testsuites> holding every file's <testsuite> elements. The logger
+        # writes <testsuites> and </testsuites> on lines of their own (and no XML declaration, maybe a BOM).
+        report=$results/merged.xml
+        {
+            echo '<testsuites>'
+            for file in "$@"; do
+                sed -e '1s/^\xEF\xBB\xBF//' -e '/^[[:space:]]*<?xml /d' -e '/^[[:space:]]*<testsuites[[:space:]>]/d' \
+                    -e '/^[[:space:]]*<testsuites\/\?>[[:space:]]*$/d' -e '/^[[:space:]]*<\/testsuites>/d' "$file"
+            done
+            echo '</testsuites>'
+        } >"$report"
+    fi
     echo "----- BEGIN E2EPS JUNIT (gzip+base64) -----"
-    gzip -c "$results/junit.xml" | base64 -w 76
+    gzip -c "$report" | base64 -w 76
     echo "----- END E2EPS JUNIT -----"
+else
+    echo "[e2eps] dotnet test wrote no JUnit report"
 fi
 
 echo "[e2eps] dotnet test exited with code $code"

@@ -19,14 +19,20 @@ $path, $filter = $testPath -split '::', 2
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $path
 $configuration.Run.Exit = $false
+# -PassThru belongs to Invoke-Pester's legacy parameter set; with -Configuration it is this setting.
+$configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
+# A pod's log is no terminal, but Pester's 'Auto' mode and PowerShell's error view still write colour
+# escapes when the output is redirected; they would fill Get-E2eLog's output and CI logs.
+$configuration.Output.RenderMode = 'Plaintext'
+$PSStyle.OutputRendering = 'PlainText'
 $configuration.TestResult.Enabled = $true
 $configuration.TestResult.OutputFormat = 'JUnitXml'
 $configuration.TestResult.OutputPath = '/tmp/e2eps-junit.xml'
 if ($filter) { $configuration.Filter.FullName = $filter }
 
 Write-Host "[e2eps] Running Pester $testPath"
-$result = Invoke-Pester -Configuration $configuration -PassThru
+$result = Invoke-Pester -Configuration $configuration
 
 if (Test-Path /tmp/e2eps-junit.xml) {
     $bytes = [IO.File]::ReadAllBytes('/tmp/e2eps-junit.xml')
