@@ -20,12 +20,17 @@ namespace E2ePs.Engine;
 /// it hands out is typed by the cmdlet assembly's contracts. Components share nothing but what is passed to
 /// them here: two engines built from two factories share no client.
 /// </summary>
-public sealed class EngineEntry : IE2eEngine
+public sealed class EngineEntry : IE2eEngine, IDisposable
 {
+    // The factory this engine made itself (the module's engine), and so releases; one given to it is the giver's.
+    private readonly ClusterConnectionFactory? _ownConnections;
+    private readonly IClusterConnectionFactory _connections;
+
     /// <summary>The engine the module uses: the system clock, this process's environment and a connection factory of its own.</summary>
     public EngineEntry()
         : this(new ClusterConnectionFactory(SystemClock.Instance), SystemClock.Instance)
     {
+        _ownConnections = (ClusterConnectionFactory)_connections;
     }
 
     /// <summary>An engine over the given connection factory and clock, with this process's environment.</summary>
@@ -49,6 +54,7 @@ public sealed class EngineEntry : IE2eEngine
         ArgumentNullException.ThrowIfNull(clock);
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(processRunner);
+        _connections = connections;
         var images = new ImageBuilder(new EngineRunner(processRunner), new RegistryClient(environment), environment);
         var starter = new JobStarter(connections, clock);
         var waiter = new JobWaiter(connections, clock);
@@ -85,4 +91,7 @@ public sealed class EngineEntry : IE2eEngine
 
     /// <inheritdoc />
     public ITestResults Results { get; }
+
+    /// <summary>Releases the clients of the connection factory this engine made (called on the last Remove-Module).</summary>
+    public void Dispose() => _ownConnections?.Dispose();
 }

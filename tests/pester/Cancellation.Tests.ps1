@@ -125,7 +125,11 @@ Describe 'Stopping a wait (Ctrl+C)' {
 
         Stop-InOwnShell $waiting
 
-        Get-Job $run.JobName | Should -BeNullOrEmpty
+        # The delete was sent before the stop returned: the Job is gone, or (foreground deletion, its pod
+        # still terminating on a loaded machine) marked for deletion and then gone.
+        $job = Get-Job $run.JobName
+        if ($job) { $job.metadata.deletionTimestamp | Should -Not -BeNullOrEmpty -Because 'Wait-E2eJob -CleanupOnCancel deletes the Job' }
+        Wait-Until -Because "$($run.JobName) is deleted" { -not (Get-Job $run.JobName) }
         $waiting.Shell.Dispose()
     }
 }

@@ -69,7 +69,8 @@ BeforeAll {
     function Wait-JobScript {
         # Its exit code and every line it wrote (stdout, then stderr).
         param($Started)
-        if (-not $Started.Process.WaitForExit(120000)) { $Started.Process.Kill($true); throw 'Invoke-E2eJob.ps1 did not end within 120 s' }
+        # The bound only catches a hang: five script runs side by side on a loaded 2-core machine took over 120 s.
+        if (-not $Started.Process.WaitForExit(600000)) { $Started.Process.Kill($true); throw 'Invoke-E2eJob.ps1 did not end within 600 s' }
         $lines = ($Started.Stdout.GetAwaiter().GetResult() + $Started.Stderr.GetAwaiter().GetResult()) -split '\r?\n'
         [pscustomobject]@{ ExitCode = $Started.Process.ExitCode; Output = @($lines | Where-Object { $_ -ne '' }) }
     }

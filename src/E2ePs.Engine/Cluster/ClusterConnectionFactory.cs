@@ -14,7 +14,7 @@ namespace E2ePs.Engine.Cluster;
 /// cluster) gets a new client, because its last write time is part of the key. The cache is this
 /// instance's, not the process's: EngineEntry makes one factory and gives it to every component.
 /// </summary>
-public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionFactory
+public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionFactory, IDisposable
 {
     private const string InClusterContext = "in-cluster";
     private readonly ConcurrentDictionary<string, Lazy<ClusterConnection>> _connections = new(StringComparer.Ordinal);
@@ -36,6 +36,23 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
             _connections.TryRemove(key, out _);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Releases every client made so far (their connection pools and sockets): Remove-Module disposes the
+    /// engine, and with it this cache, so a module imported again starts with fresh connections.
+    /// </summary>
+    public void Dispose()
+    {
+        foreach (var lazy in _connections.Values)
+        {
+            if (lazy.IsValueCreated && lazy.Value.Client is IDisposable client)
+            {
+                client.Dispose();
+            }
+        }
+
+        _connections.Clear();
     }
 
     /// <inheritdoc />
