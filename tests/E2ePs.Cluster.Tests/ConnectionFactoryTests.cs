@@ -128,4 +128,22 @@ public sealed class ConnectionFactoryTests(ClusterFixture cluster) : IDisposable
         // Two engines built by the module's constructor share nothing either.
         Assert.NotSame(new EngineEntry().Cluster.Resolve(target), new EngineEntry().Cluster.Resolve(target));
     }
+
+    [Fact]
+    public async Task Disposing_the_factory_releases_its_clients_and_the_next_get_connects_anew()
+    {
+        var kubeconfig = KubeconfigWithTwoContexts();
+        var factory = new ClusterConnectionFactory(SystemClock.Instance);
+        var before = factory.Get(new ClusterTarget { Kubeconfig = kubeconfig, Context = "emulator" });
+        Assert.Contains("default", await NamespacesAsync(before));
+
+        factory.Dispose();
+
+        // The released client cannot send any more (KubernetesClient drops its HTTP client on Dispose);
+        // the factory makes a working new one rather than handing the dead one out again.
+        await Assert.ThrowsAnyAsync<Exception>(() => NamespacesAsync(before));
+        var after = factory.Get(new ClusterTarget { Kubeconfig = kubeconfig, Context = "emulator" });
+        Assert.NotSame(before.Client, after.Client);
+        Assert.Contains("default", await NamespacesAsync(after));
+    }
 }
