@@ -1,3 +1,4 @@
+using E2ePs.Engine;
 using System.Diagnostics;
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
@@ -29,7 +30,8 @@ public sealed class InPodFixture : IAsyncLifetime
 
     public const string Namespace = "e2e";
 
-    private readonly JobScaffolder _scaffolder = new();
+    // The engine as the module composes it: this process's environment (its registries.conf) and child processes.
+    private readonly EngineEntry _engine = new();
     private readonly Dictionary<string, SampleSetup> _samples = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PodRun> _runs = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _cleanup = [];
@@ -158,7 +160,7 @@ public sealed class InPodFixture : IAsyncLifetime
         E2eJob? first = null;
         foreach (var job in definition.Jobs.Keys)
         {
-            var written = _scaffolder.Write(Plan(definition, repository.WorkTree, job, publicUrl, Branch, secret: null, image), force: false);
+            var written = _engine.Scaffolder.Write(Plan(definition, repository.WorkTree, job, publicUrl, Branch, secret: null, image), force: false);
             first ??= written;
         }
 
@@ -176,7 +178,7 @@ public sealed class InPodFixture : IAsyncLifetime
 
     /// <summary>New-E2eJob's plan for a job of a sample; its manifest is what a user would apply.</summary>
     private ScaffoldPlan Plan(SampleDefinition definition, string workTree, string name, string repository, string branch, string? secret, string image) =>
-        _scaffolder.Plan(new NewJobRequest
+        _engine.Scaffolder.Plan(new NewJobRequest
         {
             Name = name,
             TestPath = definition.Jobs.GetValueOrDefault(name) ?? definition.Jobs.Values.First(),
@@ -204,7 +206,7 @@ public sealed class InPodFixture : IAsyncLifetime
 
     private string BuildRunnerImage(E2eJob job, IReadOnlyDictionary<string, string> buildArguments)
     {
-        var builder = new ImageBuilder();
+        var builder = _engine.Images;
         var request = new ImageBuildRequest
         {
             Job = job,
