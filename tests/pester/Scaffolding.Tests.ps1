@@ -70,7 +70,7 @@ Describe 'New-E2eJob' {
         Get-Content (Join-Path $repo 'jobs/test-api-e2e/Dockerfile') | Should -Be 'FROM hand-edited'
 
         New-E2eJob -Name api -TestPath t.py -Path $repo -Force | Out-Null
-        Get-Content (Join-Path $repo 'jobs/test-api-e2e/Dockerfile') -Raw | Should -Match 'FROM docker.io/library/python'
+        Get-Content (Join-Path $repo 'jobs/test-api-e2e/Dockerfile') -Raw | Should -Match 'ARG PYTHON_IMAGE=docker.io/library/python'
     }
 
     It 'rejects an unknown template and a -Path that is not a folder' {
