@@ -2,7 +2,6 @@ using System.Collections;
 using System.Diagnostics;
 using System.Globalization;
 using System.Management.Automation;
-using System.Runtime.InteropServices;
 using E2ePs.Completion;
 using E2ePs.Contracts;
 using E2ePs.Validation;
@@ -223,7 +222,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
         }
 
         var reporter = CreateReporter();
-        var options = Options(reporter.System);
+        var options = Options(reporter);
         WriteVerbose($"Reporting to {reporter.System}; JUnit reports {(options.ResultPath is null ? "are not saved" : $"go to '{options.ResultPath}'")}.");
 
         // Groups cannot interleave: a run's log gets its own collapsible group only when it is the only one logging.
@@ -253,12 +252,11 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     private IResultReporter CreateReporter() => Engine.Results.CreateReporter(new ResultReporterOptions
     {
         CiSystem = CiSystem,
-        Environment = EnvironmentVariables(),
         LogFormat = LogFormat == "Json" ? ResultLogFormat.Json : ResultLogFormat.Text,
         Timestamps = Timestamps,
     });
 
-    private InvokeOptions Options(ResultCiSystem system) => new()
+    private InvokeOptions Options(IResultReporter reporter) => new()
     {
         Build = Build || Push,
         Push = Push,
@@ -269,7 +267,8 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
         PullGracePeriod = TimeSpan.FromSeconds(PullGracePeriod),
         ThrottleLimit = ThrottleLimit,
         FollowLogs = ShowLog,
-        ResultPath = ResultFolder(system),
+        // -ResultPath, else where the CI system wants report files (Azure DevOps: its results folder), else none.
+        ResultPath = ResultPath is not null ? ResolveFileSystemPath(ResultPath) : reporter.ReportFolder,
     };
 
     /// <summary>Writes one update, on the pipeline thread, to the streams and, through the reporter, to the CI system.</summary>
@@ -344,37 +343,6 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
         var error = RunFailures.Error(run);
         WriteE2eError(error);
         WriteHost(reporter.Error(error.ErrorId, error.Message));
-    }
-
-    private string? ResultFolder(ResultCiSystem system)
-    {
-        if (ResultPath is not null)
-        {
-            return ResolveFileSystemPath(ResultPath);
-        }
-
-        if (system != ResultCiSystem.AzureDevOps)
-        {
-            return null;
-        }
-
-        // Azure DevOps publishes files, not objects: keep the reports where the agent cleans up.
-        var folder = System.Environment.GetEnvironmentVariable("COMMON_TESTRESULTSDIRECTORY")
-            ?? System.Environment.GetEnvironmentVariable("AGENT_TEMPDIRECTORY")
-            ?? System.IO.Path.GetTempPath();
-        return System.IO.Path.Combine(folder, "e2eps");
-    }
-
-    private static Dictionary<string, string?> EnvironmentVariables()
-    {
-        var comparer = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
-        var variables = new Dictionary<string, string?>(comparer);
-        foreach (DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
-        {
-            variables[(string)entry.Key] = entry.Value as string;
-        }
-
-        return variables;
     }
 
     /// <summary>Writes lines to the host the way Write-Host does: the information stream, tagged PSHOST.</summary>
