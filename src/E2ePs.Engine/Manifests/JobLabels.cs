@@ -9,6 +9,15 @@ public static class JobLabels
     /// <summary>The run id of a started Job and its pods.</summary>
     public const string RunId = "e2eps.io/run-id";
 
+    /// <summary>Annotation on a run's Job: the git repository it cloned.</summary>
+    public const string RepositoryAnnotation = "e2eps.io/repository";
+
+    /// <summary>Annotation on a run's Job: the branch it cloned.</summary>
+    public const string BranchAnnotation = "e2eps.io/branch";
+
+    /// <summary>Annotation on a run's Job: the exact commit it checked out.</summary>
+    public const string CommitAnnotation = "e2eps.io/commit";
+
     /// <summary>Recommended label: the application name.</summary>
     public const string AppName = "app.kubernetes.io/name";
 
@@ -38,6 +47,9 @@ public static class JobLabels
 
     /// <summary>Environment variable that hands the test target to the runner.</summary>
     public const string TestPathVariable = "E2EPS_TEST_PATH";
+
+    /// <summary>Environment variable of the clone init container: the exact commit to check out (empty: the branch's tip).</summary>
+    public const string CommitVariable = "GIT_COMMIT";
 
     /// <summary>Environment variable with the job's short name.</summary>
     public const string JobVariable = "E2EPS_JOB";

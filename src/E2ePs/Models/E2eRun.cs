@@ -34,6 +34,15 @@ public sealed class E2eRun
     /// <summary>Image of the test container.</summary>
     public string Image { get; set; } = "";
 
+    /// <summary>The git repository the run's init container cloned (the manifest's GIT_REPOSITORY), when it has one.</summary>
+    public string? Repository { get; set; }
+
+    /// <summary>The branch the run cloned.</summary>
+    public string? Branch { get; set; }
+
+    /// <summary>The exact commit the run checked out (resolved by Start-E2eJob), when known.</summary>
+    public string? Commit { get; set; }
+
     /// <summary>Where the run stands.</summary>
     public E2eRunStatus Status { get; set; } = E2eRunStatus.Pending;
 

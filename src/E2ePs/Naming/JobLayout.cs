@@ -100,6 +100,36 @@ public static partial class JobLayout
         return Path.GetFullPath(Path.Combine(Path.GetDirectoryName(full) ?? full, "..", ".."));
     }
 
+    /// <summary>How many characters of a run id end a run's Job name: its random part.</summary>
+    public const int RunSuffixLength = 6;
+
+    /// <summary>Longest Kubernetes name of a Job: its name is the value of the job-name label of its pods, a label value of at most 63.</summary>
+    public const int MaxJobNameLength = 63;
+
+    /// <summary>
+    /// The Kubernetes name of one run's Job: test-&lt;name&gt;-e2e-&lt;the run id's last 6 characters&gt;,
+    /// for example test-api-e2e-3f9a1c. Each run is a Job of its own, so nothing is deleted to start one;
+    /// the definition's fixed name stays in the manifest on disk. The definition's part is cut where the
+    /// whole would pass 63 characters (a '-' left at the cut is dropped), so the name is always a DNS-1123
+    /// label; the e2eps.io/job label, not the name, says which definition a run belongs to.
+    /// </summary>
+    public static string RunJobName(string kubernetesName, string runId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kubernetesName);
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        var suffix = RunSuffix(runId);
+        var room = MaxJobNameLength - 1 - suffix.Length;
+        var head = kubernetesName.Length > room ? kubernetesName[..room].TrimEnd('-') : kubernetesName;
+        return head + "-" + suffix;
+    }
+
+    /// <summary>The part of a run id that ends its Job's name (its random part, lower-case hex).</summary>
+    public static string RunSuffix(string runId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        return runId.Length <= RunSuffixLength ? runId : runId[^RunSuffixLength..];
+    }
+
     [GeneratedRegex("^test-(?<name>[a-z0-9]([-a-z0-9]*[a-z0-9])?)-e2e$", RegexOptions.CultureInvariant)]
     private static partial Regex KubernetesNamePattern();
 }
