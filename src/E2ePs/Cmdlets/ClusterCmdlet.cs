@@ -66,6 +66,13 @@ public abstract class ClusterCmdlet : E2eCmdlet
         (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) && LanguagePrimitives.IsTrue(whatIf))
         || LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
+    /// <summary>
+    /// The Job to read: the exact Job of a piped run (a JobName that came with a Uid), else the job named
+    /// <paramref name="name"/>.
+    /// </summary>
+    protected static string RunJobName(string name, string? jobName, string? uid) =>
+        !string.IsNullOrEmpty(jobName) && !string.IsNullOrEmpty(uid) && ValueRules.IsDnsLabel(jobName) ? jobName : KubernetesJobName(name);
+
     /// <summary>The Kubernetes name of a job given by short name or by its full test-&lt;name&gt;-e2e name; InvalidJobName when it is neither.</summary>
     protected static string KubernetesJobName(string name) => ValueRules.KubernetesJobName(name);
 }

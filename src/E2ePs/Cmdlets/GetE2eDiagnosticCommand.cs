@@ -20,6 +20,14 @@ public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
+    /// <summary>
+    /// The Kubernetes name of one run's Job, bound by property name from an E2eRun piped in (its JobName,
+    /// with its Uid): a run has a Job of its own (test-&lt;name&gt;-e2e-&lt;run&gt;), so the short name alone
+    /// does not say which. Not shown: a user names a job with -Name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public string? JobName { get; set; }
+
     /// <summary>UID of the Job of a run, from an E2eRun: says when that run was replaced by a newer one.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Uid { get; set; }
@@ -44,7 +52,7 @@ public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
         string jobName;
         try
         {
-            (target, jobName) = (Target, KubernetesJobName(Name));
+            (target, jobName) = (Target, RunJobName(Name, JobName, Uid));
         }
         catch (E2eException error)
         {

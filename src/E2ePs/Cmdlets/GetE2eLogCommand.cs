@@ -19,6 +19,14 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     [ArgumentCompleter(typeof(JobNameCompleter))]
     public string Name { get; set; } = "";
 
+    /// <summary>
+    /// The Kubernetes name of one run's Job, bound by property name from an E2eRun piped in (its JobName,
+    /// with its Uid): a run has a Job of its own (test-&lt;name&gt;-e2e-&lt;run&gt;), so the short name alone
+    /// does not say which. Not shown: a user names a job with -Name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public string? JobName { get; set; }
+
     /// <summary>UID of the Job, from an E2eRun: only the pods of that run, not of an earlier Job of the same name.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Uid { get; set; }
@@ -84,7 +92,7 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     private LogRequest Request() => new()
     {
         Target = Target,
-        JobName = KubernetesJobName(Name),
+        JobName = RunJobName(Name, JobName, Uid),
         Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
         Follow = Follow,
         Container = Container,

@@ -21,6 +21,14 @@ public sealed class GetE2eResultCommand : ClusterCmdlet
     [ArgumentCompleter(typeof(JobNameCompleter))]
     public string Name { get; set; } = "";
 
+    /// <summary>
+    /// The Kubernetes name of one run's Job, bound by property name from an E2eRun piped in (its JobName,
+    /// with its Uid): a run has a Job of its own (test-&lt;name&gt;-e2e-&lt;run&gt;), so the short name alone
+    /// does not say which. Not shown: a user names a job with -Name.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public string? JobName { get; set; }
+
     /// <summary>UID of the Job, from an E2eRun: the results of that run, not of a later one of the same name.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Uid { get; set; }
@@ -40,7 +48,7 @@ public sealed class GetE2eResultCommand : ClusterCmdlet
         ResultReading reading;
         try
         {
-            var request = new ResultRequest { Target = Target, JobName = KubernetesJobName(Name), Uid = string.IsNullOrEmpty(Uid) ? null : Uid };
+            var request = new ResultRequest { Target = Target, JobName = RunJobName(Name, JobName, Uid), Uid = string.IsNullOrEmpty(Uid) ? null : Uid };
             // Ctrl+C: Await lets the read close its log stream, then stops the pipeline; nothing is saved.
             reading = Await(Engine.Results.ReadAsync(request, CancellationToken));
         }
