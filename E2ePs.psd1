@@ -18,6 +18,7 @@
         'Build-E2eImage'
         'Start-E2eJob'
         'Wait-E2eJob'
+        'Get-E2eRun'
         'Get-E2eLog'
         'Remove-E2eJob'
         'Test-E2eDns'

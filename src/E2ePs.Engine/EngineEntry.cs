@@ -64,7 +64,7 @@ public sealed class EngineEntry : IE2eEngine, IDisposable
         Scaffolder = new JobScaffolder(new GitRepositoryInfo(processRunner, environment), environment);
         Catalog = new JobCatalog();
         Images = images;
-        Cluster = new ClusterJobs(connections, starter, waiter, logs);
+        Cluster = new ClusterJobs(connections, starter, waiter, logs, new Listing.RunLister(connections, clock));
         Diagnostics = new DiagnosticsEngine(
             new DnsTester(connections, new DnsProbe(waiter, logs, clock)),
             new JobDiagnoser(connections, logs, clock));

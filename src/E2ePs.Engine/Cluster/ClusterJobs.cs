@@ -1,5 +1,6 @@
 using System.Net;
 using E2ePs.Contracts;
+using E2ePs.Engine.Listing;
 using E2ePs.Engine.Logs;
 using E2ePs.Engine.Runs;
 using E2ePs.Engine.Waiting;
@@ -9,7 +10,7 @@ using k8s;
 namespace E2ePs.Engine.Cluster;
 
 /// <summary>The cluster half of the engine, as the cmdlets see it: the starter, waiter and log reader it is given, over one connection factory.</summary>
-public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarter starter, JobWaiter waiter, LogReader logReader) : IClusterJobs
+public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarter starter, JobWaiter waiter, LogReader logReader, RunLister runLister) : IClusterJobs
 {
     /// <inheritdoc />
     public ClusterIdentity Resolve(ClusterTarget target) => connections.Get(target).Identity;
@@ -61,6 +62,27 @@ public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarte
             };
         }
 
+        return removed;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<E2eRun>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken) =>
+        runLister.ListAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> RemoveAccessAsync(ClusterTarget target, string kubernetesName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var connection = connections.Get(target);
+        var ns = connection.NamespaceFor(target.Namespace);
+        var client = connection.Client;
+        var removed = new List<string>();
+        await DeleteIgnoringMissingAsync(connection, $"RoleBinding/{kubernetesName}", removed,
+            () => client.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(kubernetesName, ns, cancellationToken: cancellationToken));
+        await DeleteIgnoringMissingAsync(connection, $"Role/{kubernetesName}", removed,
+            () => client.RbacAuthorizationV1.DeleteNamespacedRoleAsync(kubernetesName, ns, cancellationToken: cancellationToken));
+        await DeleteIgnoringMissingAsync(connection, $"ServiceAccount/{kubernetesName}", removed,
+            () => client.CoreV1.DeleteNamespacedServiceAccountAsync(kubernetesName, ns, cancellationToken: cancellationToken));
         return removed;
     }
 

@@ -25,6 +25,7 @@ internal sealed class NamespaceFollower : IDisposable
     private readonly WaitOptions _options;
     private readonly IClock _clock;
     private readonly Dictionary<string, E2eRun> _runs;
+    private readonly Dictionary<string, string> _runIdsByUid;
     private readonly Dictionary<string, RunObservation> _observations;
     private readonly HashSet<string> _pending;
     private readonly object _gate = new();
@@ -43,6 +44,7 @@ internal sealed class NamespaceFollower : IDisposable
         _options = options;
         _clock = clock;
         _runs = runs.ToDictionary(r => r.RunId, StringComparer.Ordinal);
+        _runIdsByUid = runs.Where(r => !string.IsNullOrEmpty(r.Uid)).ToDictionary(r => r.Uid, r => r.RunId, StringComparer.Ordinal);
         _observations = runs.ToDictionary(r => r.RunId, _ => new RunObservation(), StringComparer.Ordinal);
         _pending = new HashSet<string>(_runs.Keys, StringComparer.Ordinal);
     }
@@ -73,10 +75,13 @@ internal sealed class NamespaceFollower : IDisposable
     private List<Task> StartWatches(CancellationToken cancellationToken)
     {
         var client = _connection.Client;
+        // A Job applied from the manifest with kubectl has no run-id label, only the manifest's
+        // e2eps.io/job (on its pods too): its run is followed by its UID, over that wider selector.
+        var selector = _runs.Keys.Any(Runs.RunIds.IsFromUid) ? JobLabels.E2eJob : JobLabels.RunId;
         var watches = new List<Task>
         {
-            WatchLoop.JobsAsync(client, _ns, JobLabels.RunId, null, OnJob, null, cancellationToken),
-            WatchLoop.PodsAsync(client, _ns, JobLabels.RunId, null, OnPod, null, cancellationToken, onListed: OnPodsListed),
+            WatchLoop.JobsAsync(client, _ns, selector, null, OnJob, null, cancellationToken),
+            WatchLoop.PodsAsync(client, _ns, selector, null, OnPod, null, cancellationToken, onListed: OnPodsListed),
         };
 
         // A failing pull is judged again when its grace period may have run out, event or not.
@@ -90,7 +95,7 @@ internal sealed class NamespaceFollower : IDisposable
 
     private void OnJob(WatchEventType type, V1Job job)
     {
-        if (RunIdOf(job.Metadata) is not { } runId || _runs[runId].Uid is { Length: > 0 } uid && uid != job.Metadata.Uid)
+        if ((RunIdOf(job.Metadata) ?? RunIdOfUid(job.Metadata.Uid)) is not { } runId || _runs[runId].Uid is { Length: > 0 } uid && uid != job.Metadata.Uid)
         {
             return;
         }
@@ -106,7 +111,7 @@ internal sealed class NamespaceFollower : IDisposable
 
     private void OnPod(WatchEventType type, V1Pod pod)
     {
-        if (RunIdOf(pod.Metadata) is not { } runId)
+        if ((RunIdOf(pod.Metadata) ?? RunIdOfUid(OwnerUid(pod))) is not { } runId)
         {
             return;
         }
@@ -140,6 +145,15 @@ internal sealed class NamespaceFollower : IDisposable
 
     private string? RunIdOf(V1ObjectMeta metadata) =>
         metadata.Labels is { } labels && labels.TryGetValue(JobLabels.RunId, out var id) && _runs.ContainsKey(id) ? id : null;
+
+    /// <summary>The run followed by its Job's UID (one without a run-id label), if any.</summary>
+    private string? RunIdOfUid(string? uid) =>
+        uid is not null && _runIdsByUid.TryGetValue(uid, out var runId) && Runs.RunIds.IsFromUid(runId) ? runId : null;
+
+    /// <summary>The UID of a pod's Job: its controller owner reference, else the Job controller's label.</summary>
+    private static string? OwnerUid(V1Pod pod) =>
+        pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == "Job" && o.Controller == true)?.Uid
+        ?? (pod.Metadata.Labels is { } labels && labels.TryGetValue("batch.kubernetes.io/controller-uid", out var uid) ? uid : null);
 
     /// <summary>Judges a run again; once it has ended, finishes it or hands it to the explainer.</summary>
     private void Judge(string runId)

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using E2ePs.Completion;
 using E2ePs.Contracts;
+using E2ePs.Models;
+using E2ePs.Naming;
 using E2ePs.Validation;
 
 namespace E2ePs.Cmdlets;
@@ -66,9 +68,46 @@ public abstract class ClusterCmdlet : E2eCmdlet
         (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var whatIf) && LanguagePrimitives.IsTrue(whatIf))
         || LanguagePrimitives.IsTrue(GetVariableValue("WhatIfPreference"));
 
+    /// <summary>The one rule for finding a run by name (<see cref="RunFinder"/>), from the repository the current location is inside.</summary>
+    private protected RunFinder Runs => new(Engine, RepositoryRoot.Find(ResolveFileSystemPath(null)));
+
+    /// <summary>
+    /// The run to read: the exact Job of a piped run (a JobName that came with a Uid, in the run's
+    /// namespace), else the newest run of the job named <paramref name="name"/>, found by <see cref="Runs"/>.
+    /// Throws InvalidJobName or InvalidNamespace before any request, JobNotFound when there is no run.
+    /// </summary>
+    private protected E2eRun RunToRead(string name, string? jobName, string? uid)
+    {
+        var target = Target;
+        if (!string.IsNullOrEmpty(jobName) && !string.IsNullOrEmpty(uid) && ValueRules.IsDnsLabel(jobName))
+        {
+            return new E2eRun
+            {
+                Name = RunJobNames.Parse(jobName)?.ShortName ?? name,
+                JobName = jobName,
+                Uid = uid,
+                Namespace = target.Namespace ?? "",
+            };
+        }
+
+        RunFinder.ParseName(name);
+        var run = Await(Runs.NewestAsync(name, target, null, CancellationToken));
+        WriteVerbose($"{name} is run {run.RunId} ({run.Namespace}/{run.JobName}, started {run.StartTime:u}, {run.Status}), the newest of {run.Name}.");
+        return run;
+    }
+
+    /// <summary>The target of a run found by <see cref="RunToRead"/>: this command's cluster, in the run's namespace.</summary>
+    private protected ClusterTarget TargetOf(E2eRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var target = Target;
+        target.Namespace = string.IsNullOrEmpty(run.Namespace) ? target.Namespace : run.Namespace;
+        return target;
+    }
+
     /// <summary>
     /// The Job to read: the exact Job of a piped run (a JobName that came with a Uid), else the job named
-    /// <paramref name="name"/>.
+    /// <paramref name="name"/>. Kept for callers that name a Job without the cluster look-up of <see cref="RunToRead"/>.
     /// </summary>
     protected static string RunJobName(string name, string? jobName, string? uid) =>
         !string.IsNullOrEmpty(jobName) && !string.IsNullOrEmpty(uid) && ValueRules.IsDnsLabel(jobName) ? jobName : KubernetesJobName(name);

@@ -118,6 +118,14 @@ public abstract partial class E2eCmdlet : PSCmdlet, IDisposable
         base.StopProcessing();
     }
 
+    /// <summary>
+    /// The repository to work in: -Path resolved through the provider, else the repository the current
+    /// location is inside (<see cref="E2ePs.Completion.RepositoryRoot.Find"/>), so a command run from any
+    /// subfolder works on the whole repository rather than writing or looking into the subfolder.
+    /// </summary>
+    protected string ResolveRepositoryPath(string? path) =>
+        string.IsNullOrEmpty(path) ? E2ePs.Completion.RepositoryRoot.Find(ResolveFileSystemPath(null)) : ResolveFileSystemPath(path);
+
     /// <summary>Resolves a file-system path through the provider, relative to the current location.</summary>
     protected string ResolveFileSystemPath(string? path) =>
         SessionState.Path.GetUnresolvedProviderPathFromPSPath(string.IsNullOrEmpty(path) ? "." : path);
@@ -143,7 +151,7 @@ public abstract partial class E2eCmdlet : PSCmdlet, IDisposable
             yield break;
         }
 
-        var resolved = ResolveFileSystemPath(path);
+        var resolved = ResolveRepositoryPath(path);
         if (File.Exists(resolved))
         {
             var read = Engine.Catalog.Read(resolved, E2ePs.Naming.JobLayout.RepositoryRootOfManifest(resolved));

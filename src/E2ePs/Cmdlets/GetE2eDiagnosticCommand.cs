@@ -14,11 +14,11 @@ namespace E2ePs.Cmdlets;
 [OutputType(typeof(E2eDiagnostic))]
 public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
 {
-    /// <summary>Short name (or full Kubernetes name) of the job.</summary>
+    /// <summary>Short names (or Kubernetes names) of jobs: each means its newest run.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(JobNameCompleter))]
     [ValidateNotNullOrEmpty]
-    public string Name { get; set; } = "";
+    public string[] Name { get; set; } = [];
 
     /// <summary>
     /// The Kubernetes name of one run's Job, bound by property name from an E2eRun piped in (its JobName,
@@ -48,11 +48,18 @@ public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        ClusterTarget target;
-        string jobName;
+        foreach (var name in Name)
+        {
+            Diagnose(name);
+        }
+    }
+
+    private void Diagnose(string name)
+    {
+        E2eRun run;
         try
         {
-            (target, jobName) = (Target, RunJobName(Name, JobName, Uid));
+            run = RunToRead(name, JobName, Uid);
         }
         catch (E2eException error)
         {
@@ -62,10 +69,11 @@ public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
 
         var request = new DiagnosticRequest
         {
-            Target = target,
-            JobName = jobName,
-            Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
-            ExpectedServiceAccount = string.IsNullOrEmpty(ServiceAccountName) ? null : ServiceAccountName,
+            Target = TargetOf(run),
+            JobName = run.JobName,
+            Uid = string.IsNullOrEmpty(run.Uid) ? null : run.Uid,
+            // The runs of a definition share its ServiceAccount, named test-<name>-e2e, whatever their Job is named.
+            ExpectedServiceAccount = string.IsNullOrEmpty(ServiceAccountName) ? ExpectedAccount(run) : ServiceAccountName,
             ManifestPath = string.IsNullOrEmpty(ManifestPath) ? null : ResolveFileSystemPath(ManifestPath),
             TailLines = Tail,
         };
@@ -80,4 +88,7 @@ public sealed class GetE2eDiagnosticCommand : ClusterCmdlet
             WriteE2eError(error);
         }
     }
+
+    private static string? ExpectedAccount(E2eRun run) =>
+        E2ePs.Validation.ValueRules.IsDnsLabel(run.Name) && E2ePs.Naming.JobLayout.KubernetesName(run.Name) is { Length: <= 63 } fixedName && fixedName != run.JobName ? fixedName : null;
 }

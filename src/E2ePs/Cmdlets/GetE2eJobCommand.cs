@@ -31,7 +31,7 @@ public sealed class GetE2eJobCommand : E2eCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var root = ResolveFileSystemPath(Path);
+        var root = ResolveRepositoryPath(Path);
         var names = JobNames(Name, PipedFolder);
         WriteVerbose($"Looking for {(names is not { Length: > 0 } ? "every job" : "the jobs " + string.Join(", ", names))} in '{System.IO.Path.Combine(root, E2ePs.Naming.JobLayout.ManifestFolder)}' ({E2ePs.Naming.JobLayout.ManifestSearchPattern}).");
         foreach (var job in ResolveJobs(piped: null, names, Path, allWhenUnnamed: true))

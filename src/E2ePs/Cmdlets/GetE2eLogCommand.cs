@@ -14,10 +14,10 @@ namespace E2ePs.Cmdlets;
 [OutputType(typeof(E2eLogLine), typeof(string))]
 public sealed class GetE2eLogCommand : ClusterCmdlet
 {
-    /// <summary>Short name (or full Kubernetes name) of the job.</summary>
+    /// <summary>Short names (or Kubernetes names) of jobs: each means its newest run.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(JobNameCompleter))]
-    public string Name { get; set; } = "";
+    public string[] Name { get; set; } = [];
 
     /// <summary>
     /// The Kubernetes name of one run's Job, bound by property name from an E2eRun piped in (its JobName,
@@ -56,14 +56,22 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        foreach (var name in Name)
+        {
+            Read(name);
+        }
+    }
+
+    private void Read(string name)
+    {
         LogRequest request;
         try
         {
-            request = Request();
+            request = Request(name);
         }
         catch (E2eException error)
         {
-            // An invalid -Name or -Namespace: said as such, not as "not found" from the cluster.
+            // An invalid -Name or -Namespace: said as such, not as "not found" from the cluster; no run: JobNotFound.
             WriteE2eError(error);
             return;
         }
@@ -89,16 +97,20 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
         }
     }
 
-    private LogRequest Request() => new()
+    private LogRequest Request(string name)
     {
-        Target = Target,
-        JobName = RunJobName(Name, JobName, Uid),
-        Uid = string.IsNullOrEmpty(Uid) ? null : Uid,
-        Follow = Follow,
-        Container = Container,
-        Tail = Tail,
-        Since = Since,
-    };
+        var run = RunToRead(name, JobName, Uid);
+        return new()
+        {
+            Target = TargetOf(run),
+            JobName = run.JobName,
+            Uid = string.IsNullOrEmpty(run.Uid) ? null : run.Uid,
+            Follow = Follow,
+            Container = Container,
+            Tail = Tail,
+            Since = Since,
+        };
+    }
 
     private void Write(E2eLogLine line)
     {

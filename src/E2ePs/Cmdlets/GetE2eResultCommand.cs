@@ -16,10 +16,10 @@ public sealed class GetE2eResultCommand : ClusterCmdlet
 {
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
 
-    /// <summary>Short name (or full Kubernetes name) of the job.</summary>
+    /// <summary>Short names (or Kubernetes names) of jobs: each means its newest run.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(JobNameCompleter))]
-    public string Name { get; set; } = "";
+    public string[] Name { get; set; } = [];
 
     /// <summary>
     /// The Kubernetes name of one run's Job, bound by property name from an E2eRun piped in (its JobName,
@@ -45,10 +45,19 @@ public sealed class GetE2eResultCommand : ClusterCmdlet
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        foreach (var name in Name)
+        {
+            Read(name);
+        }
+    }
+
+    private void Read(string name)
+    {
         ResultReading reading;
         try
         {
-            var request = new ResultRequest { Target = Target, JobName = RunJobName(Name, JobName, Uid), Uid = string.IsNullOrEmpty(Uid) ? null : Uid };
+            var run = RunToRead(name, JobName, Uid);
+            var request = new ResultRequest { Target = TargetOf(run), JobName = run.JobName, Uid = string.IsNullOrEmpty(run.Uid) ? null : run.Uid };
             // Ctrl+C: Await lets the read close its log stream, then stops the pipeline; nothing is saved.
             reading = Await(Engine.Results.ReadAsync(request, CancellationToken));
         }

@@ -152,7 +152,7 @@ public sealed class NewE2eJobCommand : E2eCmdlet
     {
         Name = Name,
         TestPath = TestPath,
-        RepositoryRoot = ResolveFileSystemPath(Path),
+        RepositoryRoot = ResolveRepositoryPath(Path),
         TemplateRoot = TemplateRoot,
         Template = Template,
         Namespace = Namespace,

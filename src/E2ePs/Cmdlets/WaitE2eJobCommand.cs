@@ -7,17 +7,31 @@ namespace E2ePs.Cmdlets;
 
 /// <summary>
 /// Wait-E2eJob: waits until each run has succeeded or failed, failing fast when a run cannot succeed,
-/// and returns the final run. A run that did not succeed also writes a non-terminating error.
+/// and returns the final run. A run that did not succeed also writes a non-terminating error. Runs come
+/// piped in (Start-E2eJob, Get-E2eRun) or by name: the newest run of each job (or the one -RunId gives),
+/// found by the same rule as every cmdlet's -Name, so a step can wait for a run another process started.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Wait, "E2eJob", HelpUri = HelpLinks.Base + "Wait-E2eJob.md")]
+[Cmdlet(VerbsLifecycle.Wait, "E2eJob", DefaultParameterSetName = RunSet, HelpUri = HelpLinks.Base + "Wait-E2eJob.md")]
 [OutputType(typeof(E2eRun))]
-public sealed class WaitE2eJobCommand : E2eCmdlet
+public sealed class WaitE2eJobCommand : ClusterCmdlet
 {
+    private const string RunSet = "Run";
+    private const string NameSet = "Name";
     private readonly List<E2eRun> _runs = [];
 
-    /// <summary>Runs from Start-E2eJob.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    /// <summary>Runs from Start-E2eJob or Get-E2eRun.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = RunSet)]
     public E2eRun[]? InputObject { get; set; }
+
+    /// <summary>Short names (or Kubernetes names) of jobs: each means its newest run. An E2eJob piped in binds here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [ArgumentCompleter(typeof(Completion.JobNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>The run to wait for, by its run id (or its Job's UID), instead of the newest.</summary>
+    [Parameter(ParameterSetName = NameSet)]
+    [ValidateNotNullOrEmpty]
+    public string? RunId { get; set; }
 
     /// <summary>Seconds to wait in all; runs still going on then end with status TimedOut. No limit by default.</summary>
     [Parameter]
@@ -34,7 +48,32 @@ public sealed class WaitE2eJobCommand : E2eCmdlet
     public SwitchParameter CleanupOnCancel { get; set; }
 
     /// <inheritdoc />
-    protected override void ProcessRecord() => _runs.AddRange(InputObject ?? []);
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == RunSet)
+        {
+            _runs.AddRange(InputObject ?? []);
+            return;
+        }
+
+        foreach (var name in Name ?? [])
+        {
+            try
+            {
+                RunFinder.ParseName(name);
+                var run = Await(Runs.NewestAsync(name, Target, RunId, CancellationToken));
+                WriteVerbose($"{name} is run {run.RunId} ({run.Namespace}/{run.JobName}, started {run.StartTime:u}, {run.Status}).");
+                if (!_runs.Any(r => r.Uid == run.Uid))
+                {
+                    _runs.Add(run);
+                }
+            }
+            catch (E2eException error)
+            {
+                WriteE2eError(error);
+            }
+        }
+    }
 
     /// <inheritdoc />
     protected override void EndProcessing()

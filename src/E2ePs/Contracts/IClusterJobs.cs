@@ -27,6 +27,18 @@ public interface IClusterJobs
     /// <summary>Deletes a Job with its pods; with <paramref name="all"/>, also its ServiceAccount, Role and RoleBinding.</summary>
     Task<IReadOnlyList<string>> RemoveAsync(ClusterTarget target, string jobName, bool all, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The runs of E2E jobs in a namespace (or all namespaces): every Job labelled e2eps.io/job, with its
+    /// pods, judged as Wait-E2eJob judges them; oldest first, so the newest is last.
+    /// </summary>
+    Task<IReadOnlyList<E2eRun>> ListRunsAsync(RunQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the ServiceAccount, Role and RoleBinding a definition's runs share (named <paramref name="kubernetesName"/>,
+    /// test-&lt;name&gt;-e2e), skipping those that do not exist; returns what was deleted.
+    /// </summary>
+    Task<IReadOnlyList<string>> RemoveAccessAsync(ClusterTarget target, string kubernetesName, CancellationToken cancellationToken);
+
     /// <summary>Names of the contexts of a kubeconfig (or of KUBECONFIG, or the default file), for tab completion.</summary>
     IReadOnlyList<string> ListContexts(string? kubeconfig);
 
