@@ -21,6 +21,12 @@ public static class Recorded
     /// <summary>A core/v1 Pod of pods.json.</summary>
     public static V1Pod Pod(string key) => Load<V1Pod>("pods.json", key);
 
+    /// <summary>A batch/v1 Job of listing.json: the shapes of a run Get-E2eRun lists.</summary>
+    public static V1Job ListedJob(string key) => Load<V1Job>("listing.json", key);
+
+    /// <summary>A core/v1 Pod of listing.json.</summary>
+    public static V1Pod ListedPod(string key) => Load<V1Pod>("listing.json", key);
+
     /// <summary>A core/v1 Event of events.json.</summary>
     public static Corev1Event Event(string key) => Load<Corev1Event>("events.json", key);
 
