@@ -128,19 +128,24 @@ public sealed class GetE2eRunCommand : ClusterCmdlet
 
         var root = RepositoryRoot.Find(ResolveFileSystemPath(null));
         var patterns = names.Select(n => ValueRules.ContainsWildcard(n) ? n : RunFinder.ParseName(n).ShortName).ToList();
-        return Engine.Catalog.Find(root, patterns)
+        // A pattern of Job names (test-api-e2e-*) matches no definition: then the namespaces of all of them.
+        var namespaces = NamespacesOfDefinitions(root, patterns);
+        return namespaces.Count > 0 || patterns.Count == 0 ? namespaces : NamespacesOfDefinitions(root, []);
+    }
+
+    private static List<string> NamespacesOfDefinitions(string root, List<string> patterns) =>
+        Engine.Catalog.Find(root, patterns)
             .Select(r => r.Job?.Namespace)
             .OfType<string>()
             .Where(ns => ns.Length > 0)
             .Distinct(StringComparer.Ordinal)
             .ToList();
-    }
 
     private static bool Matches(E2eRun run, string name) =>
         run.Name == name || run.JobName == name || E2ePs.Naming.JobLayout.ShortName(name) == run.Name;
 
     private static string Describe(RunQuery query) =>
-        $"Listing the Jobs labelled e2eps.io/job{(query.AllNamespaces ? " in all namespaces" : query.Target.Namespace is { } ns ? $" in namespace {ns}" : " in the context's namespace")}" +
+        $"Listing the Jobs labelled e2eps.io/job{(query.AllNamespaces ? " in all namespaces" : query.Namespaces.Count > 0 ? $" in namespace {string.Join(", ", query.Namespaces)} (of the repository's jobs)" : query.Target.Namespace is { } ns ? $" in namespace {ns}" : " in the context's namespace")}" +
         (query.Names.Count > 0 ? $" named {string.Join(", ", query.Names)}" : "") +
         (query.Status.Count > 0 ? $", status {string.Join(" or ", query.Status)}" : "") +
         (query.Last is { } last ? $", the last {last}" : "") + ".";
