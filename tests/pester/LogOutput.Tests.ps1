@@ -123,6 +123,8 @@ Describe 'Several containers' -Skip:$NoKubectl {
         $lines[0].Prefix | Should -Be "[pod/$Pod/clone-repo] "
         "$($lines[1])" | Should -Be "[pod/$Pod/test-runner] $Long"
         ($lines | Where-Object Container -EQ 'test-runner' | Select-String -SimpleMatch 'done').Line | Should -Be "[pod/$Pod/test-runner] done"
+        # As for error records, Format-List -Force shows the properties of what otherwise prints as text.
+        ($lines[0] | Format-List -Force | Out-String) | Should -Match 'Container\s+: clone-repo'
     }
 }
 

@@ -50,10 +50,12 @@ public static class LogBenchmark
         {
             var throughput = new Dictionary<string, Measure>(StringComparer.Ordinal);
             var memory = new Dictionary<string, Measure>(StringComparer.Ordinal);
+            var growth = new Dictionary<string, Measure>(StringComparer.Ordinal);
             foreach (var variant in new[] { "objects", "> file", "-Raw", "-OutFile", "strings", "kubectl", "kubectl --timestamps" })
             {
                 throughput[variant] = new Measure("MB/s");
                 memory[variant] = new Measure("MB");
+                growth[variant] = new Measure("MB");
             }
 
             var repetitions = megabytes >= 100 ? context.HeavyRepetitions : context.Repetitions;
@@ -62,9 +64,10 @@ public static class LogBenchmark
                 foreach (var variant in throughput.Keys)
                 {
                     context.Log($"logs {label}, {variant}, {rep + 1}/{repetitions}");
-                    var (seconds, peakMb) = await MeasureAsync(context, variant, jobs, selector, cancellationToken);
+                    var (seconds, peakMb, growthMb) = await MeasureAsync(context, variant, jobs, selector, cancellationToken);
                     throughput[variant].Add(megabytes / seconds);
                     memory[variant].Add(peakMb);
+                    growth[variant].Add(growthMb);
                 }
             }
 
@@ -75,6 +78,8 @@ public static class LogBenchmark
             section.Add(label, "throughput, -Timestamps strings vs --timestamps", throughput["strings"], throughput["kubectl --timestamps"], lowerIsBetter: false);
             section.Add(label, "peak memory, objects vs plain", memory["objects"], memory["kubectl"]);
             section.Add(label, "peak memory, -OutFile vs plain", memory["-OutFile"], memory["kubectl"]);
+            section.Add(label, "peak memory above the process after import and warm-up, objects", growth["objects"], null);
+            section.Add(label, "peak memory above the process after import and warm-up, -OutFile", growth["-OutFile"], null);
             section.Add(label, "peak memory, strings vs --timestamps", memory["strings"], memory["kubectl --timestamps"]);
         }
 
@@ -129,7 +134,7 @@ public static class LogBenchmark
         _ => null,
     };
 
-    private static async Task<(double Seconds, double PeakMegabytes)> MeasureAsync(BenchContext context, string variant, string[] jobs, string? selector, CancellationToken cancellationToken)
+    private static async Task<(double Seconds, double PeakMegabytes, double GrowthMegabytes)> MeasureAsync(BenchContext context, string variant, string[] jobs, string? selector, CancellationToken cancellationToken)
     {
         if (Mode(variant) is { } mode)
         {
@@ -138,7 +143,7 @@ public static class LogBenchmark
             using var pwsh = context.StartPwsh("Measure-Log.ps1", [.. arguments]);
             await pwsh.WaitForSuccessAsync(s_limit, cancellationToken);
             var peak = Math.Max(pwsh.PeakKilobytes, (long)pwsh.Number("memory-peak-kb"));
-            return (pwsh.Number("log-ms") / 1000, peak / 1024.0);
+            return (pwsh.Number("log-ms") / 1000, peak / 1024.0, (peak - pwsh.Number("memory-before-kb")) / 1024.0);
         }
 
         var kubectlArguments = new List<string> { "logs", "-f", "-n", Namespace };
@@ -159,6 +164,6 @@ public static class LogBenchmark
 
         using var kubectl = context.StartKubectl(kubectlArguments, discardOutput: true);
         await kubectl.WaitForSuccessAsync(s_limit, cancellationToken);
-        return (kubectl.Wall.TotalSeconds, kubectl.PeakKilobytes / 1024.0);
+        return (kubectl.Wall.TotalSeconds, kubectl.PeakKilobytes / 1024.0, 0);
     }
 }
