@@ -28,7 +28,7 @@ BeforeAll {
     $script:Kc = $Emulator.KubeconfigPath
     $script:Repo = New-TestGitRepository
     # A job of its own for each test, so that no test sees the pods of another's run.
-    foreach ($name in 'wait', 'cleanup', 'log', 'invoke', 'start', 'read') {
+    foreach ($name in 'wait', 'cleanup', 'log', 'outfile', 'invoke', 'start', 'read') {
         New-E2eJob -Name "endless-$name" -TestPath tests/e2e/test_soak.py -Namespace default -Image localhost:5000/e2eps-endless:1 -Memory 64Mi -Cpu 100m -Path $Repo | Out-Null
     }
 
@@ -143,6 +143,26 @@ Describe 'Stopping a followed log (Ctrl+C)' {
         Stop-InOwnShell $following
 
         $following.Output[0].GetType().FullName | Should -Be 'E2ePs.Models.E2eLogLine'
+        Assert-StillRunning $run
+        $following.Shell.Dispose()
+    }
+
+    It 'ends Get-E2eLog -Follow -OutFile with every line that arrived in the file, whole' {
+        $run = Start-Run endless-outfile
+        $file = Join-Path $Work 'followed.log'
+        $following = Start-InOwnShell 'param($Run, $File) $Run | Get-E2eLog -Follow -Container test-runner -OutFile $File' @{ Run = $run; File = $file }
+        Wait-Until -Running $following -Because 'the first lines are in the file' { (Test-Path -LiteralPath $file) -and (Get-Item -LiteralPath $file).Length -gt 0 }
+
+        Stop-InOwnShell $following
+
+        $text = [IO.File]::ReadAllText($file)
+        $text | Should -Match "`n$" -Because 'only whole lines are written'
+        $lines = $text.TrimEnd("`n") -split "`n"
+        # kubectl, read afterwards, sees the same lines first (and more, the container still writes).
+        $pod = kubectl --kubeconfig $Kc get pods -n default -l "e2eps.io/run-id=$($run.RunId)" -o 'jsonpath={.items[0].metadata.name}'
+        $logged = @(kubectl --kubeconfig $Kc logs -n default $pod -c test-runner)
+        $logged.Count | Should -BeGreaterOrEqual $lines.Count
+        $logged[0..($lines.Count - 1)] | Should -Be $lines
         Assert-StillRunning $run
         $following.Shell.Dispose()
     }

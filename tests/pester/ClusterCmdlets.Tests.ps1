@@ -118,18 +118,15 @@ Describe 'Get-E2eJob | Start-E2eJob | Wait-E2eJob | Get-E2eLog' {
         $Lines | ForEach-Object { $_.Timestamp | Should -Not -BeNullOrEmpty }
     }
 
-    It 'the default view prints a section for each pod and container' {
+    It 'shown, each line starts with its pod and container, as kubectl logs --prefix prints it' {
         $text = $Lines | Out-String
 
         $pod = $Finished[0].PodNames[0]
-        # One header line per section, no blank lines (LogOutput.Tests.ps1 covers widths and redirection).
-        $text.Trim() -split "\r?\n" | Should -Be (@("==> $pod/clone-repo <==") + $CloneLines + @("==> $pod/test-runner <==") + $PassLines)
-        $text.IndexOf("$pod/clone-repo") | Should -BeLessThan $text.IndexOf($CloneLines[0])
-        $text.IndexOf("$pod/test-runner") | Should -BeLessThan $text.IndexOf($PassLines[0])
-        $text.IndexOf($CloneLines[1]) | Should -BeLessThan $text.IndexOf("$pod/test-runner")
+        # No headers, no blank lines (LogOutput.Tests.ps1 covers widths, redirection and kubectl's bytes).
+        $text.TrimEnd() -split "\r?\n" | Should -Be (@($CloneLines | ForEach-Object { "[pod/$pod/clone-repo] $_" }) + @($PassLines | ForEach-Object { "[pod/$pod/test-runner] $_" }))
     }
 
-    It 'Get-E2eLog -Timestamps writes strings that start with an RFC 3339 timestamp, under culture <_>' -ForEach 'en-US', 'fi-FI' {
+    It 'Get-E2eLog -Timestamps writes strings with an RFC 3339 timestamp after the container''s prefix, under culture <_>' -ForEach 'en-US', 'fi-FI' {
         $culture = [cultureinfo]::CurrentCulture
         [cultureinfo]::CurrentCulture = $_
         try {
@@ -139,9 +136,10 @@ Describe 'Get-E2eJob | Start-E2eJob | Wait-E2eJob | Get-E2eLog' {
 
         $text | Should -HaveCount 6
         $text | ForEach-Object { $_ | Should -BeOfType ([string]) }
-        $text | ForEach-Object { $_ | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z ' }
-        ($text -replace '^\S+ ') | Should -Be ($CloneLines + $PassLines)
-        $first = [DateTimeOffset]::ParseExact(($text[0] -split ' ')[0], 'yyyy-MM-ddTHH:mm:ss.fffffffZ', [cultureinfo]::InvariantCulture, 'AssumeUniversal')
+        # As kubectl logs --prefix --timestamps: "[pod/<pod>/<container>] <timestamp> <text>".
+        $text | ForEach-Object { $_ | Should -Match '^\[pod/[^/]+/[a-z-]+\] \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z ' }
+        ($text -replace '^\S+ \S+ ') | Should -Be ($CloneLines + $PassLines)
+        $first = [DateTimeOffset]::ParseExact(($text[0] -split ' ')[1], 'yyyy-MM-ddTHH:mm:ss.fffffffZ', [cultureinfo]::InvariantCulture, 'AssumeUniversal')
         $first | Should -Be $Lines[0].Timestamp
     }
 

@@ -277,10 +277,10 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
             long delivered = 0;
             while (delivered < maxLines)
             {
-                string? raw;
+                (DateTimeOffset? Timestamp, string Message)? entry;
                 try
                 {
-                    raw = await reader.ReadLineAsync(cancellationToken);
+                    entry = await reader.ReadEntryAsync(cancellationToken);
                 }
                 catch (Exception error) when (IsDrop(error) && !cancellationToken.IsCancellationRequested)
                 {
@@ -289,7 +289,7 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
                     yield break;
                 }
 
-                if (raw is null)
+                if (entry is not { } parsed)
                 {
                     break;
                 }
@@ -302,7 +302,7 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
                     yield break;
                 }
 
-                var (timestamp, message) = LogLine.Parse(raw);
+                var (timestamp, message) = parsed;
                 if (resume.Accept(timestamp, message))
                 {
                     delivered++;

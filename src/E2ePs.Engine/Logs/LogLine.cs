@@ -24,6 +24,29 @@ public static class LogLine
         return (null, line);
     }
 
+    /// <summary>
+    /// <see cref="Parse(string)"/> over the line's UTF-8 bytes, decoding only the text into a string: the
+    /// stamp is ASCII and at most a few dozen bytes, parsed from a stack buffer.
+    /// </summary>
+    public static (DateTimeOffset? Timestamp, string Message) Parse(ReadOnlySpan<byte> line)
+    {
+        var space = line.IndexOf((byte)' ');
+        if (space > 0 && space <= MaxStampLength)
+        {
+            Span<char> stamp = stackalloc char[MaxStampLength];
+            var length = System.Text.Encoding.UTF8.GetChars(line[..space], stamp);
+            if (TryParseTimestamp(stamp[..length], out var timestamp))
+            {
+                return (timestamp, System.Text.Encoding.UTF8.GetString(line[(space + 1)..]));
+            }
+        }
+
+        return (null, System.Text.Encoding.UTF8.GetString(line));
+    }
+
+    // "2026-11-28T06:30:15.123456789+00:00" is 35 characters; anything much longer is no stamp.
+    private const int MaxStampLength = 64;
+
     private static bool TryParseTimestamp(ReadOnlySpan<char> text, out DateTimeOffset timestamp)
     {
         var dot = text.IndexOf('.');

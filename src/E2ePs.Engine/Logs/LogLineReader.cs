@@ -22,6 +22,23 @@ public sealed class LogLineReader(Stream stream)
     /// <summary>The next line without its '\n'; null at the end of the stream. Throws what the stream throws (a dropped connection).</summary>
     public async ValueTask<string?> ReadLineAsync(CancellationToken cancellationToken)
     {
+        var range = await ReadRangeAsync(cancellationToken);
+        return range is { } r ? Encoding.UTF8.GetString(_buffer, r.Start, r.Length) : null;
+    }
+
+    /// <summary>
+    /// The next line of a response with timestamps=true, split into its timestamp and text (<see cref="LogLine.Parse(ReadOnlySpan{byte})"/>);
+    /// null at the end of the stream. Only the text is decoded into a string: one string a line, not two.
+    /// </summary>
+    public async ValueTask<(DateTimeOffset? Timestamp, string Message)?> ReadEntryAsync(CancellationToken cancellationToken)
+    {
+        var range = await ReadRangeAsync(cancellationToken);
+        return range is { } r ? LogLine.Parse(_buffer.AsSpan(r.Start, r.Length)) : null;
+    }
+
+    /// <summary>Where the next line is in the buffer (valid until the next read); null at the end of the stream.</summary>
+    private async ValueTask<(int Start, int Length)?> ReadRangeAsync(CancellationToken cancellationToken)
+    {
         var scanFrom = _start;
         while (true)
         {
@@ -29,7 +46,7 @@ public sealed class LogLineReader(Stream stream)
             if (newline >= 0)
             {
                 var end = scanFrom + newline;
-                var line = Encoding.UTF8.GetString(_buffer, _start, end - _start);
+                var line = (_start, end - _start);
                 _start = end + 1;
                 return line;
             }
@@ -41,7 +58,7 @@ public sealed class LogLineReader(Stream stream)
                     return null;
                 }
 
-                var rest = Encoding.UTF8.GetString(_buffer, _start, _end - _start);
+                var rest = (_start, _end - _start);
                 _start = _end;
                 LastLineUnterminated = true;
                 return rest;

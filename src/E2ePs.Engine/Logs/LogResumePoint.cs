@@ -22,7 +22,17 @@ public sealed record LogResumeRequest(DateTimeOffset SinceTime, DateTimeOffset T
 /// </remarks>
 public sealed class LogResumePoint
 {
-    private readonly HashSet<string> _messagesAtLast = new(StringComparer.Ordinal);
+    /// <summary>
+    /// How many of the last lines stamped exactly <see cref="LastTimestamp"/> are remembered by their text
+    /// (for <see cref="IsAfterWritten"/>). Bounded, so that memory stays flat in the size of a log: a log whose
+    /// lines all carry one timestamp (the emulator's generated logs; a kubelet stamps each line with the
+    /// nanosecond it read it) would otherwise keep every line. A probe compares lines near the end of what was
+    /// written, so the most recent ones are the ones kept.
+    /// </summary>
+    public const int RememberedLinesAtLast = 16_384;
+
+    private readonly Dictionary<string, int> _messagesAtLast = new(StringComparer.Ordinal);
+    private readonly Queue<string> _messageOrder = new();
     private int _skipAtLast;
     private bool _replaying;
 
@@ -93,7 +103,7 @@ public sealed class LogResumePoint
             return false;
         }
 
-        return ts > last || (ts == last && !_messagesAtLast.Contains(message));
+        return ts > last || (ts == last && !_messagesAtLast.ContainsKey(message));
     }
 
     private void Remember(DateTimeOffset? timestamp, string message)
@@ -110,9 +120,19 @@ public sealed class LogResumePoint
             LastTimestamp = ts;
             LinesAtLast = 0;
             _messagesAtLast.Clear();
+            _messageOrder.Clear();
         }
 
         LinesAtLast++;
-        _messagesAtLast.Add(message);
+        _messagesAtLast[message] = _messagesAtLast.GetValueOrDefault(message) + 1;
+        _messageOrder.Enqueue(message);
+        if (_messageOrder.Count > RememberedLinesAtLast)
+        {
+            var oldest = _messageOrder.Dequeue();
+            if (--_messagesAtLast[oldest] == 0)
+            {
+                _messagesAtLast.Remove(oldest);
+            }
+        }
     }
 }

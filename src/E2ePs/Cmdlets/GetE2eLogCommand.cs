@@ -1,19 +1,31 @@
-using System.Globalization;
 using System.Management.Automation;
+using System.Text;
 using E2ePs.Completion;
 using E2ePs.Contracts;
+using E2ePs.LogOutput;
 using E2ePs.Models;
 
 namespace E2ePs.Cmdlets;
 
 /// <summary>
 /// Get-E2eLog: the logs of every pod of a job, init containers first, each line an object written as
-/// it arrives. Binds by property name to an E2eRun or E2eJob piped in.
+/// it arrives and shown as its text; -Raw writes chunks of text, -OutFile streams the log to a file.
+/// Binds by property name to an E2eRun or E2eJob piped in.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "E2eLog", HelpUri = HelpLinks.Base + "Get-E2eLog.md")]
-[OutputType(typeof(E2eLogLine), typeof(string))]
+[Cmdlet(VerbsCommon.Get, "E2eLog", HelpUri = HelpLinks.Base + "Get-E2eLog.md", DefaultParameterSetName = ObjectsSet, SupportsShouldProcess = true)]
+[OutputType(typeof(E2eLogLine), typeof(string), ParameterSetName = [ObjectsSet])]
+[OutputType(typeof(string), ParameterSetName = [RawSet])]
 public sealed class GetE2eLogCommand : ClusterCmdlet
 {
+    private const string ObjectsSet = "Objects";
+    private const string RawSet = "Raw";
+    private const string OutFileSet = "OutFile";
+
+    // Lines taken from what has already arrived into one -Raw chunk or one write to the -OutFile file.
+    private const int MaxBatchLines = 8192;
+
+    private LogFileWriter? _file;
+
     /// <summary>Short names (or Kubernetes names) of jobs: each means its newest run.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(JobNameCompleter))]
@@ -53,6 +65,15 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     [Parameter]
     public SwitchParameter Timestamps { get; set; }
 
+    /// <summary>Write the log as strings of text as it arrives (several lines each, each ending in a newline), as Get-Content -Raw does, instead of an object per line.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RawSet)]
+    public SwitchParameter Raw { get; set; }
+
+    /// <summary>Stream the log into this file as it arrives (UTF-8, LF line ends) instead of writing objects.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = OutFileSet)]
+    [ValidateNotNullOrEmpty]
+    public string OutFile { get; set; } = "";
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -76,19 +97,19 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
             return;
         }
 
-        string? section = null;
         try
         {
-            foreach (var line in Drain(Engine.Cluster.ReadLogsAsync(request, CancellationToken)))
+            switch (ParameterSetName)
             {
-                if (line.Source != section)
-                {
-                    section = line.Source;
-                    line.SectionStart = string.IsNullOrEmpty(Container);
-                    WriteVerbose($"Log of {(line.InitContainer ? "init container" : "container")} {line.Container} of pod {line.Pod}");
-                }
-
-                Write(line);
+                case RawSet:
+                    WriteRaw(request);
+                    break;
+                case OutFileSet:
+                    WriteFile(request);
+                    break;
+                default:
+                    WriteLines(request);
+                    break;
             }
         }
         catch (E2eException error)
@@ -112,18 +133,108 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
         };
     }
 
-    private void Write(E2eLogLine line)
+    private IAsyncEnumerable<E2eLogLine> ReadLines(LogRequest request) => Engine.Cluster.ReadLogsAsync(request, CancellationToken);
+
+    /// <summary>An object per line, shown as its text (<see cref="LogLineDisplay"/>); with -Timestamps, a string per line.</summary>
+    private void WriteLines(LogRequest request)
     {
-        if (Timestamps)
+        var sections = new LogSections(string.IsNullOrEmpty(Container));
+        foreach (var line in Drain(ReadLines(request)))
         {
-            // Invariant: under a culture such as fi-FI, ':' in a format string is its time separator ('.').
-            WriteObject(line.Timestamp is { } timestamp
-                ? timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture) + " " + line.Message
-                : line.Message);
+            Mark(sections, line);
+            WriteObject(Timestamps ? LogText.Line(line, timestamps: true) : LogLineDisplay.AsText(line));
         }
-        else
+    }
+
+    /// <summary>-Raw: the lines that arrived together as one string, each line ending in '\n'.</summary>
+    private void WriteRaw(LogRequest request)
+    {
+        var sections = new LogSections(string.IsNullOrEmpty(Container));
+        var chunk = new StringBuilder();
+        foreach (var batch in DrainBatches(ReadLines(request), MaxBatchLines))
         {
-            WriteObject(line);
+            chunk.Clear();
+            foreach (var line in batch)
+            {
+                Mark(sections, line);
+                LogText.Append(chunk, line, Timestamps);
+            }
+
+            WriteObject(chunk.ToString());
+        }
+    }
+
+    /// <summary>
+    /// -OutFile: the log streamed into a file; what arrived is in the file after every batch, Ctrl+C included.
+    /// The file is created once per command, so the logs of several runs (-Name a,b or piped runs) follow
+    /// one another in it rather than each replacing the one before.
+    /// </summary>
+    private void WriteFile(LogRequest request)
+    {
+        var path = ResolveFileSystemPath(OutFile);
+        if (!ShouldProcess(path, $"Write the log of job {request.JobName} to file"))
+        {
+            return;
+        }
+
+        var file = _file ??= OpenFile(path);
+        var sections = new LogSections(string.IsNullOrEmpty(Container));
+        var before = file.Length;
+        foreach (var batch in DrainBatches(ReadLines(request), MaxBatchLines))
+        {
+            foreach (var line in batch)
+            {
+                Mark(sections, line);
+                file.Write(line);
+            }
+
+            file.Flush();
+        }
+
+        WriteVerbose($"Wrote {file.Length - before} bytes of the log of {request.JobName} to {path}.");
+    }
+
+    private LogFileWriter OpenFile(string path)
+    {
+        try
+        {
+            return new LogFileWriter(path, Timestamps);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new E2eException("LogFileNotWritable", E2eErrorCategory.WriteError, path, $"The log cannot be written to '{path}': {error.Message}")
+            {
+                RecommendedAction = "Pass -OutFile a path in a folder that exists and that you can write to.",
+            };
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        _file?.Dispose();
+        _file = null;
+        base.EndProcessing();
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _file?.Dispose();
+            _file = null;
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Gives the line its container's prefix when several are read, and says in -Verbose where a container starts.</summary>
+    private void Mark(LogSections sections, E2eLogLine line)
+    {
+        if (sections.Mark(line))
+        {
+            WriteVerbose($"Log of {(line.InitContainer ? "init container" : "container")} {line.Container} of pod {line.Pod}");
         }
     }
 }

@@ -1,6 +1,11 @@
 namespace E2ePs.Models;
 
-/// <summary>One line of a container's log, as Get-E2eLog writes it.</summary>
+/// <summary>
+/// One line of a container's log, as Get-E2eLog writes it. Shown, it is its text alone (see
+/// <see cref="ToString"/>), exactly as the container wrote it: PowerShell prints it the way it prints a
+/// string, never wrapped, cut or padded (Get-E2eLog marks the objects it writes for that, see
+/// docs/help/Get-E2eLog.md); the properties stay for filtering.
+/// </summary>
 public sealed class E2eLogLine
 {
     /// <summary>Pod the line comes from.</summary>
@@ -18,15 +23,19 @@ public sealed class E2eLogLine
     /// <summary>The text of the line.</summary>
     public string Message { get; set; } = "";
 
-    /// <summary>"pod/container": the format view starts a new section when it changes.</summary>
+    /// <summary>"pod/container".</summary>
     public string Source => $"{Pod}/{Container}";
 
     /// <summary>
-    /// True on the first line of a container when Get-E2eLog reads several (no -Container): the format
-    /// view writes a "==> pod/container &lt;==" line before it.
+    /// "[pod/&lt;pod&gt;/&lt;container&gt;] " when Get-E2eLog reads several containers (no -Container), as
+    /// kubectl logs --prefix writes it; empty for one container. One string shared by every line of a
+    /// container, so a line costs no allocation for it.
     /// </summary>
-    public bool SectionStart { get; set; }
+    public string Prefix { get; set; } = "";
 
-    /// <inheritdoc />
-    public override string ToString() => Message;
+    /// <summary>The line as shown and as Select-String matches it: <see cref="Prefix"/> and <see cref="Message"/>.</summary>
+    public override string ToString() => Prefix.Length == 0 ? Message : string.Concat(Prefix, Message);
+
+    /// <summary>The prefix kubectl logs --prefix gives the lines of a container: "[pod/&lt;pod&gt;/&lt;container&gt;] ".</summary>
+    public static string PrefixOf(string pod, string container) => $"[pod/{pod}/{container}] ";
 }

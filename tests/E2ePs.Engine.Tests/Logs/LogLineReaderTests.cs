@@ -55,4 +55,31 @@ public sealed class LogLineReaderTests
         Assert.Equal("short", await reader.ReadLineAsync(CancellationToken.None));
         Assert.Null(await reader.ReadLineAsync(CancellationToken.None));
     }
+
+    // Lines as the API server sends them with timestamps=true: the kubelet's RFC3339NanoFixed stamp, a space,
+    // the text (pkg/kubelet/kuberuntime/logs/logs.go); and lines a stamp cannot be read from.
+    public static TheoryData<string> EntryCases => new()
+    {
+        "2026-11-28T06:30:15.123456789Z collected 2 items",
+        "2026-11-28T06:30:15.123456789Z ",
+        "2026-11-28T06:30:15.123456789Z windows line\r",
+        "2026-11-28T06:30:15.100000000+02:00 ünïcödé ✓ 日本 and spaces  ",
+        "2026-11-28T06:30:15Z no fraction",
+        "not-a-stamp text after it",
+        "no space at all",
+        "ünï-not-a-stamp and text",
+        new string('x', 100) + " a very long first word",
+    };
+
+    [Theory]
+    [MemberData(nameof(EntryCases))]
+    public async Task ReadEntryAsync_gives_what_Parse_gives_for_the_line(string line)
+    {
+        var reader = new LogLineReader(new Trickle(Encoding.UTF8.GetBytes(line + "\n")));
+
+        var entry = await reader.ReadEntryAsync(CancellationToken.None);
+
+        Assert.Equal(LogLine.Parse(line), entry);
+        Assert.Null(await reader.ReadEntryAsync(CancellationToken.None));
+    }
 }

@@ -141,6 +141,30 @@ public sealed class LogResumePointTests
         Assert.Equal(after, resume.IsAfterWritten(timestamp, text));
     }
 
+    [Fact]
+    public void Lines_of_one_timestamp_are_remembered_by_text_only_for_the_most_recent_ones_and_counted_all()
+    {
+        // The emulator stamps every generated line of a log with one timestamp: a 100 MB log would keep a
+        // million texts. The count (what a reopened stream skips) stays exact; the texts are bounded.
+        var resume = new LogResumePoint();
+        resume.Reopen();
+        var total = LogResumePoint.RememberedLinesAtLast + 10;
+        for (var i = 0; i < total; i++)
+        {
+            resume.Accept(At(1), $"line {i}");
+        }
+
+        resume.Accept(At(1), "line 11");
+
+        Assert.Equal(total + 1, resume.LinesAtLast);
+        Assert.Equal(total + 1, resume.Request!.LinesToSkip);
+        Assert.False(resume.IsAfterWritten(At(1), $"line {total - 1}"));
+        Assert.False(resume.IsAfterWritten(At(1), "line 11"), "written twice, the second time among the most recent");
+        Assert.True(resume.IsAfterWritten(At(1), "line 10"), "the oldest texts are forgotten");
+        Assert.True(resume.IsAfterWritten(At(1), "line 0"), "the oldest texts are forgotten");
+        Assert.True(resume.IsAfterWritten(At(1), "never written"));
+    }
+
     [Theory]
     [InlineData("2026-11-28T06:16:23.999999999Z", 23, 9_999_999)]
     [InlineData("2026-11-28T06:16:23.000000100Z", 23, 1)]

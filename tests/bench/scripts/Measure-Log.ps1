@@ -1,13 +1,22 @@
-# Logs: Get-E2eLog -Follow of the named jobs, one after the other as a pipeline binds them, to Out-Null;
-# with -Timestamps as "<timestamp> <text>" strings instead of objects. Timed after a warm-up read of one line.
-#   pwsh -NoProfile -File Measure-Log.ps1 -Module ./E2ePs.psd1 -Kubeconfig $kc -Namespace logs -Name test-log10-e2e
+# Logs: Get-E2eLog -Follow of the named jobs, one after the other as a pipeline binds them. -Mode says how:
+#   Objects   objects | Out-Null
+#   Strings   -Timestamps, "<timestamp> <text>" strings | Out-Null
+#   Raw       -Raw, chunks of text | Out-Null
+#   File      objects > file (PowerShell's redirection, the text as shown)
+#   OutFile   -OutFile file (no object per line)
+# Timed after a warm-up read of one line.
+#   pwsh -NoProfile -File Measure-Log.ps1 -Module ./E2ePs.psd1 -Kubeconfig $kc -Namespace logs -Name test-log10-e2e -Mode Raw
 param(
     [Parameter(Mandatory)][string] $Module,
     [Parameter(Mandatory)][string] $Kubeconfig,
     [Parameter(Mandatory)][string] $Namespace,
     [Parameter(Mandatory)][string[]] $Name,
+    [ValidateSet('Objects', 'Strings', 'Raw', 'File', 'OutFile')]
+    [string] $Mode = 'Objects',
+    # Old name of -Mode Strings.
     [switch] $Timestamps
 )
+if ($Timestamps) { $Mode = 'Strings' }
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'BenchFacts.ps1')
 # pwsh -File passes "a,b" as one string.
@@ -19,12 +28,18 @@ $jobs = $Name | ForEach-Object { [pscustomobject] @{ Name = $_; Namespace = $Nam
 $null = $jobs[0] | Get-E2eLog -Follow -Tail 1
 Write-Fact 'memory-before-kb' (Get-PeakMemoryKilobytes)
 
+$file = Join-Path ([IO.Path]::GetTempPath()) ("e2eps-bench-log-$PID.txt")
 $clock = [Diagnostics.Stopwatch]::StartNew()
-if ($Timestamps) {
-    $jobs | Get-E2eLog -Follow -Timestamps | Out-Null
-}
-else {
-    $jobs | Get-E2eLog -Follow | Out-Null
+switch ($Mode) {
+    'Objects' { $jobs | Get-E2eLog -Follow | Out-Null }
+    'Strings' { $jobs | Get-E2eLog -Follow -Timestamps | Out-Null }
+    'Raw' { $jobs | Get-E2eLog -Follow -Raw | Out-Null }
+    'File' { $jobs | Get-E2eLog -Follow > $file }
+    'OutFile' { $jobs | Get-E2eLog -Follow -OutFile $file }
 }
 Write-Fact 'log-ms' $clock.Elapsed.TotalMilliseconds
+if (Test-Path -LiteralPath $file) {
+    Write-Fact 'file-bytes' (Get-Item -LiteralPath $file).Length
+    Remove-Item -LiteralPath $file
+}
 Write-Fact 'memory-peak-kb' (Get-PeakMemoryKilobytes)

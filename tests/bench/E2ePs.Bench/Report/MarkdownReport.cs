@@ -28,6 +28,12 @@ public static class MarkdownReport
         md.AppendLine("tests/bench/Invoke-Benchmark.ps1 -RepositoryRoot . -Section wait,logs -Repetitions 5   # after a build: some sections, more repetitions");
         md.AppendLine("```");
         md.AppendLine();
+        md.AppendLine("From a shell (bash, a CI step), the same under `pwsh -File`, which passes `wait,logs` as one string that the script splits at the commas:");
+        md.AppendLine();
+        md.AppendLine("```sh");
+        md.AppendLine("dotnet pwsh -NoProfile -File tests/bench/Invoke-Benchmark.ps1 -RepositoryRoot . -Section wait,logs -Output /tmp/bench.md -Chart /tmp/bench.png");
+        md.AppendLine("```");
+        md.AppendLine();
         md.AppendLine("The harness (`tests/bench/E2ePs.Bench`) starts the emulator (`dotnet tests/E2ePs.KubeEmulator/bin/Release/net10.0/E2ePs.KubeEmulator.dll " +
             string.Join(' ', input.EmulatorArguments) + "`), creates the jobs it needs through the API, and runs each measured command in a fresh process: " +
             "`pwsh -NoProfile -NonInteractive -File tests/bench/scripts/Measure-*.ps1 …` for E2ePs, `/usr/bin/kubectl … --kubeconfig <emulator kubeconfig>` for kubectl. " +

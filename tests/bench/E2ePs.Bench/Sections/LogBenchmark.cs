@@ -5,8 +5,9 @@ using E2ePs.Bench.Results;
 namespace E2ePs.Bench.Sections;
 
 /// <summary>
-/// Reading logs: Get-E2eLog -Follow in a fresh pwsh (objects to Out-Null, and -Timestamps strings to
-/// Out-Null) next to kubectl logs -f to /dev/null (and --timestamps), on finished jobs whose test
+/// Reading logs: Get-E2eLog -Follow in a fresh pwsh (objects to Out-Null, objects &gt; file, -Raw chunks to
+/// Out-Null, -OutFile, and -Timestamps strings to Out-Null) next to kubectl logs -f to /dev/null (and
+/// --timestamps), on finished jobs whose test
 /// container logged 10 MB and 100 MB, and on four 10 MB jobs read at once. Figures: throughput of
 /// log text and the process's peak resident memory.
 /// </summary>
@@ -49,10 +50,12 @@ public static class LogBenchmark
         {
             var throughput = new Dictionary<string, Measure>(StringComparer.Ordinal);
             var memory = new Dictionary<string, Measure>(StringComparer.Ordinal);
-            foreach (var variant in new[] { "objects", "strings", "kubectl", "kubectl --timestamps" })
+            var growth = new Dictionary<string, Measure>(StringComparer.Ordinal);
+            foreach (var variant in new[] { "objects", "> file", "-Raw", "-OutFile", "strings", "kubectl", "kubectl --timestamps" })
             {
                 throughput[variant] = new Measure("MB/s");
                 memory[variant] = new Measure("MB");
+                growth[variant] = new Measure("MB");
             }
 
             var repetitions = megabytes >= 100 ? context.HeavyRepetitions : context.Repetitions;
@@ -61,15 +64,22 @@ public static class LogBenchmark
                 foreach (var variant in throughput.Keys)
                 {
                     context.Log($"logs {label}, {variant}, {rep + 1}/{repetitions}");
-                    var (seconds, peakMb) = await MeasureAsync(context, variant, jobs, selector, cancellationToken);
+                    var (seconds, peakMb, growthMb) = await MeasureAsync(context, variant, jobs, selector, cancellationToken);
                     throughput[variant].Add(megabytes / seconds);
                     memory[variant].Add(peakMb);
+                    growth[variant].Add(growthMb);
                 }
             }
 
             section.Add(label, "throughput, objects | Out-Null vs plain", throughput["objects"], throughput["kubectl"], lowerIsBetter: false);
+            section.Add(label, "throughput, objects > file vs plain", throughput["> file"], throughput["kubectl"], lowerIsBetter: false);
+            section.Add(label, "throughput, -Raw | Out-Null vs plain", throughput["-Raw"], throughput["kubectl"], lowerIsBetter: false);
+            section.Add(label, "throughput, -OutFile vs plain", throughput["-OutFile"], throughput["kubectl"], lowerIsBetter: false);
             section.Add(label, "throughput, -Timestamps strings vs --timestamps", throughput["strings"], throughput["kubectl --timestamps"], lowerIsBetter: false);
             section.Add(label, "peak memory, objects vs plain", memory["objects"], memory["kubectl"]);
+            section.Add(label, "peak memory, -OutFile vs plain", memory["-OutFile"], memory["kubectl"]);
+            section.Add(label, "peak memory above the process after import and warm-up, objects", growth["objects"], null);
+            section.Add(label, "peak memory above the process after import and warm-up, -OutFile", growth["-OutFile"], null);
             section.Add(label, "peak memory, strings vs --timestamps", memory["strings"], memory["kubectl --timestamps"]);
         }
 
@@ -77,7 +87,7 @@ public static class LogBenchmark
             "(the emulator writes 100-byte lines; it runs in its own process). Throughput is megabytes of log text (10^6 bytes, timestamps not counted) " +
             "over the time of the `Get-E2eLog` pipeline inside pwsh (after a warm-up `Get-E2eLog -Follow -Tail 1`, so loading the engine and the first use of each call are not counted: see Start-up), or over kubectl's process wall time. " +
             "Peak memory is VmHWM of the measured process: the whole pwsh with E2ePs imported, or kubectl.");
-        section.Method.Add("Reproduce: `pwsh -NoProfile -File tests/bench/scripts/Measure-Log.ps1 -Module ./E2ePs.psd1 -Kubeconfig <kubeconfig> -Namespace logs -Name test-log100-e2e [-Timestamps]` " +
+        section.Method.Add("Reproduce: `pwsh -NoProfile -File tests/bench/scripts/Measure-Log.ps1 -Module ./E2ePs.psd1 -Kubeconfig <kubeconfig> -Namespace logs -Name test-log100-e2e -Mode Objects|File|Raw|OutFile|Strings` " +
             "next to `kubectl logs -f job/test-log100-e2e -n logs [--timestamps] >/dev/null`; for several jobs, `-Name test-logm1-e2e,…,test-logm4-e2e` " +
             $"(read one after the other, as the pipeline binds them) next to `kubectl logs -f -l bench=multi -n logs --max-log-requests 10 --tail=-1 >/dev/null` (read at once).");
         return section;
@@ -113,20 +123,27 @@ public static class LogBenchmark
         await emulator.CreateAsync($"apis/batch/v1/namespaces/{Namespace}/jobs", job, cancellationToken);
     }
 
-    private static async Task<(double Seconds, double PeakMegabytes)> MeasureAsync(BenchContext context, string variant, string[] jobs, string? selector, CancellationToken cancellationToken)
+    /// <summary>Measure-Log.ps1's -Mode of an E2ePs variant; null for kubectl's.</summary>
+    private static string? Mode(string variant) => variant switch
     {
-        if (variant is "objects" or "strings")
+        "objects" => "Objects",
+        "> file" => "File",
+        "-Raw" => "Raw",
+        "-OutFile" => "OutFile",
+        "strings" => "Strings",
+        _ => null,
+    };
+
+    private static async Task<(double Seconds, double PeakMegabytes, double GrowthMegabytes)> MeasureAsync(BenchContext context, string variant, string[] jobs, string? selector, CancellationToken cancellationToken)
+    {
+        if (Mode(variant) is { } mode)
         {
-            var arguments = new List<string> { "-Module", context.ModuleManifest, "-Kubeconfig", context.Emulator.KubeconfigPath, "-Namespace", Namespace, "-Name", string.Join(',', jobs) };
-            if (variant == "strings")
-            {
-                arguments.Add("-Timestamps");
-            }
+            var arguments = new List<string> { "-Module", context.ModuleManifest, "-Kubeconfig", context.Emulator.KubeconfigPath, "-Namespace", Namespace, "-Name", string.Join(',', jobs), "-Mode", mode };
 
             using var pwsh = context.StartPwsh("Measure-Log.ps1", [.. arguments]);
             await pwsh.WaitForSuccessAsync(s_limit, cancellationToken);
             var peak = Math.Max(pwsh.PeakKilobytes, (long)pwsh.Number("memory-peak-kb"));
-            return (pwsh.Number("log-ms") / 1000, peak / 1024.0);
+            return (pwsh.Number("log-ms") / 1000, peak / 1024.0, (peak - pwsh.Number("memory-before-kb")) / 1024.0);
         }
 
         var kubectlArguments = new List<string> { "logs", "-f", "-n", Namespace };
@@ -147,6 +164,6 @@ public static class LogBenchmark
 
         using var kubectl = context.StartKubectl(kubectlArguments, discardOutput: true);
         await kubectl.WaitForSuccessAsync(s_limit, cancellationToken);
-        return (kubectl.Wall.TotalSeconds, kubectl.PeakKilobytes / 1024.0);
+        return (kubectl.Wall.TotalSeconds, kubectl.PeakKilobytes / 1024.0, 0);
     }
 }
