@@ -308,7 +308,8 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
             return null;
         }
 
-        var path = Path.Combine(folder, $"TEST-{run.JobName}.xml");
+        // Named after the definition, not the run: a CI system finds the same file whatever the run suffix.
+        var path = Path.Combine(folder, $"TEST-{(run.Job?.JobName is { Length: > 0 } name ? name : run.JobName)}.xml");
         TestResults.Save(run.TestResult, path);
         return path;
     }
