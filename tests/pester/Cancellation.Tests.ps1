@@ -76,9 +76,10 @@ BeforeAll {
     function Get-EmulatorStats { Invoke-Emulator GET stats }
 
     function Get-Job([string] $Name) {
-        # The runs of a job definition: each run is a Job of its own, labelled with the definition's name.
-        $json = kubectl --kubeconfig $Kc get jobs -n default -l "e2eps.io/job=$Name" -o json | ConvertFrom-Json
-        $json.items
+        # A run's Job by its own name, or every run of a job definition by its short name (each run is a
+        # Job of its own, labelled e2eps.io/job with the definition's name).
+        $json = kubectl --kubeconfig $Kc get jobs -n default -o json | ConvertFrom-Json
+        $json.items | Where-Object { $_.metadata.name -eq $Name -or $_.metadata.labels.'e2eps.io/job' -eq $Name }
     }
 
     function Start-Run([string] $Name) {
