@@ -56,7 +56,7 @@ public sealed class EngineEntry : IE2eEngine, IDisposable
         ArgumentNullException.ThrowIfNull(processRunner);
         _connections = connections;
         var images = new ImageBuilder(new EngineRunner(processRunner), new RegistryClient(environment), environment);
-        var starter = new JobStarter(connections, clock);
+        var starter = new JobStarter(connections, clock, new CommitResolver(new GitCli(processRunner, environment)));
         var waiter = new JobWaiter(connections, clock);
         var logs = new LogReader(connections);
         var results = new ResultReader(connections, logs, clock);

@@ -127,7 +127,7 @@ public sealed class BadInputTests(ClusterFixture cluster)
     }
 
     [Fact]
-    public async Task Starting_again_replaces_the_previous_job_and_remove_all_cleans_up()
+    public async Task Starting_again_adds_a_run_of_its_own_and_remove_all_cleans_up()
     {
         var ns = await cluster.NewNamespaceAsync();
         const string image = "registry.test/e2e/again:1";
@@ -140,12 +140,20 @@ public sealed class BadInputTests(ClusterFixture cluster)
 
         Assert.NotEqual(first.Uid, second.Uid);
         Assert.NotEqual(first.RunId, second.RunId);
+        Assert.NotEqual(first.JobName, second.JobName);
+        // Nothing is deleted to start a run: the first one is still there, beside the second.
         var jobs = await cluster.Observer.BatchV1.ListNamespacedJobAsync(ns);
-        Assert.Equal(second.Uid, Assert.Single(jobs.Items).Metadata.Uid);
+        Assert.Equal(new[] { first.Uid, second.Uid }.Order(), jobs.Items.Select(j => j.Metadata.Uid).Order());
+        Assert.All(jobs.Items, j => Assert.Equal("again", j.Metadata.Labels["e2eps.io/job"]));
+
+        foreach (var run in new[] { first, second })
+        {
+            Assert.Equal([$"Job/{run.JobName}"], await cluster.Engine.Cluster.RemoveAsync(cluster.Target(ns), run.JobName, all: false, CancellationToken.None));
+        }
 
         var removed = await cluster.Engine.Cluster.RemoveAsync(cluster.Target(ns), "test-again-e2e", all: true, CancellationToken.None);
 
-        Assert.Equal(["Job/test-again-e2e", "RoleBinding/test-again-e2e", "Role/test-again-e2e", "ServiceAccount/test-again-e2e"], removed);
+        Assert.Equal(["RoleBinding/test-again-e2e", "Role/test-again-e2e", "ServiceAccount/test-again-e2e"], removed);
         Assert.Empty((await cluster.Observer.BatchV1.ListNamespacedJobAsync(ns)).Items);
         Assert.Empty((await cluster.Observer.CoreV1.ListNamespacedPodAsync(ns)).Items);
     }

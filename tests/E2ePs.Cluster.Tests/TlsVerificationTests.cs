@@ -87,7 +87,7 @@ public sealed class TlsVerificationTests(TlsFixture cluster) : IClassFixture<Tls
         var run = await cluster.Engine.Cluster.StartAsync(request, limit.Token);
 
         Assert.Equal(1, await JobsInAsync(request));
-        Assert.Equal("test-tls-named-e2e", run.JobName);
+        Assert.Equal(E2ePs.Naming.JobLayout.RunJobName("test-tls-named-e2e", run.RunId), run.JobName);
         Assert.Contains("Bearer " + cluster.Emulator.Token, front.Received, StringComparison.OrdinalIgnoreCase);
     }
 

@@ -32,7 +32,7 @@ public sealed class DiagnosticTests(DiagnosticsFixture cluster)
     [Fact]
     public async Task A_healthy_job_has_no_problem_and_every_check_passes()
     {
-        var (_, run) = await RunAsync("healthy", new ContainerScenario { Lines = ["1 passed"] });
+        var (job, run) = await RunAsync("healthy", new ContainerScenario { Lines = ["1 passed"] });
 
         var diagnostic = await DiagnoseAsync(run);
 
@@ -41,7 +41,8 @@ public sealed class DiagnosticTests(DiagnosticsFixture cluster)
         Assert.All(diagnostic.Findings, f => Assert.True(f.Severity <= E2eDiagnosticSeverity.Information, f.ToString()));
         Assert.Contains(diagnostic.Findings, f => f.Check == "Rbac" && f.Severity == E2eDiagnosticSeverity.Ok);
         Assert.Contains(diagnostic.Findings, f => f.Check == "ServiceAccount" && f.Severity == E2eDiagnosticSeverity.Ok);
-        Assert.Equal(run.JobName, diagnostic.ServiceAccountName);
+        // The run's Job has a name of its own; it runs under its definition's ServiceAccount.
+        Assert.Equal(job.JobName, diagnostic.ServiceAccountName);
         Assert.Equal(["clone-repo", "test-runner"], diagnostic.Containers.Select(c => c.Name));
         Assert.Equal(["Cloning branch main of https://github.com/example/shop.git", "Cloned commit 1a2b3c4"], diagnostic.Containers[0].LogTail);
         Assert.Equal(["1 passed"], diagnostic.Containers[1].LogTail);
@@ -98,15 +99,15 @@ public sealed class DiagnosticTests(DiagnosticsFixture cluster)
     [Fact]
     public async Task A_pod_under_the_wrong_service_account_is_the_first_thing_to_fix()
     {
-        var (_, run) = await RunAsync("wrongsa", new ContainerScenario { Lines = ["E   kubernetes.client.exceptions.ApiException: (403) Forbidden"], ExitCode = 1 },
+        var (job, run) = await RunAsync("wrongsa", new ContainerScenario { Lines = ["E   kubernetes.client.exceptions.ApiException: (403) Forbidden"], ExitCode = 1 },
             m => m.Replace("serviceAccountName: test-wrongsa-e2e", "serviceAccountName: default", StringComparison.Ordinal));
 
         var diagnostic = await DiagnoseAsync(run);
 
         Assert.Equal("default", diagnostic.ServiceAccountName);
-        Assert.Equal(run.JobName, diagnostic.ExpectedServiceAccountName);
+        Assert.Equal(job.JobName, diagnostic.ExpectedServiceAccountName);
         Assert.Equal("ServiceAccount", diagnostic.Findings[0].Check);
-        Assert.StartsWith($"Pod {diagnostic.PodName} runs under ServiceAccount 'default', not '{run.JobName}'", diagnostic.Summary, StringComparison.Ordinal);
+        Assert.StartsWith($"Pod {diagnostic.PodName} runs under ServiceAccount 'default', not '{job.JobName}'", diagnostic.Summary, StringComparison.Ordinal);
         // The failed test is reported too, after the cause.
         Assert.Contains(diagnostic.Findings, f => f.Check == "TestContainer" && f.Severity == E2eDiagnosticSeverity.Error);
     }
@@ -114,30 +115,30 @@ public sealed class DiagnosticTests(DiagnosticsFixture cluster)
     [Fact]
     public async Task A_missing_role_binding_is_named_with_the_command_that_creates_it()
     {
-        var (_, run) = await RunAsync("nobinding", new ContainerScenario { Lines = ["ok"] });
-        await cluster.Observer.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(run.JobName, run.Namespace);
+        var (job, run) = await RunAsync("nobinding", new ContainerScenario { Lines = ["ok"] });
+        await cluster.Observer.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(job.JobName, run.Namespace);
 
         var diagnostic = await DiagnoseAsync(run);
 
         Assert.Equal("Rbac", diagnostic.Findings[0].Check);
         Assert.Equal(E2eDiagnosticSeverity.Error, diagnostic.Findings[0].Severity);
-        Assert.StartsWith($"No RoleBinding in namespace {run.Namespace} binds ServiceAccount {run.JobName}: RoleBinding {run.JobName} is missing", diagnostic.Summary, StringComparison.Ordinal);
-        Assert.Contains($"kubectl create rolebinding {run.JobName} --role {run.JobName}", diagnostic.Summary, StringComparison.Ordinal);
+        Assert.StartsWith($"No RoleBinding in namespace {run.Namespace} binds ServiceAccount {job.JobName}: RoleBinding {job.JobName} is missing", diagnostic.Summary, StringComparison.Ordinal);
+        Assert.Contains($"kubectl create rolebinding {job.JobName} --role {job.JobName}", diagnostic.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_role_that_lacks_a_needed_rule_is_reported_with_what_is_missing()
     {
         var (job, run) = await RunAsync("narrowrole", new ContainerScenario { Lines = ["ok"] });
-        var role = await cluster.Observer.RbacAuthorizationV1.ReadNamespacedRoleAsync(run.JobName, run.Namespace);
+        var role = await cluster.Observer.RbacAuthorizationV1.ReadNamespacedRoleAsync(job.JobName, run.Namespace);
         role.Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["pods"], Verbs = ["get", "list", "watch"] }];
-        await cluster.Observer.RbacAuthorizationV1.ReplaceNamespacedRoleAsync(role, run.JobName, run.Namespace);
+        await cluster.Observer.RbacAuthorizationV1.ReplaceNamespacedRoleAsync(role, job.JobName, run.Namespace);
 
         var diagnostic = await cluster.Engine.Diagnostics.DiagnoseAsync(
             new DiagnosticRequest { Target = cluster.Target(run.Namespace), JobName = run.JobName, ManifestPath = job.ManifestPath }, CancellationToken.None);
 
         Assert.Equal("Rbac", diagnostic.Findings[0].Check);
-        Assert.StartsWith($"ServiceAccount {run.JobName} is not granted get pods/log, list pods/log, watch pods/log in namespace {run.Namespace}", diagnostic.Summary, StringComparison.Ordinal);
+        Assert.StartsWith($"ServiceAccount {job.JobName} is not granted get pods/log, list pods/log, watch pods/log in namespace {run.Namespace}", diagnostic.Summary, StringComparison.Ordinal);
     }
 
     [Fact]

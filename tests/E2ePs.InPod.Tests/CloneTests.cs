@@ -97,6 +97,50 @@ public sealed class CloneTests(InPodFixture fixture) : IDisposable
         Assert.Contains($"Failed to connect to 127.0.0.1 port {port}", exit.Text);
     }
 
+    [Fact]
+    public void Clone_PinnedCommitOfABranchThatMovedSince_ChecksOutThePinnedCommit()
+    {
+        // A repository of its own: the fixture's sample stays as the other tests expect it.
+        var repository = SampleRepository.Create("pytest");
+        _cleanup.Add(repository);
+        repository.Branch(InPodFixture.Branch);
+        var pinned = repository.Commit("the commit Start-E2eJob resolved");
+        var name = "moved-" + Guid.NewGuid().ToString("N")[..8];
+        fixture.Git.Publish(repository.WorkTree, name, isPrivate: false);
+        File.WriteAllText(Path.Combine(repository.WorkTree, "MOVED.txt"), "pushed after the run was started\n");
+        var moved = repository.Commit("pushed after Start");
+        repository.Git("push", "--quiet", Path.Combine(fixture.Git.Root, "public", name + ".git"), InPodFixture.Branch);
+        var manifest = fixture.Manifest(fixture.Pytest, "outcomes", fixture.Git.PublicUrl(name), InPodFixture.Branch);
+        E2ePs.Engine.Runs.RunStamp.Record(manifest.Job, manifest.CloneContainer, fixture.Git.PublicUrl(name), InPodFixture.Branch, pinned);
+
+        var (exit, volumes) = RunClone(manifest);
+
+        Assert.True(exit.ExitCode == 0, exit.Text);
+        Assert.NotEqual(pinned, moved);
+        var source = Path.Combine(volumes.HostFolder("workspace"), "src");
+        Assert.Equal(pinned, Tools.Run("git", ["-c", "safe.directory=*", "-C", source, "rev-parse", "HEAD"]).EnsureSuccess().Output.Trim());
+        Assert.False(File.Exists(Path.Combine(source, "MOVED.txt")), "the branch's new tip was checked out instead of the pinned commit");
+        Assert.Contains($"Checked out commit {pinned}", exit.Text);
+        Assert.Equal("1000", Tools.Run("stat", ["-c", "%u", source]).EnsureSuccess().Output.Trim());
+    }
+
+    [Fact]
+    public void Clone_PinnedCommitTheServerDoesNotHave_FailsWithGitsMessage()
+    {
+        const string missing = "0123456789abcdef0123456789abcdef01234567";
+        var manifest = fixture.Manifest(fixture.Pytest, "outcomes", fixture.Pytest.PublicUrl, InPodFixture.Branch);
+        E2ePs.Engine.Runs.RunStamp.Record(manifest.Job, manifest.CloneContainer, fixture.Pytest.PublicUrl, InPodFixture.Branch, missing);
+
+        var (exit, _) = RunClone(manifest);
+
+        Assert.NotEqual(0, exit.ExitCode);
+        // git's own words first (upload-pack refuses an object it does not have), then what to do.
+        Assert.Contains("fatal:", exit.Text);
+        Assert.Contains(missing, exit.Text);
+        Assert.Contains($"Commit {missing} is not in {fixture.Pytest.PublicUrl}", exit.Text);
+        Assert.DoesNotContain("Checked out commit", exit.Text);
+    }
+
     public void Dispose()
     {
         foreach (var item in _cleanup)

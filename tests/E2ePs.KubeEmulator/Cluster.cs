@@ -142,14 +142,27 @@ internal sealed class Cluster : IDisposable
             case "/pods":
                 Scheduler.OnPodEvent(e);
                 Kubelet.OnPodEvent(e);
-                JobController.OnPodEvent(e);
+                ToJobController(() => JobController.OnPodEvent(e));
                 break;
             case "batch/jobs":
-                JobController.OnJobEvent(e);
+                ToJobController(() => JobController.OnJobEvent(e));
                 break;
         }
 
         GarbageCollector.OnEvent(e);
+    }
+
+    /// <summary>The job controller's informers, late by JobInformerDelay when a test widens that window.</summary>
+    private void ToJobController(Action handle)
+    {
+        if (Options.JobInformerDelay > TimeSpan.Zero)
+        {
+            Loop.Schedule(Options.JobInformerDelay, handle);
+        }
+        else
+        {
+            handle();
+        }
     }
 
     public void Dispose()

@@ -58,6 +58,22 @@ public sealed class EmulatorOptions
     /// <summary>How many watch events are kept for resuming watches; older resource versions get 410 Gone.</summary>
     public int WatchHistorySize { get; set; } = 10_000;
 
+    /// <summary>
+    /// Whether the job controller keys its pod expectations by namespace/name as the real one does, so a Job
+    /// re-created under the name of one just deleted can get no pods until <see cref="JobExpectationsTimeout"/>
+    /// (kubernetes/kubernetes#131917; docs/emulator.md, "Job controller"). On by default.
+    /// </summary>
+    public bool SameNameJobExpectations { get; set; } = true;
+
+    /// <summary>How long unsatisfied pod expectations block a Job's name (upstream ExpectationsTimeout, 5 minutes); tests shorten it.</summary>
+    public TimeSpan JobExpectationsTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How late the job controller sees Job and pod changes (its informers' delay). Zero by default; a test
+    /// that needs the window in which a deleted Job's pod is not yet observed widens it.
+    /// </summary>
+    public TimeSpan JobInformerDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Interval of BOOKMARK events on watches that ask for them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

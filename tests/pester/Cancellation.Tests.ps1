@@ -75,9 +75,11 @@ BeforeAll {
 
     function Get-EmulatorStats { Invoke-Emulator GET stats }
 
-    function Get-Job([string] $JobName) {
+    function Get-Job([string] $Name) {
+        # A run's Job by its own name, or every run of a job definition by its short name (each run is a
+        # Job of its own, labelled e2eps.io/job with the definition's name).
         $json = kubectl --kubeconfig $Kc get jobs -n default -o json | ConvertFrom-Json
-        $json.items | Where-Object { $_.metadata.name -eq $JobName }
+        $json.items | Where-Object { $_.metadata.name -eq $Name -or $_.metadata.labels.'e2eps.io/job' -eq $Name }
     }
 
     function Start-Run([string] $Name) {
@@ -229,7 +231,7 @@ Describe 'Stopping Start-E2eJob (Ctrl+C)' {
 
         Invoke-Emulator DELETE faults | Out-Null
         $starting.Output | Should -BeNullOrEmpty
-        Get-Job 'test-endless-start-e2e' | Should -BeNullOrEmpty
+        Get-Job 'endless-start' | Should -BeNullOrEmpty
         $starting.Shell.Dispose()
     }
 }
@@ -238,13 +240,13 @@ Describe 'Stopping Invoke-E2eTest (Ctrl+C)' {
     It 'ends as a stopped pipeline with no run written and leaves the running Job to finish in the cluster' {
         $running = Start-InOwnShell 'param($Repo, $Kc) Invoke-E2eTest -Name endless-invoke -Path $Repo -Kubeconfig $Kc' @{ Repo = $Repo; Kc = $Kc }
         Wait-Until -Running $running -Because 'the pod of the run Invoke-E2eTest started runs' {
-            (kubectl --kubeconfig $Kc get pods -n default -l 'batch.kubernetes.io/job-name=test-endless-invoke-e2e' -o 'jsonpath={.items[*].status.phase}') -match 'Running'
+            (kubectl --kubeconfig $Kc get pods -n default -l 'e2eps.io/job=endless-invoke' -o 'jsonpath={.items[*].status.phase}') -match 'Running'
         }
 
         Stop-InOwnShell $running
 
         $running.Output | Should -BeNullOrEmpty
-        $job = Get-Job 'test-endless-invoke-e2e'
+        $job = Get-Job 'endless-invoke'
         $job.metadata.labels.'e2eps.io/run-id' | Should -Not -BeNullOrEmpty
         $job.status.completionTime | Should -BeNullOrEmpty
         $job.metadata.deletionTimestamp | Should -BeNullOrEmpty

@@ -91,10 +91,12 @@ Describe 'Get-E2eJob | Start-E2eJob | Wait-E2eJob | Get-E2eLog' {
     }
 
     It 'creates the Job labelled with the run id, as kubectl sees it' {
-        $job = kubectl --kubeconfig $Kc get job test-pass-e2e -n $Ns -o json | ConvertFrom-Json -AsHashtable
+        $job = kubectl --kubeconfig $Kc get job $Started[0].JobName -n $Ns -o json | ConvertFrom-Json -AsHashtable
 
         $job.metadata.uid | Should -Be $Started[0].Uid
         $job.metadata.labels['e2eps.io/run-id'] | Should -Be $Started[0].RunId
+        $job.metadata.labels['e2eps.io/job'] | Should -Be 'pass'
+        $Started[0].JobName | Should -BeLike 'test-pass-e2e-*' -Because 'each run is a Job of its own'
         $job.spec.template.spec.containers[0].image | Should -Be 'localhost:5000/e2eps-pester-pass:1'
     }
 
@@ -130,7 +132,7 @@ Describe 'Get-E2eJob | Start-E2eJob | Wait-E2eJob | Get-E2eLog' {
         $culture = [cultureinfo]::CurrentCulture
         [cultureinfo]::CurrentCulture = $_
         try {
-            $text = Get-E2eLog -Name pass -Namespace $Ns -Kubeconfig $Kc -Timestamps
+            $text = $Finished[0] | Get-E2eLog -Timestamps
         }
         finally { [cultureinfo]::CurrentCulture = $culture }
 
@@ -145,14 +147,15 @@ Describe 'Get-E2eJob | Start-E2eJob | Wait-E2eJob | Get-E2eLog' {
 
     It 'Get-E2eLog and Get-E2eResult of a run that was replaced both write RunReplaced, with its target and action' {
         $gone = $Finished[0].Uid.Substring(0, 8) + '-0000-0000-0000-000000000000'
-        $lines = Get-E2eLog -Name pass -Uid $gone -Namespace $Ns -Kubeconfig $Kc -ErrorAction SilentlyContinue -ErrorVariable logError
-        Get-E2eResult -Name pass -Uid $gone -Namespace $Ns -Kubeconfig $Kc -ErrorAction SilentlyContinue -ErrorVariable resultError | Out-Null
+        $job = $Finished[0].JobName
+        $lines = Get-E2eLog -Name pass -JobName $job -Uid $gone -Namespace $Ns -Kubeconfig $Kc -ErrorAction SilentlyContinue -ErrorVariable logError
+        Get-E2eResult -Name pass -JobName $job -Uid $gone -Namespace $Ns -Kubeconfig $Kc -ErrorAction SilentlyContinue -ErrorVariable resultError | Out-Null
 
         $lines | Should -BeNullOrEmpty
         $logError.FullyQualifiedErrorId | Should -Be 'RunReplaced,E2ePs.Cmdlets.GetE2eLogCommand'
         $resultError.FullyQualifiedErrorId | Should -Be 'RunReplaced,E2ePs.Cmdlets.GetE2eResultCommand'
         $logError[0].CategoryInfo.Category | Should -Be ObjectNotFound
-        $logError[0].TargetObject | Should -Be 'test-pass-e2e'
+        $logError[0].TargetObject | Should -Be $job
         $logError[0].ErrorDetails.RecommendedAction | Should -Not -BeNullOrEmpty
     }
 }
@@ -208,7 +211,7 @@ Describe 'Remove-E2eJob' {
     }
 
     It 'leaves the run''s Job, pod, ServiceAccount, Role and RoleBinding to remove' {
-        $Everything | Should -Contain 'job.batch/test-pass-e2e'
+        @($Everything -like 'job.batch/test-pass-e2e-*') | Should -HaveCount 1
         $Everything | Should -Contain 'serviceaccount/test-pass-e2e'
         $Everything | Should -Contain 'role.rbac.authorization.k8s.io/test-pass-e2e'
         $Everything | Should -Contain 'rolebinding.rbac.authorization.k8s.io/test-pass-e2e'

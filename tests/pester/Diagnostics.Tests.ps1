@@ -137,6 +137,6 @@ ports: [ { name: http, port: 8000, protocol: TCP } ]
         $missing[0].FullyQualifiedErrorId | Should -BeLike 'JobNotFound,*'
         $missing[0].TargetObject | Should -Be 'test-ghost-e2e'
         @($results).Count | Should -Be 1
-        $results.JobName | Should -Be 'test-nopull-e2e'
+        $results.JobName | Should -BeLike 'test-nopull-e2e-*'
     }
 }

@@ -156,8 +156,8 @@ Describe 'Repositories, manifests and images from the pipeline' {
         It 'Get-Item <repository> | Start-E2eJob <name> starts that job of the repository' {
             $ns = New-TestNamespace
             $run = Get-Item -LiteralPath $Repo | Start-E2eJob alpha -Namespace $ns -Kubeconfig $Kc
-            $run.JobName | Should -Be 'test-alpha-e2e'
-            Get-TestJob $ns | Should -Be 'job.batch/test-alpha-e2e'
+            $run.JobName | Should -BeLike 'test-alpha-e2e-*'
+            Get-TestJob $ns | Should -BeLike 'job.batch/test-alpha-e2e-*'
         }
 
         It 'a repository folder piped to Invoke-E2eTest: it asks which job, and runs nothing' {
@@ -172,8 +172,8 @@ Describe 'Repositories, manifests and images from the pipeline' {
         It 'a repository folder piped to Invoke-E2eTest alpha: it runs that job of the repository' {
             $ns = New-TestNamespace
             $run = Get-Item -LiteralPath $Repo | Invoke-E2eTest alpha -Namespace $ns -Kubeconfig $Kc -CiSystem None -WarningAction SilentlyContinue
-            $run.JobName | Should -Be 'test-alpha-e2e'
-            Get-TestJob $ns | Should -Be 'job.batch/test-alpha-e2e'
+            $run.JobName | Should -BeLike 'test-alpha-e2e-*'
+            Get-TestJob $ns | Should -BeLike 'job.batch/test-alpha-e2e-*'
         }
 
         It 'Get-Item <repository> | New-E2eJob takes no job name from the folder and writes nothing' {
@@ -191,13 +191,13 @@ Describe 'Repositories, manifests and images from the pipeline' {
             $ns = New-TestNamespace
             $run = Invoke-FreshPwsh "Import-Module '$Root/E2ePs.psd1'; `$r = Start-E2eJob -Path '$manifest' -Namespace $ns -Kubeconfig '$Kc' -ErrorAction Stop; 'JOB=' + `$r.JobName"
             $run.Output -join "`n" | Should -Match 'JOB=test-beta-e2e'
-            Get-TestJob $ns | Should -Be 'job.batch/test-beta-e2e'
+            Get-TestJob $ns | Should -BeLike 'job.batch/test-beta-e2e-*'
         }
 
         It 'Get-Item <manifest> | Start-E2eJob starts its job' {
             $ns = New-TestNamespace
             $run = Get-Item -LiteralPath (Join-Path $Repo 'deploy/k8s/99-test-alpha-e2e.yaml') | Start-E2eJob -Namespace $ns -Kubeconfig $Kc
-            $run.JobName | Should -Be 'test-alpha-e2e'
+            $run.JobName | Should -BeLike 'test-alpha-e2e-*'
         }
     }
 
@@ -334,7 +334,7 @@ Describe 'Repositories, manifests and images from the pipeline' {
                 kubectl --kubeconfig $Kc create secret docker-registry $name -n $ns --docker-server=localhost:5000 --docker-username=u --docker-password=p | Out-Null
             }
             $run = Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc
-            $run.JobName | Should -Be 'test-pulled-e2e'
+            $run.JobName | Should -BeLike 'test-pulled-e2e-*'
             kubectl --kubeconfig $Kc get job test-pulled-e2e -n $ns -o 'jsonpath={.spec.template.spec.imagePullSecrets[*].name}' | Should -Be 'regcred mirror'
         }
 
@@ -378,7 +378,7 @@ Describe 'Repositories, manifests and images from the pipeline' {
         It 'is started once pushed' {
             $ns = New-TestNamespace
             $run = New-UnpushedImage alpha $ns -Pushed $true | Start-E2eJob -Kubeconfig $Kc
-            $run.JobName | Should -Be 'test-alpha-e2e'
+            $run.JobName | Should -BeLike 'test-alpha-e2e-*'
             $run.Image | Should -Be 'localhost:5000/e2eps-surface-alpha:1'
         }
 

@@ -66,9 +66,9 @@ Describe 'An image built but not pushed' -Tag 'Full' -Skip:$missingTools {
         @($warnings).Count | Should -Be 1
         "$($warnings[0])" | Should -Match 'ImageNotPushed: .*built but not pushed.*same image'
         "$($warnings[0])" | Should -Match '-Push'
-        $run.JobName | Should -Be 'test-shop-e2e'
+        $run.JobName | Should -BeLike 'test-shop-e2e-*'
         $run.Image | Should -Be $Pushed.Reference
-        kubectl --kubeconfig $Kc get job test-shop-e2e -n $Ns -o 'jsonpath={.spec.template.spec.containers[0].image}' | Should -Be $Pushed.Reference
+        kubectl --kubeconfig $Kc get job $run.JobName -n $Ns -o 'jsonpath={.spec.template.spec.containers[0].image}' | Should -Be $Pushed.Reference
     }
 
     It 'is ImageNotPushed, and nothing is started, once the content differs from the registry''s' {

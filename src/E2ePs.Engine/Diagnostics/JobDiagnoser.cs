@@ -65,15 +65,18 @@ public sealed class JobDiagnoser(IClusterConnectionFactory connections, LogReade
         }
 
         var containers = pod is null ? [] : PodFindings.Containers(pod, tails);
-        var name = JobNames.ShortName(jobName) ?? jobName;
+        // A run's Job (test-<name>-e2e-<run suffix>) runs under its definition's ServiceAccount, Role and
+        // RoleBinding, named test-<name>-e2e: the e2eps.io/job label says which definition it is.
+        var name = job.Metadata.Labels?.TryGetValue(JobLabels.E2eJob, out var label) == true && !string.IsNullOrEmpty(label) ? label : JobNames.ShortName(jobName) ?? jobName;
+        var definitionJobName = name == jobName ? jobName : JobNames.KubernetesName(name);
         PodFindings.Add(findings, name, jobName, ns, job, pod, containers, events);
 
-        var expected = string.IsNullOrEmpty(request.ExpectedServiceAccount) ? jobName : request.ExpectedServiceAccount;
+        var expected = string.IsNullOrEmpty(request.ExpectedServiceAccount) ? definitionJobName : request.ExpectedServiceAccount;
         var actual = pod?.Spec?.ServiceAccountName ?? job.Spec?.Template?.Spec?.ServiceAccountName;
         actual = string.IsNullOrEmpty(actual) ? "default" : actual;
         await AddServiceAccountAsync(findings, connection, ns, pod, actual, expected, cancellationToken);
         await AddPullSecretsAsync(findings, connection, ns, pod?.Spec ?? job.Spec?.Template?.Spec, cancellationToken);
-        await RbacCheck.AddAsync(findings, connection, ns, jobName, expected, Needs(request.ManifestPath, findings), cancellationToken);
+        await RbacCheck.AddAsync(findings, connection, ns, definitionJobName, expected, Needs(request.ManifestPath, findings), cancellationToken);
 
         var status = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], clock.UtcNow).Status.ToString();
         return new E2eDiagnostic

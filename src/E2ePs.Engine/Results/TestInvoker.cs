@@ -87,13 +87,19 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
             if (options.Build)
             {
                 var image = await BuildAsync(request, options, updates, cancellationToken);
-                start = new StartJobRequest { Target = start.Target, ManifestPath = start.ManifestPath, Job = start.Job, Image = image.Reference, Branch = start.Branch, Env = start.Env };
+                start = new StartJobRequest { Target = start.Target, ManifestPath = start.ManifestPath, Job = start.Job, Image = image.Reference, Branch = start.Branch, Env = start.Env, Commit = start.Commit, Verbose = start.Verbose };
             }
 
             for (var attempt = 1; ; attempt++)
             {
                 var run = await starter.StartAsync(start, cancellationToken);
                 run.Attempt = attempt;
+                if (attempt == 1 && run.Commit is { } pinned)
+                {
+                    // Each retry is a new run of the very commit the first attempt resolved, even if the branch moved since.
+                    start = new StartJobRequest { Target = start.Target, ManifestPath = start.ManifestPath, Job = start.Job, Image = start.Image, Branch = start.Branch, Env = start.Env, Commit = pinned, Verbose = start.Verbose };
+                }
+
                 updates.TryWrite(new InvokeUpdate.Started(run, attempt));
                 var final = await RunAttemptAsync(run, options, updates, cancellationToken);
                 var retryable = final.FailureKind == E2eFailureKind.Infrastructure
@@ -302,7 +308,8 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
             return null;
         }
 
-        var path = Path.Combine(folder, $"TEST-{run.JobName}.xml");
+        // Named after the definition, not the run: a CI system finds the same file whatever the run suffix.
+        var path = Path.Combine(folder, $"TEST-{(run.Job?.JobName is { Length: > 0 } name ? name : run.JobName)}.xml");
         TestResults.Save(run.TestResult, path);
         return path;
     }

@@ -11,14 +11,22 @@ using k8s.Models;
 namespace E2ePs.Engine.Runs;
 
 /// <summary>
-/// Start-E2eJob's engine. Everything is first sent as a server-side dry run, so a missing namespace, a
-/// denied permission or an invalid field fails before anything changes; then the RBAC objects are
-/// applied, the previous Job is deleted and waited for, and the Job is created.
+/// Start-E2eJob's engine. Each Start is a run with a Job of its own (test-&lt;name&gt;-e2e-&lt;run suffix&gt;):
+/// nothing is deleted and nothing waits for an earlier run, so runs of one definition from any number of
+/// processes go on side by side and finished ones stay as history. A Job re-created under the name of one
+/// just deleted can inherit the deleted one's pod expectations in the job controller and get no pods for
+/// minutes (kubernetes/kubernetes#131917, #142142); a name of its own never does. The commit to check out
+/// is resolved first (a commit the remote lacks fails before anything changes); then everything is sent as
+/// a server-side dry run, so a missing namespace, a denied permission or an invalid field fails before
+/// anything changes; then the RBAC objects are applied and the run's Job is created.
 /// </summary>
-public sealed class JobStarter(IClusterConnectionFactory connections, IClock clock)
+public sealed class JobStarter(IClusterConnectionFactory connections, IClock clock, CommitResolver commits)
 {
     /// <summary>Field manager of E2ePs's server-side applies.</summary>
     public const string FieldManager = "e2eps";
+
+    /// <summary>How many run ids are drawn when a run's Job name is taken (a collision of the 6-hex suffix).</summary>
+    private const int NameAttempts = 3;
 
     private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromMinutes(2);
 
@@ -28,41 +36,56 @@ public sealed class JobStarter(IClusterConnectionFactory connections, IClock clo
         ArgumentNullException.ThrowIfNull(request);
         var connection = connections.Get(request.Target);
         var manifest = ReadManifest(request.ManifestPath);
+        var definitionJobName = manifest.Job.Metadata.Name;
+        var definitionName = RunStamp.DefinitionName(manifest.Job);
         var ns = connection.NamespaceFor(request.Target.Namespace, request.Job?.Namespace ?? manifest.Job.Metadata.NamespaceProperty);
         var runId = RunIds.New(clock.UtcNow);
         ManifestOverrides.Apply(manifest, ns, runId, request.Image, request.Branch, request.Env);
-        var client = connection.Client;
-        var jobName = manifest.Job.Metadata.Name;
 
+        var clone = manifest.CloneContainer;
+        var repository = EnvValues.Unescape(clone?.Env?.FirstOrDefault(e => e.Name == "GIT_REPOSITORY")?.Value);
+        var branch = EnvValues.Unescape(clone?.Env?.FirstOrDefault(e => e.Name == "GIT_BRANCH")?.Value);
+        var pin = clone is null
+            ? CommitPin.None($"{definitionJobName} has no '{JobLabels.CloneContainer}' init container")
+            : await commits.ResolveAsync(request.ManifestPath, repository, request.Commit, request.Branch, cancellationToken);
+        request.Verbose?.Invoke(pin.Commit is null
+            ? $"{definitionName}: {pin.Note}; the init container clones the tip of branch {branch}."
+            : $"{definitionName}: checks out commit {pin.Commit}{(pin.Note is null ? "" : $" ({pin.Note})")}.");
+        RunStamp.Record(manifest.Job, clone, repository, branch, pin.Commit);
+
+        var client = connection.Client;
+        var jobName = RunStamp.Apply(manifest.Job, definitionJobName, definitionName, runId);
         await CheckNamespaceAsync(connection, ns, jobName, cancellationToken);
         await SecretReferences.CheckAsync(connection, manifest, ns, cancellationToken);
         await CheckPullSecretsAsync(connection, manifest, ns, jobName, cancellationToken);
         await ApplyRbacAsync(connection, manifest, ns, dryRun: true, cancellationToken);
-        var previousExists = await CallAsync(connection, $"create Job {jobName} in namespace {ns} (dry run)", jobName, async () =>
+        await CallAsync(connection, $"create Job {jobName} in namespace {ns} (dry run)", jobName,
+            () => client.BatchV1.CreateNamespacedJobAsync(manifest.Job, ns, dryRun: "All", fieldManager: FieldManager, cancellationToken: cancellationToken));
+
+        await ApplyRbacAsync(connection, manifest, ns, dryRun: false, cancellationToken);
+        V1Job created;
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await client.BatchV1.CreateNamespacedJobAsync(manifest.Job, ns, dryRun: "All", fieldManager: FieldManager, cancellationToken: cancellationToken);
-                return false;
+                created = await client.BatchV1.CreateNamespacedJobAsync(manifest.Job, ns, fieldManager: FieldManager, cancellationToken: cancellationToken);
+                break;
             }
-            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.Conflict))
+            catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.Conflict) && attempt < NameAttempts)
             {
-                return true;
+                // Another run drew the same 6-hex suffix in the same namespace: draw again, never touch its Job.
+                runId = RunIds.New(clock.UtcNow);
+                jobName = RunStamp.Apply(manifest.Job, definitionJobName, definitionName, runId);
             }
-        });
-
-        await ApplyRbacAsync(connection, manifest, ns, dryRun: false, cancellationToken);
-        if (previousExists)
-        {
-            await DeleteAndWaitAsync(connection, ns, jobName, cancellationToken);
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                throw KubernetesErrors.Translate(error, connection, $"create Job {jobName} in namespace {ns}", jobName);
+            }
         }
-
-        var created = await CallAsync(connection, $"create Job {jobName} in namespace {ns}", jobName,
-            () => client.BatchV1.CreateNamespacedJobAsync(manifest.Job, ns, fieldManager: FieldManager, cancellationToken: cancellationToken));
 
         return new E2eRun
         {
-            Name = JobNames.ShortName(jobName) ?? jobName,
+            Name = definitionName,
             JobName = jobName,
             Namespace = ns,
             Context = connection.Identity.Context,
@@ -71,13 +94,19 @@ public sealed class JobStarter(IClusterConnectionFactory connections, IClock clo
             RunId = runId,
             Uid = created.Metadata.Uid,
             Image = manifest.TestContainer.Image,
+            Repository = repository,
+            Branch = branch,
+            Commit = pin.Commit,
             Status = E2eRunStatus.Pending,
             StartTime = created.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : clock.UtcNow,
             Job = request.Job,
         };
     }
 
-    /// <summary>Deletes a Job and its pods (foreground) and returns once the Job is gone.</summary>
+    /// <summary>
+    /// Deletes a Job and its pods (foreground) and returns once the Job is gone. Starting a run no longer
+    /// deletes anything; Remove-E2eJob and Test-E2eDns's probe clean-up use this.
+    /// </summary>
     public static async Task DeleteAndWaitAsync(ClusterConnection connection, string ns, string jobName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -92,7 +121,7 @@ public sealed class JobStarter(IClusterConnectionFactory connections, IClock clo
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            throw KubernetesErrors.Translate(error, connection, $"delete the previous Job {jobName} in namespace {ns}", jobName);
+            throw KubernetesErrors.Translate(error, connection, $"delete Job {jobName} in namespace {ns}", jobName);
         }
 
         // Foreground deletion keeps the Job until its pods are gone; creating it again before then
@@ -106,7 +135,7 @@ public sealed class JobStarter(IClusterConnectionFactory connections, IClock clo
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new E2eException("PreviousJobNotDeleted", E2eErrorCategory.OperationTimeout, jobName,
-                $"The previous Job {jobName} in namespace {ns} was still being deleted after {s_deleteTimeout.TotalSeconds:0} s.")
+                $"The Job {jobName} in namespace {ns} was still being deleted after {s_deleteTimeout.TotalSeconds:0} s.")
             {
                 RecommendedAction = $"Look for finalizers that keep it: kubectl get job {jobName} -n {ns} -o yaml.",
             };

@@ -75,6 +75,14 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     [Parameter]
     public string? Branch { get; set; }
 
+    /// <summary>
+    /// The commit to check out (a sha, short sha, branch or tag); default: the local HEAD when the remote
+    /// has it. Every retry runs the same commit as the first attempt.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Commit { get; set; }
+
     /// <summary>Environment variables to add to or override in the test container.</summary>
     [Parameter]
     public IDictionary? Env { get; set; }
@@ -196,7 +204,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
         var ns = target.Namespace ?? (string.IsNullOrEmpty(job.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
         var build = Build || Push ? (Push ? "build and push its image, " : "build its image, ") : "";
         return ShouldProcess($"Job {job.JobName} in namespace {ns} on {DescribeCluster(target)}",
-            $"Run the tests: {build}delete the previous Job, create it, wait for it and read its results");
+            $"Run the tests: {build}create a Job for a new run, wait for it and read its results");
     }
 
     private InvokeRequest Request(E2eJob job, ClusterTarget target) => new()
@@ -210,6 +218,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             Image = string.IsNullOrEmpty(Image) || Image == job.Image ? null : Image,
             Branch = Branch,
             Env = _env,
+            Commit = Commit,
         },
     };
 
@@ -281,7 +290,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
                 break;
             case InvokeUpdate.Started started:
                 tally.Started++;
-                WriteVerbose($"Started {started.Run.Namespace}/{started.JobName} (attempt {started.Attempt}, run {started.Run.RunId}) on context '{started.Run.Context}'.");
+                WriteVerbose($"Started {started.Run.Namespace}/{started.Run.JobName} (attempt {started.Attempt}, run {started.Run.RunId}, {(started.Run.Commit is { } commit ? "commit " + commit : "no commit pinned: the branch's tip")}) on context '{started.Run.Context}'.");
                 if (ShowLog)
                 {
                     WriteHost(reporter.LogStarted(started.Run, _exclusiveLog));

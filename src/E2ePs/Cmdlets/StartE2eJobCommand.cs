@@ -9,8 +9,8 @@ using E2ePs.Validation;
 namespace E2ePs.Cmdlets;
 
 /// <summary>
-/// Start-E2eJob: applies a job's ServiceAccount, Role and RoleBinding, deletes its previous Job and
-/// waits until it is gone, creates the Job with a new run id, and returns the run at once.
+/// Start-E2eJob: resolves the commit to test, applies a job's ServiceAccount, Role and RoleBinding,
+/// creates a Job of the run's own (earlier runs are left alone) and returns the run at once.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "E2eJob", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByJobSet, HelpUri = HelpLinks.Base + "Start-E2eJob.md")]
 [OutputType(typeof(E2eRun))]
@@ -20,6 +20,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     private const string ByNameSet = "ByName";
     private readonly List<StartJobRequest> _requests = [];
     private IReadOnlyList<KeyValuePair<string, string>> _env = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _verbose = new();
 
     /// <summary>Job definitions, from Get-E2eJob or New-E2eJob.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByJobSet)]
@@ -76,6 +77,14 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     [Parameter]
     public string? Branch { get; set; }
 
+    /// <summary>
+    /// The commit to check out: a sha, short sha, branch or tag of the job's repository. Default: the
+    /// local HEAD when the remote has it, or with -Branch the tip of that branch on the remote.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Commit { get; set; }
+
     /// <summary>How many jobs are started at the same time.</summary>
     [Parameter]
     [ValidateRange(1, 64)]
@@ -128,9 +137,11 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
                     Image = string.IsNullOrEmpty(Image) || Image == job.Image ? null : Image,
                     Branch = Branch,
                     Env = _env,
+                    Commit = Commit,
+                    Verbose = _verbose.Enqueue,
                 };
                 var ns = request.Target.Namespace ?? (string.IsNullOrEmpty(job.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
-                if (ShouldProcess($"Job {job.JobName} in namespace {ns} on {DescribeCluster(request.Target)}", "Apply its ServiceAccount, Role and RoleBinding, delete the previous Job and create it again"))
+                if (ShouldProcess($"Job {job.JobName} in namespace {ns} on {DescribeCluster(request.Target)}", "Apply its ServiceAccount, Role and RoleBinding and create a Job for a new run"))
                 {
                     _requests.Add(request);
                 }
@@ -155,6 +166,11 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
         var started = 0;
         foreach (var outcome in Drain(StartAllAsync()))
         {
+            while (_verbose.TryDequeue(out var line))
+            {
+                WriteVerbose(line);
+            }
+
             started++;
             progress.StatusDescription = $"{started} of {_requests.Count} started ({clock.Elapsed:mm\\:ss})";
             progress.PercentComplete = started * 100 / _requests.Count;

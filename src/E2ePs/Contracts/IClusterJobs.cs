@@ -9,9 +9,9 @@ public interface IClusterJobs
     ClusterIdentity Resolve(ClusterTarget target);
 
     /// <summary>
-    /// Applies the ServiceAccount, Role and RoleBinding (server-side apply), deletes the previous Job of
-    /// the same name with its pods and waits until it is gone, then creates the Job labelled with a new
-    /// run id. Checks the namespace first, so a failed start changes nothing.
+    /// Resolves the commit to check out, applies the ServiceAccount, Role and RoleBinding (server-side
+    /// apply) and creates a Job of the run's own (test-&lt;name&gt;-e2e-&lt;run suffix&gt;, labelled with the
+    /// definition and the run id); earlier runs are left alone. Checks first, so a failed start changes nothing.
     /// </summary>
     Task<E2eRun> StartAsync(StartJobRequest request, CancellationToken cancellationToken);
 

@@ -22,6 +22,18 @@ public sealed class StartJobRequest
 
     /// <summary>Environment variables to add to or override in the test container, in the order they are set.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Env { get; set; } = [];
+
+    /// <summary>
+    /// The commit to check out (a sha, short sha or ref of the job's repository); null: the local HEAD
+    /// when the remote has it, or the remote tip of <see cref="Branch"/> when that is given.
+    /// </summary>
+    public string? Commit { get; set; }
+
+    /// <summary>
+    /// Gets what the caller may want to see with -Verbose (which commit was pinned, or why none); called
+    /// from the engine's threads, so the cmdlet queues the lines and writes them on the pipeline thread.
+    /// </summary>
+    public Action<string>? Verbose { get; set; }
 }
 
 /// <summary>How Wait-E2eJob waits.</summary>

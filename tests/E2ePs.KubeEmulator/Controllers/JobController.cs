@@ -12,7 +12,8 @@ namespace E2ePs.KubeEmulator.Controllers;
 /// The Job controller (Kubernetes 1.31+ behaviour): creates pods up to parallelism, retries failed pods up to backoffLimit,
 /// enforces activeDeadlineSeconds, counts finished pods (a deleted unfinished pod counts as failed, as with the
 /// job-tracking finalizer), sets SuccessCriteriaMet/Complete or FailureTarget/Failed, and deletes finished jobs after
-/// ttlSecondsAfterFinished. Runs on the simulation thread.
+/// ttlSecondsAfterFinished. Runs on the simulation thread. Its pod expectations are keyed by namespace/name
+/// as upstream's (<see cref="JobExpectations"/>; off with EmulatorOptions.SameNameJobExpectations = false).
 /// </summary>
 internal sealed class JobController(Cluster cluster)
 {
@@ -31,12 +32,28 @@ internal sealed class JobController(Cluster cluster)
 
     private const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
     private readonly Dictionary<string, JobState> _jobs = new(StringComparer.Ordinal);
+    private readonly JobExpectations? _expectations = cluster.Options.SameNameJobExpectations ? new JobExpectations(cluster.Options.JobExpectationsTimeout) : null;
+    private readonly HashSet<string> _deletionObserved = new(StringComparer.Ordinal);
 
     public void OnJobEvent(StoreEvent e)
     {
         if (e.Type == "DELETED")
         {
             _jobs.Remove(e.Object.Uid);
+            if (_expectations is { } expectations)
+            {
+                // Upstream's deleteJob only enqueues the key; the sync that follows drops the expectations only
+                // when it finds no Job of that name. One re-created in between keeps them (#131917).
+                var (ns, name) = (e.Object.Namespace!, e.Object.Name);
+                cluster.Loop.Schedule(cluster.Step / 4, () =>
+                {
+                    if (cluster.Store.Get(ResourceCatalog.Jobs, ns, name) is null)
+                    {
+                        expectations.Forget(JobExpectations.Key(ns, name));
+                    }
+                });
+            }
+
             return;
         }
 
@@ -63,7 +80,52 @@ internal sealed class JobController(Cluster cluster)
             }
         }
 
+        ObserveExpectation(e, owner, uid);
         Queue(e.Object.Namespace!, owner, uid);
+    }
+
+    /// <summary>
+    /// addPod/updatePod/deletePod upstream: a pod counts towards its Job's expectations only when its controller
+    /// reference resolves, by name, to the Job that has the pod's controller uid now (resolveControllerRef).
+    /// </summary>
+    private void ObserveExpectation(StoreEvent e, string owner, string uid)
+    {
+        if (_expectations is not { } expectations)
+        {
+            return;
+        }
+
+        var pod = e.Object;
+        var current = cluster.Store.Get(ResourceCatalog.Jobs, pod.Namespace!, owner);
+        var resolves = current is not null && current.Uid == uid;
+        var key = JobExpectations.Key(pod.Namespace!, owner);
+        if (e.Type == "DELETED")
+        {
+            if (!_deletionObserved.Remove(pod.Uid) && resolves)
+            {
+                expectations.DeletionObserved(key);
+            }
+
+            return;
+        }
+
+        if (!resolves)
+        {
+            return;
+        }
+
+        if (pod.HasDeletionTimestamp)
+        {
+            // A graceful deletion counts when its deletionTimestamp is seen, not when the kubelet removes the pod.
+            if (_deletionObserved.Add(pod.Uid))
+            {
+                expectations.DeletionObserved(key);
+            }
+        }
+        else if (e.Type == "ADDED")
+        {
+            expectations.CreationObserved(key);
+        }
     }
 
     private void Count(string ns, string name, int succeeded, int failed) =>
@@ -193,6 +255,11 @@ internal sealed class JobController(Cluster cluster)
         if (failureReason is not null && !target)
         {
             SetJobCondition(status, "FailureTarget", failureReason, failureMessage!, nowText);
+            if (active.Count > 0)
+            {
+                _expectations?.ExpectDeletions(JobExpectations.Key(ns, name), active.Count);
+            }
+
             foreach (var p in active)
             {
                 cluster.Deleter.DeletePodForController(p);
@@ -210,9 +277,27 @@ internal sealed class JobController(Cluster cluster)
         {
             // podReplacementPolicy TerminatingOrFailed: a terminating pod is replaced only once it is gone.
             var want = Math.Min(parallelism, completions - succeeded) - active.Count - terminating;
+            var key = JobExpectations.Key(ns, name);
+            if (want > 0 && _expectations is { } expectations && !expectations.Satisfied(key, now))
+            {
+                // manageJob is skipped while the expectations of the name are pending. Upstream syncs again
+                // on the Job's next event or resync; here the sync comes when they expire.
+                want = 0;
+                var due = expectations.ExpiresAt(key) - now;
+                cluster.Loop.Schedule((due < TimeSpan.Zero ? TimeSpan.Zero : due) + cluster.Step, () => Queue(ns, name, uid));
+            }
+            else if (want > 0)
+            {
+                _expectations?.ExpectCreations(key, (int)want);
+            }
+
             for (var i = 0; i < want; i++)
             {
-                CreatePod(job, node, state);
+                if (!CreatePod(job, node, state))
+                {
+                    // A refused create is observed at once upstream, so it never blocks the next sync.
+                    _expectations?.CreationObserved(key);
+                }
             }
 
             if (want > 0)
@@ -331,7 +416,7 @@ internal sealed class JobController(Cluster cluster)
         });
     }
 
-    private void CreatePod(StoredObject job, JsonObject jobNode, JobState state)
+    private bool CreatePod(StoredObject job, JsonObject jobNode, JobState state)
     {
         var template = jobNode.Obj("spec").Obj("template");
         var podName = job.Name + "-" + RandomSuffix();
@@ -373,10 +458,12 @@ internal sealed class JobController(Cluster cluster)
             state.PodsCreated++;
             var stored = cluster.Store.Get(ResourceCatalog.Jobs, job.Namespace, job.Name) ?? job;
             cluster.Events.Record(stored, "Normal", "SuccessfulCreate", $"Created pod: {podName}", "job-controller");
+            return true;
         }
         catch (ApiError e)
         {
             cluster.Events.Record(job, "Warning", "FailedCreate", $"Error creating: {e.Message}", "job-controller");
+            return false;
         }
     }
 

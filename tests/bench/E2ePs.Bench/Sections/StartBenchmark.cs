@@ -6,7 +6,8 @@ using E2ePs.Bench.Results;
 namespace E2ePs.Bench.Sections;
 
 /// <summary>
-/// Starting 1, 10 and 100 jobs again (each one's previous, finished Job exists): Start-E2eJob in a fresh
+/// Starting 1, 10 and 100 jobs again (each one's previous, finished Job exists; Start-E2eJob leaves it and
+/// creates a run's own Job, kubectl deletes and re-creates it): Start-E2eJob in a fresh
 /// pwsh next to the hand-written `kubectl delete --ignore-not-found -f` then `kubectl apply -f` of the
 /// same manifests. Figures: wall time and API requests.
 /// </summary>
@@ -78,10 +79,10 @@ public static class StartBenchmark
 
         context.Charts.Add(panel);
         section.Method.Insert(0, "The jobs are those of the scaffolding benchmark (sc1..sc100, namespace bench-start); before each measurement every Job of the namespace has finished, " +
-            "and each job's previous Job exists, so both tools delete it and create it again. E2ePs: `Start-E2eJob -Name sc1,…,scN -Path <repository>` (default -ThrottleLimit 4) " +
+            "and each job's previous Job exists: kubectl deletes it and creates it again, E2ePs leaves it and creates a Job of the new run's own (test-scN-e2e-<run suffix>). E2ePs: `Start-E2eJob -Name sc1,…,scN -Path <repository>` (default -ThrottleLimit 4) " +
             "in a pwsh that has imported E2ePs and started sc1 once before (as a session that has run Start-E2eJob before; sc1 has finished when the measurement starts), timed inside the process; " +
-            "the row \"first call of a fresh session\" leaves that out, so it includes loading the engine, connecting and the first use of each API call. Start-E2eJob applies the ServiceAccount, Role and RoleBinding (server-side dry run first), deletes the previous Job and " +
-            "watches it go, and creates the Job. kubectl: `kubectl delete --ignore-not-found -f <manifests>` then `kubectl apply -f <manifests>`, the wall time of both processes.");
+            "the row \"first call of a fresh session\" leaves that out, so it includes loading the engine, connecting and the first use of each API call. Start-E2eJob resolves the commit to pin (git, locally), applies the ServiceAccount, Role and RoleBinding (server-side dry run first) " +
+            "and creates the run's Job, deleting and waiting for nothing. kubectl: `kubectl delete --ignore-not-found -f <manifests>` then `kubectl apply -f <manifests>`, the wall time of both processes.");
         section.Method.Insert(1, "Reproduce: `pwsh -NoProfile -File tests/bench/scripts/Measure-Start.ps1 -Module ./E2ePs.psd1 -Kubeconfig <kubeconfig> -Path <repository> -Name sc1,sc2 -Warm -NoGate` " +
             "next to `kubectl delete --ignore-not-found -f deploy/k8s/99-test-sc1-e2e.yaml -f … && kubectl apply -f …`.");
         return section;
