@@ -1,4 +1,5 @@
 using E2ePs.Engine;
+using E2ePs.InPod.Tests.Pipeline;
 using System.Diagnostics;
 using E2ePs.Contracts;
 using E2ePs.Engine.Images;
@@ -37,6 +38,18 @@ public sealed class InPodFixture : IAsyncLifetime
     private readonly List<IDisposable> _cleanup = [];
 
     public ContainerStorage Storage { get; } = new();
+
+    private readonly Lock _pipelineLock = new();
+    private Task<DesignCardPipeline>? _pipeline;
+
+    /// <summary>The design card's pipeline through the emulator's real runtime, run once on first use (a failure fails every test that uses it, once).</summary>
+    public Task<DesignCardPipeline> PipelineAsync()
+    {
+        lock (_pipelineLock)
+        {
+            return _pipeline ??= Task.Run(() => DesignCardPipeline.RunAsync(this));
+        }
+    }
 
     public LocalRegistry Registry { get; private set; } = null!;
 
@@ -135,8 +148,13 @@ public sealed class InPodFixture : IAsyncLifetime
         }
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
+        if (_pipeline is { IsCompletedSuccessfully: true })
+        {
+            await (await _pipeline).DisposeAsync();
+        }
+
         foreach (var item in _cleanup)
         {
             item.Dispose();
@@ -146,7 +164,6 @@ public sealed class InPodFixture : IAsyncLifetime
         Git?.Dispose();
         Registry?.Dispose();
         Storage.Dispose();
-        return Task.CompletedTask;
     }
 
     private SampleSetup CreateSample(SampleDefinition definition)
