@@ -32,6 +32,9 @@ public sealed class DesignCardPipeline : IAsyncDisposable
 
     public EmulatorServer Emulator { get; private set; } = null!;
 
+    /// <summary>The folder of the emulator's image store (vfs): the images it pulled, and the working containers of pods that run.</summary>
+    public string EmulatorStorage { get; private set; } = "";
+
     public string Kubeconfig => Emulator.KubeconfigPath;
 
     /// <summary>The commit of the branch the jobs clone (it exists only on that branch).</summary>
@@ -113,6 +116,7 @@ public sealed class DesignCardPipeline : IAsyncDisposable
     {
         Directory.CreateDirectory(Out);
         var emulatorStorage = new ContainerStorage();
+        EmulatorStorage = emulatorStorage.Folder;
         _cleanup.Add(emulatorStorage);
         // The emulator's runtime resolves an image through a [[registry]] location (docs/emulator.md); buildah reads the same file.
         var registriesConf = Path.Combine(Folder, "registries.conf");

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using E2ePs.Models;
+using E2ePs.TestSupport;
 using Xunit.Abstractions;
 
 namespace E2ePs.InPod.Tests.Pipeline;
@@ -21,6 +22,7 @@ public sealed class PipelineTests(InPodFixture fixture, ITestOutputHelper output
     {
         var pipeline = await fixture.PipelineAsync();
         output.WriteLine($"pipeline script (scaffold, build, push, 6 runs, logs, results, Invoke-E2eTest): {pipeline.ScriptTime.TotalSeconds:F0} s; Invoke-E2eTest start to verdict and results: {pipeline.Summary.InvokeSeconds:F1} s");
+        output.WriteLine($"image stores (vfs): the emulator's {Tools.Run("du", ["-sh", pipeline.EmulatorStorage]).Output.Split('\t')[0]}, the builds' {Tools.Run("du", ["-sh", fixture.Storage.Folder]).Output.Split('\t')[0]}");
         var run = pipeline.Run(DesignCardPipeline.InvokedJob);
         var host = HostPytest.Run(pipeline.PublicUrl, InPodFixture.Branch, InPodFixture.PytestSample.Jobs["outcomes"]);
         var pod = Assert.Single(run.PodNames);
