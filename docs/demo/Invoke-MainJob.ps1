@@ -8,14 +8,22 @@
 
     1. Starts the Kubernetes API emulator (tests/E2ePs.KubeEmulator) on 127.0.0.1 over HTTPS.
     2. Makes a scratch git repository and runs New-E2eJob in it, as a user would.
-    3. When buildah or podman and docker-registry are installed: starts a registry on 127.0.0.1,
-       builds the job's image with Build-E2eImage and pushes it, and the emulator checks that the
-       image it is asked to run is in that registry. These machines reach no public registry, so the
-       job's Dockerfile is first pointed at a tiny busybox base image made here.
-    4. Runs Get-E2eJob | Build-E2eImage -Push | Start-E2eJob | Wait-E2eJob | Get-E2eLog.
+    3. Runs Get-E2eJob | Build-E2eImage -Push | Start-E2eJob | Wait-E2eJob | Get-E2eLog.
 
-    The emulator runs the test container from a scripted scenario (what the guide's example
-    prints); everything else (the API calls, the Job, its pods, the watch, the log stream) is real.
+    Real containers (-Runtime buildah; the default when buildah, skopeo, mmdebstrap, docker-registry
+    and git are installed): a registry on 127.0.0.1 gets the base images the template and the
+    manifest name (tests/images/build-base-images.sh: made from Debian's packages, cached; the first
+    run takes minutes), the scratch repository holds the example's test and is served by git daemon
+    on 127.0.0.1, Build-E2eImage builds the job's image from the pytest template and pushes it, and
+    the emulator's kubelet runs the pod with buildah: the clone-repo init container really clones,
+    and pytest really runs the test in the job's image and writes its report to the log.
+
+    Simulated (-Runtime simulated, or when a tool is missing, which it says): the emulator plays the
+    test container back from a scripted scenario (what the guide's example prints); the API calls,
+    the Job, its pods, the watch and the log stream are real. When buildah or podman and
+    docker-registry are installed, the job's image is still built (on a tiny busybox base image made
+    here) and pushed, and the emulator checks that the image it is asked to run is in the registry.
+
     Exits 0 when the test passed, 1 otherwise.
 #>
 [CmdletBinding()]
@@ -23,8 +31,13 @@ param(
     # Keeps the scratch repository instead of deleting it at the end.
     [switch] $Keep,
 
-    # Skips the image build even when buildah or podman is installed.
-    [switch] $NoImage
+    # Skips the image build of the simulated runtime even when buildah or podman is installed.
+    [switch] $NoImage,
+
+    # buildah: real containers; simulated: the emulator plays the test container back; Auto: buildah
+    # when the tools it needs are installed, else simulated (saying which tool is missing).
+    [ValidateSet('Auto', 'buildah', 'simulated')]
+    [string] $Runtime = 'Auto'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -42,6 +55,23 @@ if ($hasGit) {
     git -C $repository init -q -b main
     git -C $repository remote add origin https://github.com/underpass-ai/swe-ai-fleet.git
 }
+
+$realTools = 'buildah', 'skopeo', 'mmdebstrap', 'docker-registry', 'git'
+$missingTools = @($realTools | Where-Object { -not (Get-Command $_ -ErrorAction Ignore) })
+if ($Runtime -eq 'Auto') {
+    $Runtime = if ($missingTools.Count -eq 0) { 'buildah' } else { 'simulated' }
+    if ($missingTools) {
+        Write-Host "== $($missingTools -join ', ') not installed: falling back to the emulator's simulated runtime (the test container is played back, not run)." -ForegroundColor Yellow
+    }
+}
+elseif ($Runtime -eq 'buildah' -and $missingTools) {
+    throw "-Runtime buildah needs $($missingTools -join ', ') (apt-get install $($missingTools -join ' '))."
+}
+if ($Runtime -eq 'buildah') {
+    & (Join-Path $PSScriptRoot 'Invoke-MainJob.Real.ps1') -Root $root -Work $work -Repository $repository -Keep:$Keep
+    exit $LASTEXITCODE
+}
+Write-Host "== Simulated runtime: the emulator plays the test container back from a scenario (-Runtime buildah runs it for real)." -ForegroundColor Yellow
 
 $canBuild = -not $NoImage -and (Get-Command buildah, podman -ErrorAction Ignore) -and (Get-Command docker-registry -ErrorAction Ignore)
 $registry = $null

@@ -1,4 +1,3 @@
-using System.Xml.Linq;
 using E2ePs.Contracts;
 using E2ePs.Engine.Results;
 using E2ePs.Models;
@@ -29,7 +28,7 @@ public sealed class RunnerTests(InPodFixture fixture, ITestOutputHelper output)
         output.WriteLine($"{job}: the pod took {duration.TotalSeconds:F1} s; log {new FileInfo(ran.LogPath).Length:N0} bytes; base images {fixture.BaseImageTime.TotalSeconds:F0} s; runner image {fixture.Pytest.RunnerBuildTime.TotalSeconds:F0} s; image store {Tools.Run("du", ["-sh", fixture.Storage.Folder]).Output.Split('\t')[0]}");
 
         var reading = LogReport.Read(job, cloned, ran);
-        var host = RunPytestOnHost(testPath);
+        var host = HostPytest.Run(fixture.Pytest.PublicUrl, InPodFixture.Branch, testPath);
 
         Assert.True(reading.Problem is null, reading.Problem?.Message);
         Assert.Equal(E2eTestReportStatus.Found, reading.Result.ReportStatus);
@@ -63,26 +62,5 @@ public sealed class RunnerTests(InPodFixture fixture, ITestOutputHelper output)
         Assert.Equal(1, ran.ExitCode);
         Assert.Equal(Enumerable.Range(0, 5000).Select(n => $"test_case[{n}]"), cases.Select(c => c.Name));
         Assert.Equal([999, 1999, 2999, 3999, 4999], cases.Select((c, n) => (c, n)).Where(p => p.c.Outcome == E2eTestOutcome.Failed).Select(p => p.n));
-    }
-
-    /// <summary>pytest on the host (Debian's python3-pytest), on a clone of the same branch, with the runner's options.</summary>
-    private (int ExitCode, XDocument Report, string Source) RunPytestOnHost(string testPath)
-    {
-        var folder = Directory.CreateTempSubdirectory("host-pytest-").FullName;
-        try
-        {
-            var source = Path.Combine(folder, "src");
-            Tools.Run("git", ["clone", "--quiet", "--branch", InPodFixture.Branch, fixture.Pytest.PublicUrl, source]).EnsureSuccess();
-            var report = Path.Combine(folder, "host.xml");
-            // The same command line as run_test.py; the output (50 MB for one job) goes to a file, not to memory.
-            var run = Tools.Run("/bin/sh", ["-c", "cd \"$1\" && exec /usr/bin/python3 -m pytest \"$2\" -v --tb=short --junitxml=\"$3\" >\"$4\" 2>&1",
-                "sh", source, testPath, report, Path.Combine(folder, "host.log")]);
-            Assert.True(File.Exists(report), $"pytest on the host wrote no report (exit code {run.ExitCode}): {File.ReadAllText(Path.Combine(folder, "host.log"))}");
-            return (run.ExitCode, XDocument.Load(report), source);
-        }
-        finally
-        {
-            Tools.DeleteFolder(folder);
-        }
     }
 }

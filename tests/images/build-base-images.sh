@@ -143,10 +143,16 @@ if [ -n "$dotnet_sdk" ]; then
     rm -rf "$shim" && mkdir -p "$shim"
     printf '#!/bin/sh\nexec /usr/share/dotnet/dotnet "$@"\n' >"$shim/dotnet"
     chmod 755 "$shim/dotnet"
+    # This machine reaches NuGet through a TLS-intercepting proxy whose certificate authority only the
+    # host's bundle holds: without it `dotnet restore` in the container fails with NU1301 UntrustedRoot.
+    # The stand-in gets the host's bundle, as a corporate base image gets the corporate CA; and NuGet's
+    # signature check reads no revocation list it cannot reach (NUGET_CERT_REVOCATION_MODE, as on the host).
+    ca_bundle=/etc/ssl/certs/ca-certificates.crt
     build_image dotnet "ca-certificates,libicu72,libssl3,tzdata,passwd" \
-        "$dotnet_root:/usr/share/dotnet $shim/dotnet:/usr/bin/dotnet" \
+        "$dotnet_root:/usr/share/dotnet $shim/dotnet:/usr/bin/dotnet $ca_bundle:$ca_bundle" \
         --cmd '["dotnet"]' --env PATH=$path --env LANG=C.UTF-8 --env DOTNET_ROOT=/usr/share/dotnet \
-        --env DOTNET_CLI_TELEMETRY_OPTOUT=1 --env DOTNET_NOLOGO=1 --env DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+        --env DOTNET_CLI_TELEMETRY_OPTOUT=1 --env DOTNET_NOLOGO=1 --env DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 \
+        --env NUGET_CERT_REVOCATION_MODE=offline
     rm -rf "$shim"
 fi
 
