@@ -169,7 +169,8 @@ Describe 'Get-E2eResult' {
         $cases[1] | Should -BeOfType ([E2ePs.Models.E2eTestCase])
         $cases[1].Outcome | Should -Be Failed
         $cases[1].FailureMessage | Should -Be 'AssertionError: assert 500 == 200'
-        $file = Join-Path $Work 'TEST-test-fail-e2e.xml'
+        # A report is saved per run: its Job has a name of its own.
+        $file = Join-Path $Work "TEST-$($Run.JobName).xml"
         [IO.File]::ReadAllText($file) | Should -BeExactly $FailXml
         ([xml](Get-Content -Raw $file)).testsuites.testsuite.testcase | Should -HaveCount 2
     }
