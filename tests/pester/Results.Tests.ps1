@@ -100,7 +100,7 @@ Describe 'module/Invoke-E2eJob.ps1' {
 
         $result.ExitCode | Should -Be 0
         $result.Output | Should -Contain 'collected 3 items'
-        $result.Output | Should -Contain "[e2eps] $Ns/test-pass-e2e: Succeeded, 2 passed, 0 failed, 1 skipped"
+        @($result.Output -like "[[]e2eps] $Ns/test-pass-e2e-*: Succeeded, 2 passed, 0 failed, 1 skipped") | Should -HaveCount 1 -Because 'a run has a Job of its own, test-<name>-e2e-<run suffix>' 
         $result.Output | Should -Not -Contain '----- BEGIN E2EPS JUNIT (gzip+base64) -----'
         ($result.Output -match '^(##vso\[|##\[|::)') | Should -BeNullOrEmpty
     }
@@ -110,8 +110,8 @@ Describe 'module/Invoke-E2eJob.ps1' {
         $result = Wait-JobScript $Scripts.Fail
 
         $result.ExitCode | Should -Be 1
-        $result.Output | Should -Contain '##[group]test-fail-e2e Failed (BackoffLimitExceeded): 1 passed, 1 failed, 0 skipped'
-        $result.Output | Should -Contain '##vso[task.logissue type=error;code=TestFailed;]test-fail-e2e: tests.e2e.test_shop.test_checkout: AssertionError: assert 500 == 200'
+        @($result.Output -like '##`[group]test-fail-e2e-* Failed (BackoffLimitExceeded): 1 passed, 1 failed, 0 skipped') | Should -HaveCount 1
+        @($result.Output -like '##vso`[task.logissue type=error;code=TestFailed;`]test-fail-e2e-*: tests.e2e.test_shop.test_checkout: AssertionError: assert 500 == 200') | Should -HaveCount 1
         $result.Output | Should -Contain "##vso[results.publish type=JUnit;mergeResults=false;publishRunAttachments=true;runTitle=E2E fail ($Ns);resultFiles=$(Join-Path $results 'TEST-test-fail-e2e.xml');]"
         $result.Output | Should -Contain '##vso[task.complete result=Failed;]1 of 1 E2E run(s) failed, 0 error(s).'
         # The test printed a command of its own: it reaches the log, but not as a command.
@@ -126,18 +126,18 @@ Describe 'module/Invoke-E2eJob.ps1' {
         $result = Wait-JobScript $Scripts.NoPull
 
         $result.ExitCode | Should -Be 2
-        ($result.Output -match '^::warning title=E2eRunRetried::Attempt 1 of .*test-nopull-e2e failed \(Infrastructure') | Should -HaveCount 1
+        ($result.Output -match '^::warning title=E2eRunRetried::Attempt 1 of .*test-nopull-e2e-[0-9a-f]{6} failed \(Infrastructure') | Should -HaveCount 1
         ($result.Output -match '^::error title=E2eRunFailed::') | Should -HaveCount 1
         ($result.Output -match '##vso') | Should -BeNullOrEmpty
-        $result.Output | Should -Contain "[e2eps] $Ns/test-nopull-e2e: Failed, attempt 2"
-        Get-Content -Raw $summary | Should -Match '\| test-nopull-e2e \| .* \| ❌ Failed \((ErrImagePull|ImagePullBackOff)\) \| – \| – \| – \| 2 \|'
+        @($result.Output -like "[[]e2eps] $Ns/test-nopull-e2e-*: Failed, attempt 2") | Should -HaveCount 1
+        Get-Content -Raw $summary | Should -Match '\| test-nopull-e2e(-[0-9a-f]{6})? \| .* \| ❌ Failed \((ErrImagePull|ImagePullBackOff)\) \| – \| – \| – \| 2 \|'
     }
 
     It 'exits 3 when a run times out' {
         $result = Wait-JobScript $Scripts.Slow
 
         $result.ExitCode | Should -Be 3
-        $result.Output | Should -Contain "[e2eps] $Ns/test-slow-e2e: TimedOut"
+        @($result.Output -like "[[]e2eps] $Ns/test-slow-e2e-*: TimedOut") | Should -HaveCount 1
     }
 
     It 'exits 4 with a clear message when the retry count is below zero, and starts nothing' {
@@ -169,7 +169,8 @@ Describe 'Get-E2eResult' {
         $cases[1] | Should -BeOfType ([E2ePs.Models.E2eTestCase])
         $cases[1].Outcome | Should -Be Failed
         $cases[1].FailureMessage | Should -Be 'AssertionError: assert 500 == 200'
-        $file = Join-Path $Work 'TEST-test-fail-e2e.xml'
+        # A report is saved per run: its Job has a name of its own.
+        $file = Join-Path $Work "TEST-$($Run.JobName).xml"
         [IO.File]::ReadAllText($file) | Should -BeExactly $FailXml
         ([xml](Get-Content -Raw $file)).testsuites.testsuite.testcase | Should -HaveCount 2
     }
@@ -214,7 +215,7 @@ Describe 'Results through a log cut every 100 KB' {
         $result = Wait-JobScript $NoLog
 
         $result.ExitCode | Should -Be 1
-        $result.Output | Should -Contain "[e2eps] $Ns/test-chatty-e2e: Failed, 1 passed, 1 failed, 0 skipped"
+        @($result.Output -like "[[]e2eps] $Ns/test-chatty-e2e-*: Failed, 1 passed, 1 failed, 0 skipped") | Should -HaveCount 1
         [IO.File]::ReadAllText((Join-Path $Work 'cut-results' 'TEST-test-chatty-e2e.xml')) | Should -BeExactly $FailXml
     }
 

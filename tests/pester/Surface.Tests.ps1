@@ -335,7 +335,7 @@ Describe 'Repositories, manifests and images from the pipeline' {
             }
             $run = Start-E2eJob pulled -Path $PullRepo -Namespace $ns -Kubeconfig $Kc
             $run.JobName | Should -BeLike 'test-pulled-e2e-*'
-            kubectl --kubeconfig $Kc get job test-pulled-e2e -n $ns -o 'jsonpath={.spec.template.spec.imagePullSecrets[*].name}' | Should -Be 'regcred mirror'
+            kubectl --kubeconfig $Kc get job $run.JobName -n $ns -o 'jsonpath={.spec.template.spec.imagePullSecrets[*].name}' | Should -Be 'regcred mirror'
         }
 
         It 'Get-E2eDiagnostic says when a pull Secret of the job is missing' {
