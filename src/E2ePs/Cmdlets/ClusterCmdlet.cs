@@ -91,9 +91,25 @@ public abstract class ClusterCmdlet : E2eCmdlet
         }
 
         RunFinder.ParseName(name);
-        var run = Await(Runs.NewestAsync(name, target, null, CancellationToken));
+        var finder = Runs;
+        var (runs, where) = Await(finder.RunsAsync(name, target, null, CancellationToken));
+        if (runs.Count == 0)
+        {
+            throw finder.NotFound(name, where, null);
+        }
+
+        // -Uid without a Job name: that run when it is still there; else the newest run's Job read with that
+        // UID, so the engine says RunReplaced (the run asked for was replaced) rather than reading another run.
+        var run = string.IsNullOrEmpty(uid) ? runs[^1] : runs.FirstOrDefault(r => r.Uid == uid) ?? WithUid(runs[^1], uid);
         WriteVerbose($"{name} is run {run.RunId} ({run.Namespace}/{run.JobName}, started {run.StartTime:u}, {run.Status}), the newest of {run.Name}.");
         return run;
+    }
+
+    private static E2eRun WithUid(E2eRun run, string uid)
+    {
+        var copy = run.Clone();
+        copy.Uid = uid;
+        return copy;
     }
 
     /// <summary>The target of a run found by <see cref="RunToRead"/>: this command's cluster, in the run's namespace.</summary>
