@@ -231,8 +231,9 @@ Describe 'Remove-E2eJob' {
         $verbose = Remove-E2eJob -Name pass -Namespace $RemoveNs -Kubeconfig $Kc -All -Verbose 4>&1
 
         Get-ClusterObject $RemoveNs | Should -BeNullOrEmpty
+        $run = @($Everything -like 'job.batch/test-pass-e2e-*')[0] -replace '^job\.batch/'
         $verbose.Message -like 'Deleted *' | Should -Be @(
-            "Deleted Job/test-pass-e2e in namespace $RemoveNs."
+            "Deleted Job/$run in namespace $RemoveNs."
             "Deleted RoleBinding/test-pass-e2e in namespace $RemoveNs."
             "Deleted Role/test-pass-e2e in namespace $RemoveNs."
             "Deleted ServiceAccount/test-pass-e2e in namespace $RemoveNs.")
