@@ -39,7 +39,7 @@ public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarte
             () => client.BatchV1.ReadNamespacedJobAsync(jobName, ns, cancellationToken: cancellationToken));
         if (existed)
         {
-            await JobStarter.DeleteAndWaitAsync(connection, ns, jobName, cancellationToken);
+            await JobDeletion.DeleteAndWaitAsync(connection, ns, jobName, cancellationToken);
             removed.Add($"Job/{jobName}");
         }
 

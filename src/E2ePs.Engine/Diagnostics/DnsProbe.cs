@@ -104,7 +104,7 @@ public sealed class DnsProbe(JobWaiter waiter, LogReader logReader, IClock clock
         {
             if (waitUntilGone)
             {
-                await JobStarter.DeleteAndWaitAsync(connection, ns, name, budget.Token);
+                await JobDeletion.DeleteAndWaitAsync(connection, ns, name, budget.Token);
             }
             else
             {

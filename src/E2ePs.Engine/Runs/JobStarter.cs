@@ -28,8 +28,6 @@ public sealed class JobStarter(IClusterConnectionFactory connections, IClock clo
     /// <summary>How many run ids are drawn when a run's Job name is taken (a collision of the 6-hex suffix).</summary>
     private const int NameAttempts = 3;
 
-    private static readonly TimeSpan s_deleteTimeout = TimeSpan.FromMinutes(2);
-
     /// <summary>Starts one run.</summary>
     public async Task<E2eRun> StartAsync(StartJobRequest request, CancellationToken cancellationToken)
     {
@@ -101,49 +99,6 @@ public sealed class JobStarter(IClusterConnectionFactory connections, IClock clo
             StartTime = created.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : clock.UtcNow,
             Job = request.Job,
         };
-    }
-
-    /// <summary>
-    /// Deletes a Job and its pods (foreground) and returns once the Job is gone. Starting a run no longer
-    /// deletes anything; Remove-E2eJob and Test-E2eDns's probe clean-up use this.
-    /// </summary>
-    public static async Task DeleteAndWaitAsync(ClusterConnection connection, string ns, string jobName, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        var client = connection.Client;
-        try
-        {
-            await client.BatchV1.DeleteNamespacedJobAsync(jobName, ns, propagationPolicy: "Foreground", cancellationToken: cancellationToken);
-        }
-        catch (k8s.Autorest.HttpOperationException error) when (KubernetesErrors.Is(error, HttpStatusCode.NotFound))
-        {
-            return;
-        }
-        catch (Exception error) when (error is not OperationCanceledException)
-        {
-            throw KubernetesErrors.Translate(error, connection, $"delete Job {jobName} in namespace {ns}", jobName);
-        }
-
-        // Foreground deletion keeps the Job until its pods are gone; creating it again before then
-        // is the race the hand-written "delete, then apply" runs into. Watch it go rather than poll.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_deleteTimeout);
-        try
-        {
-            await WatchLoop.UntilGoneAsync(client, ns, jobName, timeout.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new E2eException("PreviousJobNotDeleted", E2eErrorCategory.OperationTimeout, jobName,
-                $"The Job {jobName} in namespace {ns} was still being deleted after {s_deleteTimeout.TotalSeconds:0} s.")
-            {
-                RecommendedAction = $"Look for finalizers that keep it: kubectl get job {jobName} -n {ns} -o yaml.",
-            };
-        }
-        catch (Exception error) when (error is not OperationCanceledException and not E2eException)
-        {
-            throw KubernetesErrors.Translate(error, connection, $"wait for the deletion of Job {jobName} in namespace {ns}", jobName);
-        }
     }
 
     private static JobManifest ReadManifest(string path)

@@ -121,13 +121,6 @@ public abstract class ClusterCmdlet : E2eCmdlet
         return target;
     }
 
-    /// <summary>
-    /// The Job to read: the exact Job of a piped run (a JobName that came with a Uid), else the job named
-    /// <paramref name="name"/>. Kept for callers that name a Job without the cluster look-up of <see cref="RunToRead"/>.
-    /// </summary>
-    protected static string RunJobName(string name, string? jobName, string? uid) =>
-        !string.IsNullOrEmpty(jobName) && !string.IsNullOrEmpty(uid) && ValueRules.IsDnsLabel(jobName) ? jobName : KubernetesJobName(name);
-
     /// <summary>The Kubernetes name of a job given by short name or by its full test-&lt;name&gt;-e2e name; InvalidJobName when it is neither.</summary>
     protected static string KubernetesJobName(string name) => ValueRules.KubernetesJobName(name);
 }
