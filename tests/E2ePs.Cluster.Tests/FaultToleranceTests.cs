@@ -46,10 +46,12 @@ public sealed class FaultToleranceTests(ClusterFixture cluster) : IDisposable
         Assert.Equal(45, finished.Count(r => r.Status == E2eRunStatus.Succeeded));
         Assert.All(finished.Where(r => r.Name.EndsWith('9')), r => Assert.Equal(1, r.ExitCode));
         var stats = cluster.Emulator.GetStats();
-        // One list of Jobs and one of pods; then one fresh read of the pods of each failed run, for its last state.
-        Assert.Equal(2 + 5, stats.RequestsByVerb.GetValueOrDefault("list"));
-        Assert.InRange(stats.RequestsByVerb.GetValueOrDefault("watch"), 2, 4);
-        Assert.InRange(stats.PeakOpenWatches, 1, 2);
+        // One list of Jobs, one of pods and one of events; then one fresh read of the pods of each failed
+        // run, for its last state.
+        Assert.Equal(3 + 5, stats.RequestsByVerb.GetValueOrDefault("list"));
+        Assert.Equal(1, stats.RequestsByVerbAndResource.GetValueOrDefault("list events"));
+        Assert.InRange(stats.RequestsByVerb.GetValueOrDefault("watch"), 3, 6);
+        Assert.InRange(stats.PeakOpenWatches, 1, 3);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using k8s.Models;
 namespace E2ePs.Engine.Waiting;
 
 /// <summary>A run that ended in a failure whose cause needs one more request before it is reported.</summary>
-internal sealed record FailedRun(string RunId, RunVerdict Verdict, V1Job? Job);
+internal sealed record FailedRun(string RunId, RunVerdict Verdict, V1Job? Job, IReadOnlyCollection<Corev1Event> Events);
 
 /// <summary>
 /// Completes the verdicts a watch alone cannot: a failure the Job reported is judged again from a fresh
@@ -41,7 +41,7 @@ internal sealed class FailureExplainer(IKubernetes client, string ns, IReadOnlyD
         if (verdict.FailedByJob)
         {
             var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{JobLabels.RunId}={failed.RunId}", cancellationToken: cancellationToken);
-            verdict = RunEvaluator.Evaluate(failed.Job, pods.Items.ToList(), [], clock.UtcNow);
+            verdict = RunEvaluator.Evaluate(failed.Job, pods.Items.ToList(), failed.Events, clock.UtcNow);
             lastPod = RunObservation.Newest(pods.Items);
         }
 

@@ -11,7 +11,8 @@ namespace E2ePs.Engine.Waiting;
 
 /// <summary>
 /// Follows the runs of one cluster and namespace: one list-then-watch of their Jobs and one of their
-/// pods, both selected by the e2eps.io/run-id label. Each event updates what is known of its run
+/// pods, both selected by the e2eps.io/run-id label, and one of the namespace's events (what keeps a
+/// pod from being created, scheduled or started is said only there). Each event updates what is known of its run
 /// (<see cref="RunObservation"/>) and judges it again; a run that ended is finished on the board, or
 /// handed to the <see cref="FailureExplainer"/> when its cause needs one more request. The watches end
 /// once every run has ended. The watch callbacks, the grace-period tick and the explainer run on
@@ -28,6 +29,7 @@ internal sealed class NamespaceFollower : IDisposable
     private readonly Dictionary<string, string> _runIdsByUid;
     private readonly Dictionary<string, RunObservation> _observations;
     private readonly HashSet<string> _pending;
+    private readonly EventBuffer _events = new();
     private readonly object _gate = new();
     private readonly Channel<FailedRun> _toExplain = Channel.CreateUnbounded<FailedRun>();
     private readonly CancellationTokenSource _allEnded = new();
@@ -82,6 +84,7 @@ internal sealed class NamespaceFollower : IDisposable
         {
             WatchLoop.JobsAsync(client, _ns, selector, null, OnJob, null, cancellationToken),
             WatchLoop.PodsAsync(client, _ns, selector, null, OnPod, null, cancellationToken, onListed: OnPodsListed),
+            WatchEventsAsync(client, cancellationToken),
         };
 
         // A failing pull is judged again when its grace period may have run out, event or not.
@@ -125,6 +128,50 @@ internal sealed class NamespaceFollower : IDisposable
         Judge(runId);
     }
 
+    /// <summary>
+    /// The namespace's events, while the runs go on. A user allowed to read Jobs and pods but not events
+    /// still gets every verdict the objects carry, only without the reasons events give: a 403 ends this
+    /// watch and nothing else.
+    /// </summary>
+    private async Task WatchEventsAsync(IKubernetes client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WatchLoop.EventsAsync(client, _ns, null, OnEvent, null, cancellationToken);
+        }
+        catch (k8s.Autorest.HttpOperationException error) when (error.Response?.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+        }
+    }
+
+    private void OnEvent(WatchEventType type, Corev1Event item)
+    {
+        string? runId;
+        lock (_gate)
+        {
+            if (_events.Add(type, item) is not { } uid)
+            {
+                return;
+            }
+
+            runId = _observations.FirstOrDefault(o => JobUid(o.Key, o.Value) == uid || o.Value.Pods.Values.Any(p => p.Metadata.Uid == uid)).Key;
+        }
+
+        // An event about a pod not seen yet is joined to its run when the pod arrives.
+        if (runId is not null)
+        {
+            Judge(runId);
+        }
+    }
+
+    /// <summary>The UID of a run's Job: as watched, else as started.</summary>
+    private string? JobUid(string runId, RunObservation observation) =>
+        observation.Job?.Metadata?.Uid ?? (_runs[runId].Uid is { Length: > 0 } uid ? uid : null);
+
+    /// <summary>The events about a run's Job and pods. Called under the lock.</summary>
+    private List<Corev1Event> EventsOf(string runId, RunObservation observation) =>
+        _events.About(observation.Pods.Values.Select(p => p.Metadata.Uid).Prepend(JobUid(runId, observation)));
+
     private void OnPodsListed()
     {
         lock (_gate)
@@ -166,12 +213,14 @@ internal sealed class NamespaceFollower : IDisposable
         if (verdict.FailedInitContainer is not null || verdict.FailedByJob)
         {
             V1Job? job;
+            List<Corev1Event> events;
             lock (_gate)
             {
                 job = _observations[runId].Job;
+                events = EventsOf(runId, _observations[runId]);
             }
 
-            _toExplain.Writer.TryWrite(new FailedRun(runId, verdict, job));
+            _toExplain.Writer.TryWrite(new FailedRun(runId, verdict, job, events));
             return;
         }
 
@@ -198,7 +247,7 @@ internal sealed class NamespaceFollower : IDisposable
                 return null;
             }
 
-            var verdict = RunEvaluator.Evaluate(observation.Job, observation.Pods.Values, [], _clock.UtcNow);
+            var verdict = RunEvaluator.Evaluate(observation.Job, observation.Pods.Values, EventsOf(runId, observation), _clock.UtcNow);
             if (WithinPullGracePeriod(observation, verdict))
             {
                 _board.Update(_runs[runId], verdict with { Status = E2eRunStatus.Pending });

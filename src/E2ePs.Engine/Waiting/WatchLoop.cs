@@ -69,6 +69,25 @@ public static class WatchLoop
             onEvent, statistics, cancellationToken, onListed);
     }
 
+    /// <summary>
+    /// Core v1 events of a namespace, until cancelled. A run's pods that never start (FailedCreate,
+    /// FailedScheduling, FailedMount, an autoscaler's NotTriggerScaleUp) say why only in events; the
+    /// core API serves the events.k8s.io ones too, with eventTime set and the legacy timestamps empty.
+    /// </summary>
+    public static Task EventsAsync(IKubernetes client, string ns, string? fieldSelector, Action<WatchEventType, Corev1Event> onEvent, Statistics? statistics, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return RunAsync(
+            async ct =>
+            {
+                var list = await client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: fieldSelector, cancellationToken: ct);
+                return (list.Items, list.Metadata.ResourceVersion);
+            },
+            (rv, onError, ct) => client.CoreV1.WatchListNamespacedEventAsync(ns, allowWatchBookmarks: true, fieldSelector: fieldSelector,
+                resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
+            onEvent, statistics, cancellationToken);
+    }
+
     /// <summary>Returns once the Job named <paramref name="jobName"/> does not exist.</summary>
     public static async Task UntilGoneAsync(IKubernetes client, string ns, string jobName, CancellationToken cancellationToken)
     {
