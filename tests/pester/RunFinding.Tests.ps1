@@ -226,6 +226,18 @@ Describe 'Several runs of one definition' {
         @(Get-E2eRun 'nothing*' -Kubeconfig $Kc) | Should -HaveCount 0
     }
 
+    It 'Get-E2eRun -RunId lists the run it names, by run id or Job UID, and says RunNotFound for none' {
+        (Get-E2eRun -RunId 20261205-100100-d4e5f6 -Kubeconfig $Kc).Uid | Should -Be $ManyUids[1]
+        (Get-E2eRun many -RunId 20261205-100200-0a0b0c -Kubeconfig $Kc).Uid | Should -Be $ManyUids[2]
+        (Get-E2eRun -RunId $ManyUids[0] -Kubeconfig $Kc).RunId | Should -Be 20261205-100000-a1b2c3
+
+        Get-E2eRun -RunId 20990101-000000-000000 -Kubeconfig $Kc -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failure[0].FullyQualifiedErrorId | Should -Be 'RunNotFound,E2ePs.Cmdlets.GetE2eRunCommand'
+        $failure[0].TargetObject | Should -Be '20990101-000000-000000'
+        Get-E2eRun many -RunId 20990101-000000-000000 -Kubeconfig $Kc -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failure[0].Exception.Message | Should -BeLike '*no run 20990101-000000-000000 of E2E job ''many''*'
+    }
+
     It 'Get-E2eRun -AllNamespaces lists every namespace''s runs' {
         $other = New-TestNamespace
         Start-E2eJob pass -Path $Repo -Namespace $other -Kubeconfig $Kc | Out-Null

@@ -70,7 +70,14 @@ public sealed class RunLister(IClusterConnectionFactory connections, IClock cloc
     /// e2eps.io/job, or e2eps.io/job=&lt;name&gt; when the query names one definition without wildcards, so
     /// the by-name rule of every cmdlet lists only that definition's runs.
     /// </summary>
-    private static string Selector(RunQuery query)
+    private static string Selector(RunQuery query) =>
+        // A run id is a label value: the server selects that run alone. A Job's UID (a GUID, or uid-… for a
+        // Job without a run id) is matched by the filter.
+        query.RunId is { } runId && !Runs.RunIds.IsFromUid(runId) && !Guid.TryParse(runId, out _) && E2ePs.Validation.ValueRules.IsLabelValue(runId)
+            ? $"{NameSelector(query)},{JobLabels.RunId}={runId}"
+            : NameSelector(query);
+
+    private static string NameSelector(RunQuery query)
     {
         if (query.Names.Count != 1 || E2ePs.Validation.ValueRules.ContainsWildcard(query.Names[0]))
         {

@@ -35,6 +35,11 @@ public sealed class GetE2eRunCommand : ClusterCmdlet
     [ValidateSet(nameof(E2eRunStatus.Pending), nameof(E2eRunStatus.Running), nameof(E2eRunStatus.Succeeded), nameof(E2eRunStatus.Failed))]
     public E2eRunStatus[]? Status { get; set; }
 
+    /// <summary>Only the run of this run id (the e2eps.io/run-id label), or of this Job UID.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? RunId { get; set; }
+
     /// <summary>Only the newest N runs (after -Name and -Status).</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
@@ -54,7 +59,7 @@ public sealed class GetE2eRunCommand : ClusterCmdlet
             var names = Patterns();
             var namespaces = NamespacesOf(names, target);
             _where = AllNamespaces ? "any namespace" : $"namespace {string.Join(" or ", namespaces.DefaultIfEmpty(target.Namespace ?? Engine.Cluster.Resolve(target).DefaultNamespace))}";
-            var query = new RunQuery { Target = target, Names = names, Status = Status ?? [], Last = Last, AllNamespaces = AllNamespaces, Namespaces = namespaces };
+            var query = new RunQuery { Target = target, Names = names, Status = Status ?? [], RunId = RunId, Last = Last, AllNamespaces = AllNamespaces, Namespaces = namespaces };
             WriteVerbose(Describe(query));
             runs = Await(Engine.Cluster.ListRunsAsync(query, CancellationToken));
         }
@@ -78,11 +83,19 @@ public sealed class GetE2eRunCommand : ClusterCmdlet
             if (!ValueRules.ContainsWildcard(name) && !runs.Any(r => Matches(r, name)) && Status is null && Last is null)
             {
                 WriteE2eError(new E2eException("RunNotFound", E2eErrorCategory.ObjectNotFound, name,
-                    $"There is no run of E2E job '{name}' in {_where}.")
+                    RunId is null ? $"There is no run of E2E job '{name}' in {_where}." : $"There is no run {RunId} of E2E job '{name}' in {_where}.")
                 {
                     RecommendedAction = $"List every run with Get-E2eRun{(AllNamespaces ? "" : " -AllNamespaces")}; start one with Start-E2eJob {name}.",
                 });
             }
+        }
+
+        if (RunId is not null && Name is null && runs.Count == 0 && Status is null)
+        {
+            WriteE2eError(new E2eException("RunNotFound", E2eErrorCategory.ObjectNotFound, RunId, $"There is no run {RunId} in {_where}.")
+            {
+                RecommendedAction = $"List the runs and their ids with Get-E2eRun{(AllNamespaces ? "" : " -AllNamespaces")}.",
+            });
         }
     }
 

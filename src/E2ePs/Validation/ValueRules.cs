@@ -41,6 +41,12 @@ public static partial class ValueRules
     /// <summary>Whether <paramref name="value"/> is a DNS-1123 label (lower-case alphanumerics and '-', at most 63).</summary>
     public static bool IsDnsLabel(string? value) => value is { Length: > 0 and <= 63 } && DnsLabelPattern().IsMatch(value);
 
+    /// <summary>
+    /// Whether <paramref name="value"/> is a non-empty label value: at most 63 alphanumerics, '-', '_' and
+    /// '.', beginning and ending with an alphanumeric (apimachinery's IsValidLabelValue).
+    /// </summary>
+    public static bool IsLabelValue(string? value) => value is { Length: > 0 and <= 63 } && LabelValuePattern().IsMatch(value);
+
     /// <summary>Whether <paramref name="value"/> is a DNS-1123 subdomain (labels joined by '.', at most 253).</summary>
     public static bool IsDnsSubdomain(string? value) => value is { Length: > 0 and <= 253 } && value.Split('.').All(IsDnsLabel);
 
@@ -356,6 +362,9 @@ public static partial class ValueRules
         var compiled = new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.Singleline);
         return compiled.IsMatch;
     }
+
+    [GeneratedRegex("^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex LabelValuePattern();
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
     private static partial Regex DnsLabelPattern();
