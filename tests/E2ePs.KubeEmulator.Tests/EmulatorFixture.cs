@@ -21,7 +21,7 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await StartAsync(new EmulatorOptions { TimeStep = TimeSpan.FromMilliseconds(10), SleepScale = 0.2, BookmarkInterval = TimeSpan.FromMilliseconds(500) });
+        Server = await StartAsync(new EmulatorOptions { TimeStep = TimeSpan.FromMilliseconds(10), SleepScale = 0.2, BookmarkInterval = TimeSpan.FromMilliseconds(500), PodStatusLag = TimeSpan.FromMilliseconds(100) });
         Client = CreateClient(Server);
         Http = CreateHttp(Server, Server.Token);
     }

@@ -14,7 +14,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
     [Fact]
     public async Task LogThroughputIsMeasured()
     {
-        await using var server = await EmulatorServer.StartAsync(new EmulatorOptions { TimeStep = TimeSpan.FromMilliseconds(5) });
+        await using var server = await EmulatorServer.StartAsync(new EmulatorOptions { TimeStep = TimeSpan.FromMilliseconds(5), ContainerLogMaxSize = 0 });
         server.AddScenario(new ContainerScenario { Image = "bench/logs*", LogMegabytes = 1000, LineLength = 120, DurationMs = 60_000 });
         using var http = EmulatorFixture.CreateHttp(server, server.Token);
         var (bytes, seconds) = await LogBenchmark.MeasureAsync(http, "default", "bench", 1000);
@@ -25,7 +25,7 @@ public sealed class ScaleTests(ITestOutputHelper output)
     [Fact]
     public async Task ThousandJobsWithAHundredWatches()
     {
-        await using var server = await EmulatorServer.StartAsync(new EmulatorOptions { TimeStep = TimeSpan.FromMilliseconds(10), WatchHistorySize = 100_000 });
+        await using var server = await EmulatorServer.StartAsync(new EmulatorOptions { TimeStep = TimeSpan.FromMilliseconds(10), WatchHistorySize = 100_000, PodStatusLag = TimeSpan.FromMilliseconds(100) });
         using var client = EmulatorFixture.CreateClient(server);
         using var cts = new CancellationTokenSource();
         var received = 0L;

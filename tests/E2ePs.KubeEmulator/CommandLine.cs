@@ -17,6 +17,7 @@ internal static class CommandLine
                                   [--fault-429 N] [--fault-500 N] [--fault-503 N] [--fault-latency-ms MS]
                                   [--fault-log-cut-bytes N] [--fault-log-cut-lines N] [--fault-reset N]
                                   [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0]
+                                  [--status-lag-ms 1000] [--container-log-max-size 10Mi] [--container-log-max-files 5]
                                   [--ignore-stdin] [--bench-logs MB]
         """;
 
@@ -69,6 +70,9 @@ internal static class CommandLine
                     case "--no-job-expectations": options.SameNameJobExpectations = false; break;
                     case "--job-expectations-seconds": options.JobExpectationsTimeout = TimeSpan.FromSeconds(NextDouble()); break;
                     case "--job-informer-delay-ms": options.JobInformerDelay = TimeSpan.FromMilliseconds(NextDouble()); break;
+                    case "--status-lag-ms": options.PodStatusLag = TimeSpan.FromMilliseconds(NextDouble()); break;
+                    case "--container-log-max-size": options.ContainerLogMaxSize = (long)Kubelet.Quantity.Parse(Next()); break;
+                    case "--container-log-max-files": options.ContainerLogMaxFiles = NextInt() is >= 2 and var files ? files : throw new ArgumentException("--container-log-max-files must be at least 2 (the kubelet's validation)"); break;
                     case "--ignore-stdin": ignoreStdin = true; break;
                     case "--bench-logs": benchMegabytes = NextDouble(); break;
                     case "-h" or "--help": Console.WriteLine(Usage); return 0;

@@ -74,6 +74,25 @@ public sealed class EmulatorOptions
     /// </summary>
     public TimeSpan JobInformerDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long after a container's log ends its terminated state reaches pod.status. The kubelet ends a followed
+    /// log as soon as the runtime says the container stopped (pkg/kubelet/kuberuntime/logs/logs.go, waitLogs), but
+    /// the status changes only after the next PLEG relist (pkg/kubelet/pleg/generic.go, relist period 1 s) and the
+    /// status manager's sync. 1 s by default; tests shorten it; zero turns the lag off (log end and status in one step).
+    /// </summary>
+    public TimeSpan PodStatusLag { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The kubelet's containerLogMaxSize: a container's log file is rotated once it reaches this many bytes, counted
+    /// as the CRI log format stores them (each line with its timestamp and stream prefix). Reads that do not follow
+    /// see the current file only. 10 MiB by default (pkg/kubelet/apis/config/v1beta1/defaults.go); 0 turns
+    /// rotation off.
+    /// </summary>
+    public long ContainerLogMaxSize { get; set; } = 10L * 1024 * 1024;
+
+    /// <summary>The kubelet's containerLogMaxFiles (5 by default, at least 2): the current file plus the rotated ones kept on the node.</summary>
+    public int ContainerLogMaxFiles { get; set; } = 5;
+
     /// <summary>Interval of BOOKMARK events on watches that ask for them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

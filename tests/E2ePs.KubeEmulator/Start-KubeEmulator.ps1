@@ -36,6 +36,10 @@ function Start-KubeEmulator {
         [string] $NodeMemory = '32Gi',
         # Simulation step (ms); smaller is faster.
         [int] $TimeStepMs = 20,
+        # The kubelet's status lag after a container's log ends (--status-lag-ms; the emulator's default is
+        # upstream's 1000). Not given: 10 time steps when -TimeStepMs is given (a test that shortens the step
+        # shortens the lag with it), else the emulator's default.
+        [int] $StatusLagMs = -1,
         # Any further command-line options (e.g. '--fault-429', '3').
         [string[]] $ExtraArguments = @(),
         # Seconds to wait for "ready".
@@ -68,6 +72,8 @@ function Start-KubeEmulator {
     if ($StorageRoot) { $arguments += @('--storage-root', $StorageRoot) }
     if ($StorageRunRoot) { $arguments += @('--storage-runroot', $StorageRunRoot) }
     if ($Http) { $arguments += '--http' }
+    if ($StatusLagMs -lt 0 -and $PSBoundParameters.ContainsKey('TimeStepMs')) { $StatusLagMs = 10 * $TimeStepMs }
+    if ($StatusLagMs -ge 0) { $arguments += @('--status-lag-ms', "$StatusLagMs") }
     $arguments += $ExtraArguments
 
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')

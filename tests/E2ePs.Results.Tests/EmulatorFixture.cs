@@ -10,8 +10,13 @@ using k8s.Models;
 namespace E2ePs.Results.Tests;
 
 /// <summary>One emulator and a scratch repository, shared by the tests that need a cluster.</summary>
-public sealed class EmulatorFixture() : EmulatedCluster("r")
+public class EmulatorFixture(string namespacePrefix) : EmulatedCluster(namespacePrefix)
 {
+    public EmulatorFixture()
+        : this("r")
+    {
+    }
+
     /// <summary>A job in a fresh namespace whose test container runs <paramref name="image"/>, scripted by <paramref name="test"/>.</summary>
     public async Task<E2eJob> JobAsync(string name, ContainerScenario test)
     {

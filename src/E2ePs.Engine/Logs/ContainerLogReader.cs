@@ -22,6 +22,12 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
 {
     private const int MaxFailedOpens = 50;
 
+    /// <summary>
+    /// How long a followed stream's end waits for pod.status to say the container stopped: the kubelet's relist
+    /// period (1 s) with room for a loaded node and the status manager's write.
+    /// </summary>
+    internal static readonly TimeSpan StatusLagBound = TimeSpan.FromSeconds(5);
+
     // Reopens in a row that delivered no new line before the window is taken as one no connection passes.
     private const int StallsBeforeTailRead = 3;
 
@@ -87,7 +93,7 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
             }
 
             failedOpens = 0;
-            if (result.Outcome == Outcome.Ended && (!request.Follow || await ContainerEndedAsync(cancellationToken)))
+            if (result.Outcome == Outcome.Ended && (!request.Follow || await ContainerEndsAsync(cancellationToken)))
             {
                 yield break;
             }
@@ -324,6 +330,36 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
             {
                 RecommendedAction = "Something between here and the API server cuts long responses; raise its limit or timeout.",
             };
+
+    /// <summary>
+    /// Whether a followed stream that ended cleanly ended because the container stopped. The kubelet ends a follow
+    /// when the runtime says the container stopped (waitLogs in pkg/kubelet/kuberuntime/logs/logs.go), but
+    /// pod.status shows it terminated only after the next PLEG relist (pkg/kubelet/pleg/generic.go, every second) and
+    /// the status manager's sync: reading the status once right after the end often still says running, and
+    /// reopening then would replay the last second and end again, in a loop, until the status catches up. So the
+    /// pod is watched (not polled) until the container shows terminated, the pod ends or goes, or
+    /// <see cref="StatusLagBound"/> passes with it still running: then the end was something else (an idle timeout
+    /// of a proxy on a quiet container) and the caller follows again, at most once per bound.
+    /// </summary>
+    private async Task<bool> ContainerEndsAsync(CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(StatusLagBound);
+        try
+        {
+            await LogReader.WaitForContainerAsync(connection, ns, pod, container, s => s.State?.Terminated is not null, bound.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Still running by its status, or a pod that was gone before the watch listed it: one read tells.
+            return await ContainerEndedAsync(cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException and not E2eException)
+        {
+            throw KubernetesErrors.Translate(error, connection, $"watch pod {pod} in namespace {ns}", pod);
+        }
+    }
 
     private async Task<bool> ContainerEndedAsync(CancellationToken cancellationToken)
     {

@@ -63,8 +63,17 @@ public sealed class LogReader(IClusterConnectionFactory connections)
                         continue;
                     }
 
+                    // Only a read from the start of the log can tell that its beginning was rotated away.
+                    var startedAt = request.Tail is null && request.Since is null ? StartedAt(current, container) : null;
+                    var first = true;
                     await foreach (var line in new ContainerLogReader(connection, ns, current.Metadata.Name, container, isInit).ReadAsync(request, cancellationToken))
                     {
+                        if (first)
+                        {
+                            first = false;
+                            line.EarlierLinesRotated = LogRotation.EarlierLinesGone(startedAt, line.Timestamp);
+                        }
+
                         yield return line;
                     }
                 }
@@ -239,6 +248,12 @@ public sealed class LogReader(IClusterConnectionFactory connections)
 
         return result;
     }
+
+    /// <summary>When the container's current run started, as its status says; null when it has not started.</summary>
+    private static DateTimeOffset? StartedAt(V1Pod pod, string container) =>
+        ContainerStatus(pod, container)?.State is { } state && (state.Running?.StartedAt ?? state.Terminated?.StartedAt) is { } at
+            ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc))
+            : null;
 
     private static V1ContainerStatus? ContainerStatus(V1Pod pod, string container) =>
         (pod.Status?.InitContainerStatuses ?? []).Concat(pod.Status?.ContainerStatuses ?? []).FirstOrDefault(s => s.Name == container);

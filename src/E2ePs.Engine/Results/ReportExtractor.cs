@@ -26,6 +26,7 @@ public sealed class ReportExtractor
     private string? _reportPod;
     private string? _problem;
     private E2eTestReportStatus _status = E2eTestReportStatus.Missing;
+    private bool _rotated;
 
     /// <summary>Whether a begin marker was seen and its block closed (well-formed or not).</summary>
     public bool Complete => _block is null && _status != E2eTestReportStatus.Missing;
@@ -49,11 +50,22 @@ public sealed class ReportExtractor
         var text = line.Message.Trim();
         if (_block is null)
         {
+            if (text == ReportMarkers.End)
+            {
+                // An end without its begin: the lines before it are not in the log the API serves, which happens
+                // when the kubelet rotated the log file while the report was written (only the current file is read).
+                _reportPod = line.Pod;
+                _rotated = true;
+                Fail(E2eTestReportStatus.Truncated, "its beginning is not in the log: the kubelet rotated the log file (containerLogMaxSize) while the report was written, and only the current file can be read");
+                return false;
+            }
+
             if (text != ReportMarkers.Begin)
             {
                 return true;
             }
 
+            _rotated = false;
             _block = new Base64Lines();
             _blockPod = line.Pod;
             _blockStartLine = _lines;
@@ -147,6 +159,10 @@ public sealed class ReportExtractor
             E2eTestReportStatus.Missing => new E2eException("NoTestReport", E2eErrorCategory.ObjectNotFound, run, result.ReportMessage)
             {
                 RecommendedAction = $"Make the runner write its JUnit report between the lines '{ReportMarkers.Begin}' and '{ReportMarkers.End}' (the E2ePs templates do); read what it printed with Get-E2eLog -Name {run.Name} -Namespace {run.Namespace}.",
+            },
+            E2eTestReportStatus.Truncated when _rotated => new E2eException("TestReportRotated", E2eErrorCategory.InvalidData, run, result.ReportMessage)
+            {
+                RecommendedAction = "Read the results while the run runs: Invoke-E2eTest reads the report from the followed log, which goes on across rotations; or raise the kubelet's containerLogMaxSize, or make the tests print less.",
             },
             E2eTestReportStatus.Truncated => new E2eException("TestReportTruncated", E2eErrorCategory.InvalidData, run, result.ReportMessage)
             {

@@ -236,5 +236,13 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
         {
             WriteVerbose($"Log of {(line.InitContainer ? "init container" : "container")} {line.Container} of pod {line.Pod}");
         }
+
+        if (line.EarlierLinesRotated)
+        {
+            var at = line.Timestamp?.UtcDateTime.ToString("HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+            WriteWarning($"The log of {(line.InitContainer ? "init container" : "container")} {line.Container} of pod {line.Pod} begins at {at}, after the container started: "
+                + "its earlier lines were rotated away (the kubelet keeps only its current log file readable, containerLogMaxSize, 10 MiB by default). "
+                + "Follow a run's log while it runs (Get-E2eLog -Follow, Invoke-E2eTest) to read all of it.");
+        }
     }
 }

@@ -23,6 +23,13 @@ public sealed class E2eLogLine
     /// <summary>The text of the line.</summary>
     public string Message { get; set; } = "";
 
+    /// <summary>
+    /// Set on the first line read of a container when the lines before it are gone: the kubelet serves only the
+    /// container's current log file, and this one began after the container had started (the earlier files were
+    /// rotated at containerLogMaxSize). Get-E2eLog warns when it sees it.
+    /// </summary>
+    public bool EarlierLinesRotated { get; set; }
+
     /// <summary>"pod/container".</summary>
     public string Source => $"{Pod}/{Container}";
 

@@ -59,6 +59,7 @@ public sealed class RealRuntimeFixture : IAsyncLifetime
             StorageRoot = _emulatorStorage.Root,
             StorageRunRoot = _emulatorStorage.RunRoot,
             TimeStep = TimeSpan.FromMilliseconds(10),
+            PodStatusLag = TimeSpan.FromMilliseconds(100),
         });
         Client = EmulatorFixture.CreateClient(Server);
     }

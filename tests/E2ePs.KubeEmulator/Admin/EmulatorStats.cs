@@ -15,6 +15,9 @@ public sealed class EmulatorStats
     /// <summary>Requests per "verb resource", e.g. "watch pods".</summary>
     public IReadOnlyDictionary<string, long> RequestsByVerbAndResource { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>pods/log requests per "namespace/pod/container" (those that named or implied a valid container).</summary>
+    public IReadOnlyDictionary<string, long> LogRequestsByContainer { get; init; } = new Dictionary<string, long>();
+
     /// <summary>Watches open now.</summary>
     public long OpenWatches { get; init; }
 

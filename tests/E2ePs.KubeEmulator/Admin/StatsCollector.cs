@@ -8,6 +8,7 @@ internal sealed class StatsCollector
     private ConcurrentDictionary<string, long> _byVerb = new(StringComparer.Ordinal);
     private ConcurrentDictionary<string, long> _byResource = new(StringComparer.Ordinal);
     private ConcurrentDictionary<string, long> _byVerbResource = new(StringComparer.Ordinal);
+    private ConcurrentDictionary<string, long> _logsByContainer = new(StringComparer.Ordinal);
     private long _total;
     private long _openWatches;
     private long _peakWatches;
@@ -22,6 +23,10 @@ internal sealed class StatsCollector
         _byResource.AddOrUpdate(resource, 1, (_, v) => v + 1);
         _byVerbResource.AddOrUpdate(verb + " " + resource, 1, (_, v) => v + 1);
     }
+
+    /// <summary>A pods/log request that got as far as choosing its container ("ns/pod/container").</summary>
+    public void LogRequest(string ns, string pod, string container) =>
+        _logsByContainer.AddOrUpdate(ns + "/" + pod + "/" + container, 1, (_, v) => v + 1);
 
     public void WatchOpened() => Peak(Interlocked.Increment(ref _openWatches), ref _peakWatches);
 
@@ -47,6 +52,7 @@ internal sealed class StatsCollector
         RequestsByVerb = new SortedDictionary<string, long>(_byVerb, StringComparer.Ordinal),
         RequestsByResource = new SortedDictionary<string, long>(_byResource, StringComparer.Ordinal),
         RequestsByVerbAndResource = new SortedDictionary<string, long>(_byVerbResource, StringComparer.Ordinal),
+        LogRequestsByContainer = new SortedDictionary<string, long>(_logsByContainer, StringComparer.Ordinal),
         OpenWatches = Interlocked.Read(ref _openWatches),
         PeakOpenWatches = Interlocked.Read(ref _peakWatches),
         OpenConnections = Interlocked.Read(ref _openConnections),
@@ -60,6 +66,7 @@ internal sealed class StatsCollector
         _byVerb = new(StringComparer.Ordinal);
         _byResource = new(StringComparer.Ordinal);
         _byVerbResource = new(StringComparer.Ordinal);
+        _logsByContainer = new(StringComparer.Ordinal);
         Interlocked.Exchange(ref _total, 0);
         Interlocked.Exchange(ref _bytes, 0);
         Interlocked.Exchange(ref _peakWatches, Interlocked.Read(ref _openWatches));

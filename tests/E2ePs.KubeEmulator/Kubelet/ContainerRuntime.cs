@@ -52,6 +52,9 @@ internal sealed class ContainerRuntime(JsonObject spec, bool isInit)
 
     public bool ImagePulled { get; set; }
 
+    /// <summary>The runtime's exit, not yet seen by the kubelet's relist (<see cref="EmulatorOptions.PodStatusLag"/>).</summary>
+    public (int ExitCode, string? Reason, string? Message, DateTimeOffset At)? PendingExit { get; set; }
+
     public bool Started => State is "running" or "terminated";
 
     public void NewContainerId() => ContainerId = "containerd://" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));

@@ -143,6 +143,7 @@ internal sealed partial class KubeletSimulator
         cluster.Events.Record(pod, "Normal", "Created", $"Created container: {c.Name}", "kubelet", rt.Node, c.FieldPath);
         var now = DateTimeOffset.UtcNow;
         var log = ContainerLog.Live(now);
+        log.RotateAt(cluster.Options.ContainerLogMaxSize);
         cluster.Logs.Add(rt.Uid, c.Name, log);
         c.Log = log;
         ContainerProcess process;
@@ -220,6 +221,14 @@ internal sealed partial class KubeletSimulator
         var grace = node.Obj("metadata").Num("deletionGracePeriodSeconds") ?? node.Obj("spec").Num("terminationGracePeriodSeconds") ?? 30;
         foreach (var c in rt.All.Where(c => c.State == "running"))
         {
+            if (c.PendingExit is { } exited)
+            {
+                // Its process had exited before the stop; the status lag only hid it.
+                c.RunToken++;
+                Observed(rt, c, exited.ExitCode, exited.Reason, exited.Message, exited.At);
+                continue;
+            }
+
             cluster.Events.Record(pod, "Normal", "Killing", string.Format(CultureInfo.InvariantCulture, messageFormat, c.Name), "kubelet", rt.Node, c.FieldPath);
             c.Real?.Process?.Stop(TimeSpan.FromSeconds(grace));
         }

@@ -156,6 +156,14 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
             var now = DateTimeOffset.UtcNow;
             foreach (var c in rt.All.Where(c => c.State == "running"))
             {
+                if (c.PendingExit is { } exited)
+                {
+                    // It had exited before the kill; the status lag only hid it.
+                    c.RunToken++;
+                    Observed(rt, c, exited.ExitCode, exited.Reason, exited.Message, exited.At);
+                    continue;
+                }
+
                 cluster.Events.Record(pod, "Normal", "Killing", string.Format(CultureInfo.InvariantCulture, messageFormat, c.Name), "kubelet", rt.Node, c.FieldPath);
                 c.RunToken++;
                 c.Log?.Finish(now);
@@ -331,6 +339,7 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
         var plan = PlanFor(rt, c);
         var now = DateTimeOffset.UtcNow;
         var log = new ContainerLog(now, plan.Lines, plan.GeneratedLines, plan.LineLength, plan.GeneratedStart, plan.GeneratedDuration);
+        log.RotateAt(cluster.Options.ContainerLogMaxSize);
         cluster.Logs.Add(rt.Uid, c.Name, log);
         c.Log = log;
         c.State = "running";
@@ -376,7 +385,12 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
         return ip is null or "None" ? null : ($"{svc}.{ns}.svc.cluster.local", ip);
     }
 
-    /// <summary>A container ended with <paramref name="exitCode"/>; <paramref name="reason"/> overrides Completed/Error (OOMKilled, StartError).</summary>
+    /// <summary>
+    /// A container ended with <paramref name="exitCode"/>; <paramref name="reason"/> overrides Completed/Error (OOMKilled, StartError).
+    /// Its log ends at once (a followed log ends when the runtime says the container stopped: waitLogs in
+    /// pkg/kubelet/kuberuntime/logs/logs.go); the state machine and pod.status learn of it only after
+    /// <see cref="EmulatorOptions.PodStatusLag"/>, as the kubelet does at its next PLEG relist (pkg/kubelet/pleg/generic.go).
+    /// </summary>
     private void Terminated(PodRuntime rt, ContainerRuntime c, int token, int exitCode, string? reason, string? message = null)
     {
         if (c.RunToken != token || rt.Killing || Get(rt) is null)
@@ -386,6 +400,32 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
 
         var now = DateTimeOffset.UtcNow;
         c.Log?.Finish(now);
+        var lag = cluster.Options.PodStatusLag;
+        if (lag > TimeSpan.Zero)
+        {
+            c.PendingExit = (exitCode, reason, message, now);
+            cluster.Loop.Schedule(lag, () => Relisted(rt, c, token));
+            return;
+        }
+
+        Observed(rt, c, exitCode, reason, message, now);
+    }
+
+    /// <summary>The relist after a container's exit: a kill in between has already recorded it (see <see cref="Kill(PodRuntime, string, bool)"/>).</summary>
+    private void Relisted(PodRuntime rt, ContainerRuntime c, int token)
+    {
+        if (c.PendingExit is not { } exit || c.RunToken != token || rt.Killing || Get(rt) is null)
+        {
+            return;
+        }
+
+        Observed(rt, c, exit.ExitCode, exit.Reason, exit.Message, exit.At);
+    }
+
+    /// <summary>The kubelet has seen the container's exit: its terminated state, then the pod's next step.</summary>
+    private void Observed(PodRuntime rt, ContainerRuntime c, int exitCode, string? reason, string? message, DateTimeOffset now)
+    {
+        c.PendingExit = null;
         c.State = "terminated";
         c.ExitCode = exitCode;
         c.Reason = reason ?? (exitCode == 0 ? "Completed" : "Error");

@@ -67,10 +67,110 @@ internal sealed class ContainerLog
 
             _lines[_count] = (offset, line.ToArray());
             Volatile.Write(ref _count, _count + 1);
+            CountIntoFile(line.Length, _count);
         }
     }
 
     public DateTimeOffset Start { get; }
+
+    /// <summary>
+    /// Bytes a line costs in the kubelet's log file beyond its text: the CRI log format's prefix,
+    /// "2026-11-28T06:16:23.123456789Z stdout F " (pkg/kubelet/kuberuntime/logs/logs.go parseCRILog).
+    /// </summary>
+    public const int CriLineOverhead = 40;
+
+    private long _maxFileBytes;
+    private readonly List<long> _fileStarts = [0];
+    private long _bytesInFile;
+
+    /// <summary>
+    /// Rotates this log's file at <paramref name="maxFileBytes"/> (the kubelet's containerLogMaxSize; 0: never). A file
+    /// is rotated once a line brings it to the size, so the next line begins a new file. Upstream's log manager checks
+    /// every containerLogMonitorInterval (10 s), so a real file can grow past the size in between; here it never does.
+    /// Call before the log is shared.
+    /// </summary>
+    public void RotateAt(long maxFileBytes)
+    {
+        _maxFileBytes = maxFileBytes;
+        _fileStarts.Clear();
+        _fileStarts.Add(0);
+        _bytesInFile = 0;
+        for (var i = 0; i < _count; i++)
+        {
+            CountIntoFile(_lines[i].Line.Length, i + 1);
+        }
+    }
+
+    /// <summary>Adds a written line to the current file; <paramref name="nextIndex"/> is the index of the line after it.</summary>
+    private void CountIntoFile(int lineLength, long nextIndex)
+    {
+        if (_maxFileBytes <= 0)
+        {
+            return;
+        }
+
+        lock (_fileStarts)
+        {
+            _bytesInFile += lineLength + CriLineOverhead;
+            if (_bytesInFile >= _maxFileBytes)
+            {
+                _fileStarts.Add(nextIndex);
+                _bytesInFile = 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first line of the file that holds line <paramref name="index"/> (or would, for a line not yet written) and
+    /// the first line of the next file (long.MaxValue while this one has not been rotated).
+    /// </summary>
+    public (long Start, long End) FileOf(long index)
+    {
+        var (start, end, _) = FileOfCore(index);
+        return (start, end);
+    }
+
+    private (long Start, long End, long Number) FileOfCore(long index)
+    {
+        if (_maxFileBytes <= 0)
+        {
+            return (0, long.MaxValue, 0);
+        }
+
+        long explicitCount;
+        long lastStart;
+        long bytesInLast;
+        int files;
+        lock (_fileStarts)
+        {
+            explicitCount = _count;
+            files = _fileStarts.Count;
+            if (index < explicitCount || GeneratedLines == 0)
+            {
+                var i = _fileStarts.BinarySearch(Math.Min(index, explicitCount));
+                i = i >= 0 ? i : ~i - 1;
+                var end = i + 1 < files ? _fileStarts[i + 1] : long.MaxValue;
+                return (_fileStarts[i], end, i);
+            }
+
+            lastStart = _fileStarts[^1];
+            bytesInLast = _bytesInFile;
+        }
+
+        // Generated lines are all LineLength long: files after the explicit lines hold a fixed number of them.
+        var size = LineLength + CriLineOverhead;
+        var firstFill = (_maxFileBytes - bytesInLast + size - 1) / size;
+        var perFile = (_maxFileBytes + size - 1) / size;
+        var g = index - explicitCount;
+        if (g < firstFill)
+        {
+            return (lastStart, explicitCount + firstFill, files - 1);
+        }
+
+        var k = (g - firstFill) / perFile;
+        var start = explicitCount + firstFill + (k * perFile);
+        return (start, start + perFile, files + k);
+    }
 
     public long GeneratedLines { get; }
 

@@ -20,6 +20,7 @@ internal sealed class LogStreamer(Cluster cluster)
         var pod = cluster.Store.Get(ResourceCatalog.Pods, r.Namespace, r.Name!) ?? throw ApiError.NotFound(ResourceCatalog.Pods, r.Name!);
         var q = ctx.Request.Query;
         var container = ChooseContainer(pod, q["container"].ToString());
+        cluster.Stats.LogRequest(pod.Namespace ?? "", pod.Name, container);
         var previous = q["previous"] == "true";
         var log = cluster.Logs.Current(pod.Uid, container, previous);
         if (log is null)
@@ -55,7 +56,12 @@ internal sealed class LogStreamer(Cluster cluster)
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "text/plain";
         var available = log.AvailableAt(DateTimeOffset.UtcNow);
-        var next = since is null ? 0 : log.FirstAtOrAfter(since.Value);
+
+        // The kubelet opens the container's current log file, following or not (ReadLogs in
+        // pkg/kubelet/kuberuntime/logs/logs.go): lines in files rotated away (containerLogMaxSize) are not served,
+        // and tailLines and sinceTime count within the current file.
+        var currentFile = log.FileOf(available).Start;
+        var next = since is null ? currentFile : Math.Max(currentFile, log.FirstAtOrAfter(since.Value));
         if (tail is not null)
         {
             next = Math.Max(next, available - tail.Value);
@@ -70,12 +76,16 @@ internal sealed class LogStreamer(Cluster cluster)
         await ctx.Response.StartAsync(ctx.RequestAborted);
         while (true)
         {
+            // A follow goes on across rotations: at the end of its file the kubelet opens the new current one
+            // (waitLogs reports the file recreated), so every line after the start is served, in order.
+            var bound = available;
+
             // Buffer the already-written lines in big chunks.
-            while (next < available)
+            while (next < bound)
             {
                 var span = writer.GetSpan(Math.Max(ChunkSize, log.LengthOf(next) + ContainerLog.TimestampLength));
                 var used = 0;
-                while (next < available && used + log.LengthOf(next) + ContainerLog.TimestampLength <= span.Length)
+                while (next < bound && used + log.LengthOf(next) + ContainerLog.TimestampLength <= span.Length)
                 {
                     var start = used;
                     if (timestamps)

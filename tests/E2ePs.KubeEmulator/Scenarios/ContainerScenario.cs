@@ -21,6 +21,9 @@ public sealed class ContainerScenario
     /// <summary>Delay between explicit lines.</summary>
     public int LineIntervalMs { get; set; }
 
+    /// <summary>How long after the start the first line (explicit or generated) is written: a runner's set-up.</summary>
+    public int StartDelayMs { get; set; }
+
     /// <summary>Number of generated lines ("line 00000001 ..." of <see cref="LineLength"/> bytes with the newline).</summary>
     public long GenerateLines { get; set; }
 

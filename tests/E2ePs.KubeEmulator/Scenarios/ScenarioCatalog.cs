@@ -57,10 +57,11 @@ internal sealed class ScenarioCatalog
     public static ContainerPlan Plan(ContainerScenario s, int attempt)
     {
         var interval = TimeSpan.FromMilliseconds(Math.Max(0, s.LineIntervalMs));
-        var lines = s.Lines.Select((text, i) => (interval * i, text)).ToList();
+        var delay = TimeSpan.FromMilliseconds(Math.Max(0, s.StartDelayMs));
+        var lines = s.Lines.Select((text, i) => (delay + (interval * i), text)).ToList();
         var lineLength = Math.Max(16, s.LineLength);
         var generated = s.GenerateLines + (long)(s.LogMegabytes * 1_000_000 / lineLength);
-        var generatedStart = lines.Count > 0 ? lines[^1].Item1 + interval : TimeSpan.Zero;
+        var generatedStart = lines.Count > 0 ? lines[^1].Item1 + interval : delay;
         var emit = TimeSpan.FromMilliseconds(Math.Max(0, s.EmitDurationMs));
         var writingEnds = generated > 0 ? generatedStart + emit : lines.Count > 0 ? lines[^1].Item1 : TimeSpan.Zero;
         var run = TimeSpan.FromMilliseconds(Math.Max(0, s.DurationMs));

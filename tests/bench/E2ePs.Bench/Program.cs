@@ -46,7 +46,7 @@ Console.CancelKeyPress += (_, e) =>
 
 var clock = Stopwatch.StartNew();
 var work = Directory.CreateTempSubdirectory("e2eps-bench-").FullName;
-string[] emulatorArguments = ["--nodes", "6", "--node-cpu", "64", "--node-memory", "256Gi", "--time-step-ms", "10"];
+string[] emulatorArguments = ["--nodes", "6", "--node-cpu", "64", "--node-memory", "256Gi", "--time-step-ms", "10", "--container-log-max-size", "0"];
 var sections = new List<ResultSection>();
 var failures = new List<string>();
 BenchContext? context = null;

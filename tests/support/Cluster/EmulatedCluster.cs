@@ -42,14 +42,23 @@ public class EmulatedCluster : IAsyncLifetime
         Lines = ["Cloning branch main of https://github.com/example/shop.git", "Cloned commit 1a2b3c4"],
     };
 
+    /// <summary>Lets a suite change the emulator's options (its kubelet's timings, say) before it starts.</summary>
+    protected virtual void Configure(EmulatorOptions options)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         var options = new EmulatorOptions
         {
             KubeconfigPath = Path.Combine(_repository.Root, "emulator.kubeconfig"),
             TimeStep = TimeSpan.FromMilliseconds(10),
+
+            // The kubelet's status lag (1 s upstream) shortened like the time step, still there for every reader.
+            PodStatusLag = TimeSpan.FromMilliseconds(100),
         };
         options.Scenarios.Add(CloneSucceeds());
+        Configure(options);
         Emulator = await EmulatorServer.StartAsync(options);
         Observer = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Emulator.KubeconfigPath));
     }
