@@ -17,7 +17,7 @@ internal static class CommandLine
                                   [--fault-429 N] [--fault-500 N] [--fault-503 N] [--fault-latency-ms MS]
                                   [--fault-log-cut-bytes N] [--fault-log-cut-lines N] [--fault-reset N]
                                   [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0]
-                                  [--ignore-stdin] [--bench-logs MB]
+                                  [--ignore-stdin] [--bench-logs MB] [--server-name NAME]
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -41,6 +41,7 @@ internal static class CommandLine
                     case "--port": options.Port = NextInt(); break;
                     case "--http": options.UseHttp = true; break;
                     case "--token": options.Token = Next(); break;
+                    case "--server-name": options.ServerName = Next(); break;
                     case "--namespace": options.DefaultNamespace = Next(); break;
                     case "--registry": options.RegistryHost = Next(); break;
                     case "--runtime": options.Runtime = Next() is "simulated" or "buildah" ? args[i] : throw new ArgumentException($"--runtime must be simulated or buildah, not {args[i]}"); break;
