@@ -18,7 +18,7 @@ internal static class CommandLine
                                   [--fault-log-cut-bytes N] [--fault-log-cut-lines N] [--fault-reset N]
                                   [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0]
                                   [--status-lag-ms 1000] [--container-log-max-size 10Mi] [--container-log-max-files 5]
-                                  [--ignore-stdin] [--bench-logs MB]
+                                  [--ignore-stdin] [--bench-logs MB] [--server-name NAME]
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -42,6 +42,7 @@ internal static class CommandLine
                     case "--port": options.Port = NextInt(); break;
                     case "--http": options.UseHttp = true; break;
                     case "--token": options.Token = Next(); break;
+                    case "--server-name": options.ServerName = Next(); break;
                     case "--namespace": options.DefaultNamespace = Next(); break;
                     case "--registry": options.RegistryHost = Next(); break;
                     case "--runtime": options.Runtime = Next() is "simulated" or "buildah" ? args[i] : throw new ArgumentException($"--runtime must be simulated or buildah, not {args[i]}"); break;

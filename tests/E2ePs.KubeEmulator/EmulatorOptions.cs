@@ -9,6 +9,14 @@ public sealed class EmulatorOptions
     /// <summary>Serve plain HTTP instead of HTTPS (no certificates, the token is still required).</summary>
     public bool UseHttp { get; set; }
 
+    /// <summary>
+    /// The one DNS name of the server certificate, instead of 127.0.0.1 and localhost; the kubeconfig then sets
+    /// <c>tls-server-name</c> to it, as for a cluster reached through a tunnel, a private endpoint or an IP
+    /// whose certificate names only the cluster's DNS name. A client that ignores tls-server-name fails the
+    /// handshake. Null (default): the certificate is for 127.0.0.1 and localhost.
+    /// </summary>
+    public string? ServerName { get; set; }
+
     /// <summary>Where the kubeconfig for clients is written; null writes a file in a fresh temporary directory.</summary>
     public string? KubeconfigPath { get; set; }
 

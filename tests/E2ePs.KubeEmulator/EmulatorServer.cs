@@ -20,8 +20,13 @@ public sealed class EmulatorServer : IAsyncDisposable
     private readonly Cluster _cluster;
     private int _disposed;
 
-    private EmulatorServer(WebApplication app, Cluster cluster, Uri serverUri, string kubeconfigPath, string token, X509Certificate2? ca)
+    private readonly string _defaultNamespace;
+    private readonly string? _serverName;
+
+    private EmulatorServer(WebApplication app, Cluster cluster, Uri serverUri, string kubeconfigPath, string token, X509Certificate2? ca, EmulatorOptions options)
     {
+        _defaultNamespace = options.DefaultNamespace;
+        _serverName = options.UseHttp ? null : options.ServerName;
         _app = app;
         _cluster = cluster;
         ServerUri = serverUri;
@@ -48,7 +53,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var token = options.Token ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var cluster = new Cluster(options, token);
-        var (ca, serverCert) = options.UseHttp ? (null, null) : Certificates.Create();
+        var (ca, serverCert) = options.UseHttp ? (null, null) : Certificates.Create(options.ServerName);
         var api = new ApiServer(cluster);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -98,8 +103,8 @@ public sealed class EmulatorServer : IAsyncDisposable
         var serverUri = new Uri($"{(options.UseHttp ? "http" : "https")}://127.0.0.1:{port}/");
         api.ServerAddress = $"127.0.0.1:{port}";
         var kubeconfig = Path.GetFullPath(options.KubeconfigPath ?? Path.Combine(Directory.CreateTempSubdirectory("kube-emulator-").FullName, "kubeconfig"));
-        KubeconfigWriter.Write(kubeconfig, serverUri, token, ca, options.DefaultNamespace);
-        return new EmulatorServer(app, cluster, serverUri, kubeconfig, token, ca);
+        KubeconfigWriter.Write(kubeconfig, serverUri, KubeconfigWriter.TokenUser(token), ca, options.DefaultNamespace, options.UseHttp ? null : options.ServerName);
+        return new EmulatorServer(app, cluster, serverUri, kubeconfig, token, ca, options);
     }
 
     /// <summary>Adds a container scenario (matched after the ones already present).</summary>
@@ -120,13 +125,27 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Replaces the nodes; Pending pods are scheduled again.</summary>
     public void SetNodes(IEnumerable<NodeSpec> nodes) => _cluster.Scheduler.SetNodes(nodes);
 
-    /// <summary>Adds a restricted user; RBAC (Roles, RoleBindings, ClusterRoles, ClusterRoleBindings) decides its access. Returns the bearer token.</summary>
-    public string AddToken(string userName, IEnumerable<string>? groups = null, string? token = null)
+    /// <summary>
+    /// Adds a user; RBAC (Roles, RoleBindings, ClusterRoles, ClusterRoleBindings) decides its access, except for
+    /// members of system:masters, who may do anything. With <paramref name="lifetime"/> the token expires (401
+    /// after it), as the tokens of exec credential plugins do. Returns the bearer token.
+    /// </summary>
+    public string AddToken(string userName, IEnumerable<string>? groups = null, string? token = null, TimeSpan? lifetime = null)
     {
         token ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        _cluster.Tokens.Add(token, userName, groups);
+        _cluster.Tokens.Add(token, userName, groups, lifetime);
         return token;
     }
+
+    /// <summary>Makes a token expire now: the server refuses it (401) before the expiry its client was told. False when the token is unknown.</summary>
+    public bool ExpireToken(string token) => _cluster.Tokens.Expire(token);
+
+    /// <summary>
+    /// Writes a kubeconfig for this server whose user runs the exec credential plugin <paramref name="command"/>
+    /// (client.authentication.k8s.io/v1) instead of carrying a token; cluster, user and context "emulator".
+    /// </summary>
+    public void WriteExecKubeconfig(string path, string command, IEnumerable<string>? args = null) =>
+        KubeconfigWriter.Write(path, ServerUri, KubeconfigWriter.ExecUser(command, args ?? []), CaCertificate, _defaultNamespace, _serverName);
 
     /// <summary>Request counters, open and peak watches and connections, bytes served.</summary>
     public EmulatorStats GetStats() => _cluster.Stats.Snapshot();

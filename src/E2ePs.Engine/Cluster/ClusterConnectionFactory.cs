@@ -12,12 +12,31 @@ namespace E2ePs.Engine.Cluster;
 /// one per kubeconfig and context, reused across pipeline records and cmdlets, so TLS handshakes and
 /// connection pools are paid once. A kubeconfig file that changed on disk (a new token, a restarted
 /// cluster) gets a new client, because its last write time is part of the key. The cache is this
-/// instance's, not the process's: EngineEntry makes one factory and gives it to every component.
+/// instance's, not the process's: EngineEntry makes one factory and gives it to every component. A 401 that
+/// a credential plugin cannot cure drops the client (see <see cref="UnauthorizedRecovery"/>). KUBECONFIG and the
+/// home folder are read through <see cref="IProcessEnvironment"/>, so tests give them without touching the process.
 /// </summary>
-public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionFactory, IDisposable
+public sealed class ClusterConnectionFactory : IClusterConnectionFactory, IDisposable
 {
     private const string InClusterContext = "in-cluster";
     private readonly ConcurrentDictionary<string, Lazy<ClusterConnection>> _connections = new(StringComparer.Ordinal);
+    private readonly IClock clock;
+    private readonly IProcessEnvironment environment;
+
+    /// <summary>A factory over this process's environment.</summary>
+    public ClusterConnectionFactory(IClock clock)
+        : this(clock, new SystemProcessEnvironment())
+    {
+    }
+
+    /// <summary>A factory that finds kubeconfig files through <paramref name="environment"/> (KUBECONFIG, the home folder).</summary>
+    public ClusterConnectionFactory(IClock clock, IProcessEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(environment);
+        this.clock = clock;
+        this.environment = environment;
+    }
 
     /// <inheritdoc />
     public ClusterConnection Get(ClusterTarget target)
@@ -25,7 +44,7 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
         ArgumentNullException.ThrowIfNull(target);
         var files = KubeconfigFiles(target.Kubeconfig);
         var key = string.Join('|', files.Select(f => $"{f.FullName}@{f.LastWriteTimeUtc.Ticks}")) + "#" + target.Context;
-        var lazy = _connections.GetOrAdd(key, _ => new Lazy<ClusterConnection>(() => Create(files, target), LazyThreadSafetyMode.ExecutionAndPublication));
+        var lazy = _connections.GetOrAdd(key, _ => new Lazy<ClusterConnection>(() => Create(files, target, key), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value;
@@ -69,8 +88,9 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
         }
     }
 
-    private ClusterConnection Create(List<FileInfo> files, ClusterTarget target)
+    private ClusterConnection Create(List<FileInfo> files, ClusterTarget target, string key)
     {
+        ExecCredentialPlugin? plugin = null;
         KubernetesClientConfiguration configuration;
         string context;
         string? kubeconfig = files.Count > 0 ? string.Join(Path.PathSeparator, files.Select(f => f.FullName)) : null;
@@ -119,7 +139,7 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
 
             // Credentials KubernetesClient would get wrong are handled first: an exec plugin runs here, so its
             // failure is one clear error, and the library is given the plugin's token or certificate instead.
-            var plugin = PrepareCredentials(merged, context);
+            plugin = PrepareCredentials(merged, context);
             try
             {
                 configuration = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, context);
@@ -145,7 +165,18 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
         var verifier = configuration.SkipTlsVerify || server.Scheme != Uri.UriSchemeHttps ? null : new TlsVerifier(server, configuration.SslCaCerts, configuration.TlsServerName);
         SocketsHttpHandler? transport = null;
         configuration.FirstMessageHandlerSetup = handler => transport = handler;
-        var client = new Kubernetes(configuration, new RetryHandler());
+        // Only this entry is dropped, and only if it is still this connection's: clients already handed out keep
+        // working for the streams they serve.
+        Lazy<ClusterConnection>? entry = null;
+        var recovery = new UnauthorizedRecovery(plugin, () =>
+        {
+            if (entry is not null)
+            {
+                _connections.TryRemove(new KeyValuePair<string, Lazy<ClusterConnection>>(key, entry));
+            }
+        });
+        _connections.TryGetValue(key, out entry);
+        var client = new Kubernetes(configuration, new RetryHandler(recovery));
         if (verifier is not null)
         {
             // Replaces KubernetesClient's certificate callback, which ignores the host name (see TlsVerifier).
@@ -254,7 +285,7 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
     private static List<T> Union<T>(IEnumerable<T>? first, IEnumerable<T>? second, Func<T, string> name) =>
         (first ?? []).Concat(second ?? []).GroupBy(name, StringComparer.Ordinal).Select(g => g.First()).ToList();
 
-    private static List<FileInfo> KubeconfigFiles(string? explicitPaths)
+    private List<FileInfo> KubeconfigFiles(string? explicitPaths)
     {
         if (!string.IsNullOrEmpty(explicitPaths))
         {
@@ -272,7 +303,7 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
             return files;
         }
 
-        var fromEnvironment = Environment.GetEnvironmentVariable("KUBECONFIG");
+        var fromEnvironment = environment.Variable("KUBECONFIG");
         if (!string.IsNullOrEmpty(fromEnvironment))
         {
             // As kubectl does (kubernetes/kubernetes, staging/src/k8s.io/client-go/tools/clientcmd/loader.go,
@@ -295,7 +326,7 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
             return existing;
         }
 
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var home = environment.HomeFolder;
         var defaultFile = new FileInfo(Path.Combine(home, ".kube", "config"));
         return defaultFile.Exists ? [defaultFile] : [];
     }
@@ -307,7 +338,7 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
     /// <c>$env:KUBECONFIG = '~/.kube/staging.yaml'</c> through unexpanded. Expanding here gives what the
     /// same line typed in bash gives kubectl. <c>~user</c> is left alone.
     /// </summary>
-    internal static IEnumerable<string> Paths(string list)
+    internal IEnumerable<string> Paths(string list)
     {
         foreach (var entry in list.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -316,11 +347,11 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
     }
 
     /// <summary><c>~</c>, <c>~/x</c> (and <c>~\x</c> on Windows) with the home folder; anything else unchanged.</summary>
-    internal static string ExpandHome(string path)
+    internal string ExpandHome(string path)
     {
         if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal) || (OperatingSystem.IsWindows() && path.StartsWith("~\\", StringComparison.Ordinal)))
         {
-            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            var home = environment.HomeFolder;
             return path.Length == 1 ? home : Path.Combine(home, path[2..]);
         }
 

@@ -93,8 +93,10 @@ public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarte
     public async Task<IReadOnlyList<string>> ListNamespacesAsync(ClusterTarget target, CancellationToken cancellationToken)
     {
         var connection = connections.Get(target);
-        var namespaces = await connection.Client.CoreV1.ListNamespaceAsync(cancellationToken: cancellationToken);
-        return namespaces.Items.Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
+        var names = await ListPages.AllAsync(connection, "list namespaces", "",
+            (next, token) => connection.Client.CoreV1.ListNamespaceAsync(continueParameter: next, limit: ListPages.PageSize, cancellationToken: token),
+            list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
+        return names.Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
     }
 
     /// <inheritdoc />

@@ -74,6 +74,28 @@ public sealed class ExecCredentialPlugin : k8s.Authentication.ITokenProvider
         }
     }
 
+    /// <summary>
+    /// The server answered 401 to <paramref name="rejected"/>: runs the plugin again unless another request
+    /// already did, as client-go's roundTripper does on a 401 (exec.go, maybeRefreshCreds: "executes the plugin
+    /// to force a rotation of the credentials, unless they were rotated already"). Returns the header to retry
+    /// with, or null when the plugin gave the very token the server refused (a retry could only fail again).
+    /// </summary>
+    public AuthenticationHeaderValue? RefreshAfterUnauthorized(AuthenticationHeaderValue? rejected, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var refused = rejected?.Parameter;
+            if (_cached?.Token is null || string.Equals(_cached.Token, refused, StringComparison.Ordinal))
+            {
+                _cached = Run(cancellationToken);
+            }
+
+            return _cached.Token is { Length: > 0 } token && !string.Equals(token, refused, StringComparison.Ordinal)
+                ? new AuthenticationHeaderValue("Bearer", token)
+                : null;
+        }
+    }
+
     private string CommandLine => string.Join(' ', new[] { _exec.Command }.Concat(_exec.Arguments ?? []).Select(Quote));
 
     private Credential Run(CancellationToken cancellationToken)

@@ -23,9 +23,6 @@ namespace E2ePs.Engine.Listing;
 /// </remarks>
 public sealed class RunLister(IClusterConnectionFactory connections, IClock clock)
 {
-    // A page of a list: the API server's default chunk size for kubectl get (--chunk-size=500).
-    private const int PageSize = 500;
-
     /// <summary>The runs the query asks for, oldest first.</summary>
     public async Task<IReadOnlyList<E2eRun>> ListAsync(RunQuery query, CancellationToken cancellationToken)
     {
@@ -48,18 +45,18 @@ public sealed class RunLister(IClusterConnectionFactory connections, IClock cloc
     private async Task<IEnumerable<E2eRun>> ListAsync(ClusterConnection connection, string? ns, string selector, CancellationToken cancellationToken)
     {
         var where = ns is null ? "all namespaces" : $"namespace {ns}";
-        var jobs = await PagedAsync(connection, $"list the Jobs labelled {JobLabels.E2eJob} in {where}", ns ?? "", (next, token) => ns is null
-            ? connection.Client.BatchV1.ListJobForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: PageSize, cancellationToken: token)
-            : connection.Client.BatchV1.ListNamespacedJobAsync(ns, continueParameter: next, labelSelector: selector, limit: PageSize, cancellationToken: token),
+        var jobs = await ListPages.AllAsync(connection, $"list the Jobs labelled {JobLabels.E2eJob} in {where}", ns ?? "", (next, token) => ns is null
+            ? connection.Client.BatchV1.ListJobForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: ListPages.PageSize, cancellationToken: token)
+            : connection.Client.BatchV1.ListNamespacedJobAsync(ns, continueParameter: next, labelSelector: selector, limit: ListPages.PageSize, cancellationToken: token),
             list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
         if (jobs.Count == 0)
         {
             return [];
         }
 
-        var pods = await PagedAsync(connection, $"list the pods labelled {JobLabels.E2eJob} in {where}", ns ?? "", (next, token) => ns is null
-            ? connection.Client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: PageSize, cancellationToken: token)
-            : connection.Client.CoreV1.ListNamespacedPodAsync(ns, continueParameter: next, labelSelector: selector, limit: PageSize, cancellationToken: token),
+        var pods = await ListPages.AllAsync(connection, $"list the pods labelled {JobLabels.E2eJob} in {where}", ns ?? "", (next, token) => ns is null
+            ? connection.Client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: ListPages.PageSize, cancellationToken: token)
+            : connection.Client.CoreV1.ListNamespacedPodAsync(ns, continueParameter: next, labelSelector: selector, limit: ListPages.PageSize, cancellationToken: token),
             list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
         var podsByJob = pods.GroupBy(OwnerUid).ToDictionary(g => g.Key ?? "", g => (IReadOnlyCollection<V1Pod>)g.ToList(), StringComparer.Ordinal);
         var now = clock.UtcNow;
@@ -97,32 +94,4 @@ public sealed class RunLister(IClusterConnectionFactory connections, IClock cloc
         // batch.kubernetes.io/controller-uid, and the legacy controller-uid).
         ?? RunMapper.Value(pod.Metadata.Labels, "batch.kubernetes.io/controller-uid")
         ?? RunMapper.Value(pod.Metadata.Labels, "controller-uid");
-
-    /// <summary>Every item of a list, page by page (limit and continue), as kubectl get does.</summary>
-    private static async Task<List<TItem>> PagedAsync<TList, TItem>(
-        ClusterConnection connection, string action, string target, Func<string?, CancellationToken, Task<TList>> list,
-        Func<TList, (IList<TItem>? Items, string? Next)> page, CancellationToken cancellationToken)
-    {
-        var items = new List<TItem>();
-        string? next = null;
-        do
-        {
-            TList answer;
-            try
-            {
-                answer = await list(next, cancellationToken);
-            }
-            catch (Exception error) when (error is not OperationCanceledException and not E2eException)
-            {
-                throw KubernetesErrors.Translate(error, connection, action, target);
-            }
-
-            var (pageItems, continueToken) = page(answer);
-            items.AddRange(pageItems ?? []);
-            next = string.IsNullOrEmpty(continueToken) ? null : continueToken;
-        }
-        while (next is not null);
-
-        return items;
-    }
 }

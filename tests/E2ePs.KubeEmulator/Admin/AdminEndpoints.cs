@@ -15,12 +15,15 @@ public sealed class TokenRequest
     /// <summary>User name, e.g. "alice" or "system:serviceaccount:ns:runner".</summary>
     public string User { get; set; } = "";
 
-    /// <summary>Groups besides system:authenticated.</summary>
+    /// <summary>Groups besides system:authenticated; system:masters makes the user an admin.</summary>
     public IList<string> Groups { get; set; } = new List<string>();
+
+    /// <summary>Seconds until the token expires (401 after); null: it never does.</summary>
+    public double? LifetimeSeconds { get; set; }
 }
 
 /// <summary>
-/// /_emulator/…: stats, scenarios, faults, nodes and tokens as JSON (camelCase), with the admin bearer token.
+/// /_emulator/…: stats, scenarios, faults, nodes and tokens (add, with an optional lifetime; expire) as JSON (camelCase), with the admin bearer token.
 /// </summary>
 internal sealed class AdminEndpoints(Cluster cluster)
 {
@@ -72,8 +75,17 @@ internal sealed class AdminEndpoints(Cluster cluster)
                 }
 
                 request.Token ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-                cluster.Tokens.Add(request.Token, request.User, request.Groups);
+                cluster.Tokens.Add(request.Token, request.User, request.Groups, request.LifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
                 await WriteAsync(ctx, request);
+                break;
+            case (["tokens", "expire"], "POST"):
+                var expired = await ReadAsync<TokenRequest>(ctx);
+                if (string.IsNullOrEmpty(expired.Token) || !cluster.Tokens.Expire(expired.Token))
+                {
+                    throw ApiError.BadRequest("token is required and must be known");
+                }
+
+                await WriteAsync(ctx, new { expired = true });
                 break;
             default:
                 throw ApiError.NotFoundPath();

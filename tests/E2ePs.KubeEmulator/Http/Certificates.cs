@@ -4,10 +4,13 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace E2ePs.KubeEmulator.Http;
 
-/// <summary>A throwaway CA and a server certificate for 127.0.0.1/localhost, made at start (as kubeadm would, in miniature).</summary>
+/// <summary>
+/// A throwaway CA and a server certificate for 127.0.0.1/localhost, made at start (as kubeadm would, in miniature);
+/// with a server name, for that name only, so a client must check the name tls-server-name gives.
+/// </summary>
 internal static class Certificates
 {
-    public static (X509Certificate2 Ca, X509Certificate2 Server) Create()
+    public static (X509Certificate2 Ca, X509Certificate2 Server) Create(string? serverName = null)
     {
         var now = DateTimeOffset.UtcNow;
         using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -20,10 +23,18 @@ internal static class Certificates
         using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=kube-apiserver", serverKey, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        san.AddDnsName("kubernetes");
-        san.AddDnsName("kubernetes.default.svc");
+        if (string.IsNullOrEmpty(serverName))
+        {
+            san.AddIpAddress(IPAddress.Loopback);
+            san.AddDnsName("localhost");
+            san.AddDnsName("kubernetes");
+            san.AddDnsName("kubernetes.default.svc");
+        }
+        else
+        {
+            san.AddDnsName(serverName);
+        }
+
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));

@@ -1,0 +1,46 @@
+using E2ePs.Contracts;
+
+namespace E2ePs.Engine.Cluster;
+
+/// <summary>
+/// Every list E2ePs makes is read page by page, as kubectl get does (--chunk-size=500): <c>limit</c> on each
+/// request and the <c>continue</c> token of the answer on the next, until an answer has none. The API server
+/// serves a continued list from the snapshot of its first page (staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go,
+/// GetList), so the pages add up to one consistent list; a continue token older than etcd's compaction is a
+/// 410 Expired, translated like any other error (<c>ClusterResourceExpired</c>).
+/// </summary>
+public static class ListPages
+{
+    /// <summary>kubectl get's default chunk size.</summary>
+    public const int PageSize = 500;
+
+    /// <summary>Every item of a list; <paramref name="action"/> and <paramref name="target"/> word the error of a failed page.</summary>
+    public static async Task<List<TItem>> AllAsync<TList, TItem>(
+        ClusterConnection connection, string action, string target, Func<string?, CancellationToken, Task<TList>> list,
+        Func<TList, (IList<TItem>? Items, string? Next)> page, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        ArgumentNullException.ThrowIfNull(page);
+        var items = new List<TItem>();
+        string? next = null;
+        do
+        {
+            TList answer;
+            try
+            {
+                answer = await list(next, cancellationToken);
+            }
+            catch (Exception error) when (error is not OperationCanceledException and not E2eException)
+            {
+                throw KubernetesErrors.Translate(error, connection, action, target);
+            }
+
+            var (pageItems, continueToken) = page(answer);
+            items.AddRange(pageItems ?? []);
+            next = string.IsNullOrEmpty(continueToken) ? null : continueToken;
+        }
+        while (next is not null);
+
+        return items;
+    }
+}
