@@ -17,6 +17,7 @@ internal static class CommandLine
                                   [--fault-429 N] [--fault-500 N] [--fault-503 N] [--fault-latency-ms MS]
                                   [--fault-log-cut-bytes N] [--fault-log-cut-lines N] [--fault-reset N]
                                   [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0]
+                                  [--autoscale-after-seconds N] [--autoscale-max-nodes 10]
                                   [--ignore-stdin] [--bench-logs MB]
         """;
 
@@ -69,6 +70,8 @@ internal static class CommandLine
                     case "--no-job-expectations": options.SameNameJobExpectations = false; break;
                     case "--job-expectations-seconds": options.JobExpectationsTimeout = TimeSpan.FromSeconds(NextDouble()); break;
                     case "--job-informer-delay-ms": options.JobInformerDelay = TimeSpan.FromMilliseconds(NextDouble()); break;
+                    case "--autoscale-after-seconds": options.AutoscaleAfter = TimeSpan.FromSeconds(NextDouble()); break;
+                    case "--autoscale-max-nodes": options.AutoscaleMaxNodes = NextInt(); break;
                     case "--ignore-stdin": ignoreStdin = true; break;
                     case "--bench-logs": benchMegabytes = NextDouble(); break;
                     case "-h" or "--help": Console.WriteLine(Usage); return 0;

@@ -36,6 +36,11 @@ function Start-KubeEmulator {
         [string] $NodeMemory = '32Gi',
         # Simulation step (ms); smaller is faster.
         [int] $TimeStepMs = 20,
+        # A cluster autoscaler: an Unschedulable pod gets TriggeredScaleUp and a node this many seconds later
+        # (docs/emulator.md, "Cluster Autoscaler"); none by default.
+        [double] $AutoscaleAfterSeconds = -1,
+        # The autoscaled node group's maximum size; beyond it pods get NotTriggerScaleUp.
+        [int] $AutoscaleMaxNodes = 10,
         # Any further command-line options (e.g. '--fault-429', '3').
         [string[]] $ExtraArguments = @(),
         # Seconds to wait for "ready".
@@ -68,6 +73,9 @@ function Start-KubeEmulator {
     if ($StorageRoot) { $arguments += @('--storage-root', $StorageRoot) }
     if ($StorageRunRoot) { $arguments += @('--storage-runroot', $StorageRunRoot) }
     if ($Http) { $arguments += '--http' }
+    if ($AutoscaleAfterSeconds -ge 0) {
+        $arguments += @('--autoscale-after-seconds', $AutoscaleAfterSeconds.ToString([cultureinfo]::InvariantCulture), '--autoscale-max-nodes', "$AutoscaleMaxNodes")
+    }
     $arguments += $ExtraArguments
 
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
