@@ -47,6 +47,8 @@ param(
     [ValidateRange(0, [int]::MaxValue)][int] $Timeout = 3600,
     # Seconds an image pull may fail before the run counts as failed.
     [ValidateRange(0, 3600)][int] $PullGracePeriod = 0,
+    # Seconds an unschedulable pod may wait for a node autoscaler to decide to add a node.
+    [ValidateRange(0, 3600)][int] $ScheduleGracePeriod = 120,
     # How many more times to start a run that failed for an infrastructure reason.
     [int] $RetryCount = 0,
     # Infrastructure (the default) or TestFailure, which also retries failed tests.
@@ -94,6 +96,7 @@ $invoke = @{
     Name            = $Name
     Path            = $Path
     PullGracePeriod = $PullGracePeriod
+    ScheduleGracePeriod = $ScheduleGracePeriod
     RetryCount      = $RetryCount
     RetryOn         = $RetryOn
     RetryDelay      = $RetryDelay

@@ -33,10 +33,12 @@ internal sealed class Cluster : IDisposable
         Deleter = new Deleter(this);
         Kubelet = new KubeletSimulator(this);
         Scheduler = new PodScheduler(this);
+        Autoscaler = new Autoscaler(this);
         JobController = new JobController(this);
         GarbageCollector = new GarbageCollector(this);
         Bootstrap();
         Scheduler.SetNodes(options.Nodes.Count > 0 ? options.Nodes : [new NodeSpec()]);
+        Autoscaler.Start();
         Store.AddListener(e => Loop.Post(() => Dispatch(e)));
     }
 
@@ -70,6 +72,9 @@ internal sealed class Cluster : IDisposable
     public KubeletSimulator Kubelet { get; }
 
     public PodScheduler Scheduler { get; }
+
+    /// <summary>The cluster autoscaler (--autoscale-after-seconds); it does nothing when off.</summary>
+    public Autoscaler Autoscaler { get; }
 
     public JobController JobController { get; }
 

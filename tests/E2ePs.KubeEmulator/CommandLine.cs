@@ -18,7 +18,8 @@ internal static class CommandLine
                                   [--fault-log-cut-bytes N] [--fault-log-cut-lines N] [--fault-reset N]
                                   [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0]
                                   [--status-lag-ms 1000] [--container-log-max-size 10Mi] [--container-log-max-files 5]
-                                  [--ignore-stdin] [--bench-logs MB] [--server-name NAME]
+                                  [--autoscale-after-seconds N] [--autoscale-max-nodes 10]
+                                  [--server-name NAME] [--ignore-stdin] [--bench-logs MB]
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -74,6 +75,8 @@ internal static class CommandLine
                     case "--status-lag-ms": options.PodStatusLag = TimeSpan.FromMilliseconds(NextDouble()); break;
                     case "--container-log-max-size": options.ContainerLogMaxSize = (long)Kubelet.Quantity.Parse(Next()); break;
                     case "--container-log-max-files": options.ContainerLogMaxFiles = NextInt() is >= 2 and var files ? files : throw new ArgumentException("--container-log-max-files must be at least 2 (the kubelet's validation)"); break;
+                    case "--autoscale-after-seconds": options.AutoscaleAfter = TimeSpan.FromSeconds(NextDouble()); break;
+                    case "--autoscale-max-nodes": options.AutoscaleMaxNodes = NextInt(); break;
                     case "--ignore-stdin": ignoreStdin = true; break;
                     case "--bench-logs": benchMegabytes = NextDouble(); break;
                     case "-h" or "--help": Console.WriteLine(Usage); return 0;

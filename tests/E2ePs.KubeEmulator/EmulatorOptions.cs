@@ -101,6 +101,17 @@ public sealed class EmulatorOptions
     /// <summary>The kubelet's containerLogMaxFiles (5 by default, at least 2): the current file plus the rotated ones kept on the node.</summary>
     public int ContainerLogMaxFiles { get; set; } = 5;
 
+    /// <summary>
+    /// With a value, a Cluster Autoscaler runs (Controllers/Autoscaler.cs): a pod that is Unschedulable gets a
+    /// TriggeredScaleUp event and a node shaped like the first one registers this long after; beyond
+    /// <see cref="AutoscaleMaxNodes"/> the pod gets NotTriggerScaleUp. Null (the default): no autoscaler, as on kind or
+    /// a cluster whose node pools have autoscaling off. Real node provisioning takes one to a few minutes.
+    /// </summary>
+    public TimeSpan? AutoscaleAfter { get; set; }
+
+    /// <summary>The autoscaled node group's maximum size (all nodes count; upstream --nodes min:max:group).</summary>
+    public int AutoscaleMaxNodes { get; set; } = 10;
+
     /// <summary>Interval of BOOKMARK events on watches that ask for them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

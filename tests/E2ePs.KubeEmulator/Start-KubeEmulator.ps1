@@ -40,6 +40,11 @@ function Start-KubeEmulator {
         # upstream's 1000). Not given: 10 time steps when -TimeStepMs is given (a test that shortens the step
         # shortens the lag with it), else the emulator's default.
         [int] $StatusLagMs = -1,
+        # A cluster autoscaler: an Unschedulable pod gets TriggeredScaleUp and a node this many seconds later
+        # (docs/emulator.md, "Cluster Autoscaler"); none by default.
+        [double] $AutoscaleAfterSeconds = -1,
+        # The autoscaled node group's maximum size; beyond it pods get NotTriggerScaleUp.
+        [int] $AutoscaleMaxNodes = 10,
         # Any further command-line options (e.g. '--fault-429', '3').
         [string[]] $ExtraArguments = @(),
         # Seconds to wait for "ready".
@@ -74,6 +79,9 @@ function Start-KubeEmulator {
     if ($Http) { $arguments += '--http' }
     if ($StatusLagMs -lt 0 -and $PSBoundParameters.ContainsKey('TimeStepMs')) { $StatusLagMs = 10 * $TimeStepMs }
     if ($StatusLagMs -ge 0) { $arguments += @('--status-lag-ms', "$StatusLagMs") }
+    if ($AutoscaleAfterSeconds -ge 0) {
+        $arguments += @('--autoscale-after-seconds', $AutoscaleAfterSeconds.ToString([cultureinfo]::InvariantCulture), '--autoscale-max-nodes', "$AutoscaleMaxNodes")
+    }
     $arguments += $ExtraArguments
 
     $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')

@@ -16,8 +16,8 @@ public static class FailureClassifier
     // Unschedulable: the cluster autoscaler may add a node. InitContainerFailed: the clone's network.
     private static readonly HashSet<string> s_infrastructureReasons = new(StringComparer.Ordinal) { "ErrImagePull", "ImagePullBackOff", "Unschedulable", "InitContainerFailed" };
 
-    // Errors in the job's definition: a retry fails the same way.
-    private static readonly HashSet<string> s_configurationReasons = new(StringComparer.Ordinal) { "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError" };
+    // Errors in the job's definition: a retry fails the same way. FailedMount: a volume's Secret or ConfigMap is missing.
+    private static readonly HashSet<string> s_configurationReasons = new(StringComparer.Ordinal) { "InvalidImageName", "ErrImageNeverPull", "CreateContainerConfigError", "CreateContainerError", "FailedMount" };
 
     // Pod status reasons the kubelet and the node lifecycle controller set when they take a pod away.
     private static readonly HashSet<string> s_podTakenReasons = new(StringComparer.Ordinal) { "Evicted", "NodeLost", "Preempting", "Shutdown", "NodeShutdown", "Terminated", "UnexpectedAdmissionError", "NodeAffinity", "OutOfcpu", "OutOfmemory", "OutOfpods" };

@@ -171,7 +171,7 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
         var follow = FollowAsync(run, target, extractor, updates, lastLine, options.FollowLogs, stopFollowing.Token);
 
         var final = run.Clone();
-        var wait = new WaitOptions { Timeout = options.Timeout, PullGracePeriod = options.PullGracePeriod };
+        var wait = new WaitOptions { Timeout = options.Timeout, PullGracePeriod = options.PullGracePeriod, ScheduleGracePeriod = options.ScheduleGracePeriod };
         try
         {
             await foreach (var update in waiter.WaitAsync([run], wait, cancellationToken))

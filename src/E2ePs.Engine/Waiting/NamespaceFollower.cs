@@ -34,6 +34,11 @@ internal sealed class NamespaceFollower : IDisposable
     private readonly Channel<FailedRun> _toExplain = Channel.CreateUnbounded<FailedRun>();
     private readonly CancellationTokenSource _allEnded = new();
 
+    // What is known of the cluster's node autoscaler; looked for once, when a pod is first Unschedulable.
+    private AutoscalerPresence _autoscaler = AutoscalerPresence.Unknown;
+    private int _autoscalerLookedFor;
+    private CancellationToken _watching;
+
     // No verdict before the pods have been listed: the Jobs' list may come back first, and a Job
     // that has already ended would be judged (and its PodNames written) without its pods.
     private bool _podsListed;
@@ -77,6 +82,7 @@ internal sealed class NamespaceFollower : IDisposable
     private List<Task> StartWatches(CancellationToken cancellationToken)
     {
         var client = _connection.Client;
+        _watching = cancellationToken;
         // A Job applied from the manifest with kubectl has no run-id label, only the manifest's
         // e2eps.io/job (on its pods too): its run is followed by its UID, over that wider selector.
         var selector = _runs.Keys.Any(Runs.RunIds.IsFromUid) ? JobLabels.E2eJob : JobLabels.RunId;
@@ -93,7 +99,49 @@ internal sealed class NamespaceFollower : IDisposable
             watches.Add(Ticker.RunAsync(_options.PullGracePeriod, JudgeAll, cancellationToken));
         }
 
+        // So are a pod waiting for an autoscaler and a volume waiting for its Secret: a quarter of the shorter grace
+        // period, between 1 and 15 s, costs no request (the verdict is made from what the watches brought).
+        if (GraceTick() is { } tick)
+        {
+            watches.Add(Ticker.RunAsync(tick, JudgeAll, cancellationToken));
+        }
+
         return watches;
+    }
+
+    private TimeSpan? GraceTick()
+    {
+        var graces = new[] { _options.ScheduleGracePeriod, _options.MissingObjectGracePeriod }.Where(g => g > TimeSpan.Zero).ToList();
+        return graces.Count == 0 ? null : TimeSpan.FromTicks(Math.Clamp(graces.Min().Ticks / 4, TimeSpan.TicksPerSecond, 15 * TimeSpan.TicksPerSecond));
+    }
+
+    /// <summary>Looks for the cluster's autoscaler once, off the watch threads, and judges every run again with what it found.</summary>
+    private void LookForAutoscaler()
+    {
+        if (Interlocked.Exchange(ref _autoscalerLookedFor, 1) == 1)
+        {
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            AutoscalerPresence found;
+            try
+            {
+                found = await AutoscalerDetector.DetectAsync(_connection.Client, _watching);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            lock (_gate)
+            {
+                _autoscaler = found;
+            }
+
+            JudgeAll();
+        });
     }
 
     private void OnJob(WatchEventType type, V1Job job)
@@ -247,8 +295,14 @@ internal sealed class NamespaceFollower : IDisposable
                 return null;
             }
 
-            var verdict = RunEvaluator.Evaluate(observation.Job, observation.Pods.Values, EventsOf(runId, observation), _clock.UtcNow);
-            if (WithinPullGracePeriod(observation, verdict))
+            var scheduling = new SchedulingPolicy(_autoscaler, _options.ScheduleGracePeriod, _options.ScaleUpTimeout);
+            var verdict = RunEvaluator.Evaluate(observation.Job, observation.Pods.Values, EventsOf(runId, observation), _clock.UtcNow, scheduling);
+            if (verdict.AwaitingAutoscaler)
+            {
+                LookForAutoscaler();
+            }
+
+            if (WithinPullGracePeriod(observation, verdict) || WithinMissingObjectGracePeriod(observation, verdict))
             {
                 _board.Update(_runs[runId], verdict with { Status = E2eRunStatus.Pending });
                 return null;
@@ -268,6 +322,20 @@ internal sealed class NamespaceFollower : IDisposable
 
             return verdict;
         }
+    }
+
+    /// <summary>Whether a volume's missing Secret or ConfigMap is still within its grace period (it may be being created), measured on the clock.</summary>
+    private bool WithinMissingObjectGracePeriod(RunObservation observation, RunVerdict verdict)
+    {
+        if (!verdict.ObjectMissing)
+        {
+            observation.ObjectMissingSince = null;
+            return false;
+        }
+
+        var now = _clock.UtcNow;
+        observation.ObjectMissingSince ??= now;
+        return now - observation.ObjectMissingSince < _options.MissingObjectGracePeriod;
     }
 
     /// <summary>Whether a failing image pull is still within its grace period (registries have hiccups), measured on the clock.</summary>

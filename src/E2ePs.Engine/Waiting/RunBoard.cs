@@ -16,6 +16,7 @@ internal sealed class RunBoard
     private readonly object _gate = new();
     private readonly Dictionary<string, E2eRun> _runs;
     private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _messages = new(StringComparer.Ordinal);
     private readonly ChannelWriter<WaitUpdate> _writer;
     private readonly IClock _clock;
     private (int Pending, int Running, int Succeeded, int Failed) _lastCounts = (-1, -1, -1, -1);
@@ -38,12 +39,16 @@ internal sealed class RunBoard
         lock (_gate)
         {
             var current = _runs[run.RunId];
-            if (_finished.Contains(run.RunId) || (current.Status == verdict.Status && current.PodNames.Count == verdict.PodNames.Count))
+            var message = verdict.Status == E2eRunStatus.Pending ? verdict.Message : null;
+            var sameMessage = string.Equals(_messages.GetValueOrDefault(run.RunId), message, StringComparison.Ordinal);
+            if (_finished.Contains(run.RunId) || (current.Status == verdict.Status && current.PodNames.Count == verdict.PodNames.Count && sameMessage))
             {
                 return;
             }
 
-            change = $"{current.Namespace}/{current.JobName} (run {current.RunId}): {current.Status} -> {verdict.Status}, {verdict.PodNames.Count} pod(s){(verdict.PodNames.Count > 0 ? ": " + string.Join(", ", verdict.PodNames) : "")}.";
+            // Why a run is still Pending (an autoscaler adding a node, a volume waiting for its Secret) is news too.
+            _messages[run.RunId] = message;
+            change = $"{current.Namespace}/{current.JobName} (run {current.RunId}): {current.Status} -> {verdict.Status}, {verdict.PodNames.Count} pod(s){(verdict.PodNames.Count > 0 ? ": " + string.Join(", ", verdict.PodNames) : "")}.{(message is null || sameMessage ? "" : " " + message)}";
             current.Status = verdict.Status;
             current.PodNames = verdict.PodNames;
         }

@@ -6,8 +6,9 @@ namespace E2ePs.Engine.Waiting;
 
 /// <summary>
 /// Decides from a Job, its pods and the events about them whether a run succeeded, failed or still goes
-/// on, and fails fast where it cannot succeed: image pull failures, an unschedulable pod, a failed init
-/// container, a container that cannot be created. Pure: no clock (the caller passes <c>now</c>), no
+/// on, and fails fast where it cannot succeed: image pull failures, an unschedulable pod that no autoscaler
+/// serves (<see cref="SchedulingVerdict"/>), a volume whose Secret or ConfigMap is missing (<see cref="MountVerdict"/>),
+/// a failed init container, a container that cannot be created. Pure: no clock (the caller passes <c>now</c>), no
 /// requests; the same objects always give the same verdict, so it is tested with tables of recorded
 /// objects (tests/E2ePs.Engine.Tests/Verdicts).
 /// </summary>
@@ -30,8 +31,16 @@ public static class RunEvaluator
     /// The verdict on a run from its Job (null when deleted), its pods and the events about them, at
     /// <paramref name="now"/>, the time given to verdicts that the objects carry no time for.
     /// </summary>
-    public static RunVerdict Evaluate(V1Job? job, IReadOnlyCollection<V1Pod> pods, IReadOnlyCollection<Corev1Event> events, DateTimeOffset now)
+    public static RunVerdict Evaluate(V1Job? job, IReadOnlyCollection<V1Pod> pods, IReadOnlyCollection<Corev1Event> events, DateTimeOffset now) =>
+        Evaluate(job, pods, events, now, SchedulingPolicy.Default);
+
+    /// <summary>
+    /// The verdict, with <paramref name="scheduling"/> saying what is known of the cluster's autoscaler and how long an
+    /// Unschedulable pod may wait for one (<see cref="SchedulingVerdict"/>).
+    /// </summary>
+    public static RunVerdict Evaluate(V1Job? job, IReadOnlyCollection<V1Pod> pods, IReadOnlyCollection<Corev1Event> events, DateTimeOffset now, SchedulingPolicy scheduling)
     {
+        ArgumentNullException.ThrowIfNull(scheduling);
         ArgumentNullException.ThrowIfNull(pods);
         ArgumentNullException.ThrowIfNull(events);
         var ordered = pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList();
@@ -88,7 +97,7 @@ public static class RunEvaluator
         var unschedulable = latest.Status?.Conditions?.FirstOrDefault(c => c.Type == "PodScheduled" && c.Status == "False" && c.Reason == "Unschedulable");
         if (unschedulable is not null)
         {
-            return new RunVerdict(E2eRunStatus.Failed, "Unschedulable", $"Pod {latest.Metadata.Name} cannot be scheduled: {unschedulable.Message}", null, names, now);
+            return SchedulingVerdict.Decide(latest, unschedulable, events, names, scheduling, now);
         }
 
         if (InitFailure(latest, names, now) is { } initFailure)
@@ -118,6 +127,11 @@ public static class RunEvaluator
         }
 
         var running = latest.Status?.Phase == "Running" || (job.Status?.Active ?? 0) > 0 && latest.Status?.Phase != "Pending";
+        if (!running && MountVerdict.Decide(latest, events, names, now) is { } missingObject)
+        {
+            return missingObject;
+        }
+
         var stuck = running ? null : LatestWarning(events, latest.Metadata?.Uid, "Pod", latest.Metadata?.Name);
         var why = stuck is null ? null : $"Pod {latest.Metadata?.Name} is waiting: {stuck.Reason}: {stuck.Message}";
         return new RunVerdict(running ? E2eRunStatus.Running : E2eRunStatus.Pending, null, why, exitCode, names, null);

@@ -17,6 +17,9 @@ internal sealed class RunObservation
     /// <summary>Since when an image pull has been failing without a break, measured for the grace period.</summary>
     public DateTimeOffset? PullFailingSince { get; set; }
 
+    /// <summary>Since when a volume's Secret or ConfigMap has been missing, measured for its grace period.</summary>
+    public DateTimeOffset? ObjectMissingSince { get; set; }
+
     /// <summary>The newest of <paramref name="pods"/>: the last one created, by name among equals.</summary>
     public static V1Pod? Newest(IEnumerable<V1Pod> pods) =>
         pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).LastOrDefault();

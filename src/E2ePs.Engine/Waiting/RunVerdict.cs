@@ -22,4 +22,13 @@ public sealed record RunVerdict(
 
     /// <summary>When the run is stuck on an image pull, since when; the waiter applies the grace period.</summary>
     public bool ImagePullFailing { get; init; }
+
+    /// <summary>
+    /// An Unschedulable pod waits for an autoscaler and nothing is known of one yet: the waiter looks for one
+    /// (<see cref="AutoscalerDetector"/>) and judges again.
+    /// </summary>
+    public bool AwaitingAutoscaler { get; init; }
+
+    /// <summary>A volume's Secret or ConfigMap is missing (<see cref="MountVerdict"/>); the waiter gives it a short grace period.</summary>
+    public bool ObjectMissing { get; init; }
 }

@@ -105,6 +105,15 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     [ValidateRange(0, 3600)]
     public int PullGracePeriod { get; set; }
 
+    /// <summary>
+    /// Seconds a pod the scheduler cannot place may wait for a node autoscaler to decide to add a node (120 by default;
+    /// 0 fails at once). A scale-up the autoscaler announces keeps the attempt pending until its node comes; a cluster
+    /// without an autoscaler fails at once.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int ScheduleGracePeriod { get; set; } = (int)WaitOptions.DefaultScheduleGracePeriod.TotalSeconds;
+
     /// <summary>How many more times to start a run that failed for an infrastructure reason (0 to 20); 0 by default.</summary>
     [Parameter]
     public int RetryCount { get; set; }
@@ -274,6 +283,7 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
         RetryDelay = TimeSpan.FromSeconds(RetryDelay),
         Timeout = Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
         PullGracePeriod = TimeSpan.FromSeconds(PullGracePeriod),
+        ScheduleGracePeriod = TimeSpan.FromSeconds(ScheduleGracePeriod),
         ThrottleLimit = ThrottleLimit,
         FollowLogs = ShowLog,
         // -ResultPath, else where the CI system wants report files (Azure DevOps: its results folder), else none.

@@ -43,6 +43,15 @@ public sealed class WaitE2eJobCommand : ClusterCmdlet
     [ValidateRange(0, 3600)]
     public int PullGracePeriod { get; set; }
 
+    /// <summary>
+    /// Seconds a pod the scheduler cannot place may wait for a node autoscaler to decide to add a node (120 by default;
+    /// 0 fails at once). A scale-up the autoscaler announces keeps the run pending until its node comes; a cluster
+    /// without an autoscaler fails at once.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int ScheduleGracePeriod { get; set; } = (int)WaitOptions.DefaultScheduleGracePeriod.TotalSeconds;
+
     /// <summary>On Ctrl+C, delete the Jobs still running instead of leaving them to finish in the cluster.</summary>
     [Parameter]
     public SwitchParameter CleanupOnCancel { get; set; }
@@ -87,6 +96,7 @@ public sealed class WaitE2eJobCommand : ClusterCmdlet
         {
             Timeout = Timeout is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
             PullGracePeriod = TimeSpan.FromSeconds(PullGracePeriod),
+            ScheduleGracePeriod = TimeSpan.FromSeconds(ScheduleGracePeriod),
         };
         DescribeWatches();
         var clock = Stopwatch.StartNew();

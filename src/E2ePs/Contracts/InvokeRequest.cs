@@ -34,6 +34,9 @@ public sealed class InvokeOptions
     /// <summary>How long an image pull may fail before the attempt counts as failed.</summary>
     public TimeSpan PullGracePeriod { get; set; } = TimeSpan.Zero;
 
+    /// <summary>How long an Unschedulable pod may wait for a node autoscaler to decide (see <see cref="WaitOptions.ScheduleGracePeriod"/>).</summary>
+    public TimeSpan ScheduleGracePeriod { get; set; } = WaitOptions.DefaultScheduleGracePeriod;
+
     /// <summary>How many jobs run at the same time.</summary>
     public int ThrottleLimit { get; set; } = 4;
 

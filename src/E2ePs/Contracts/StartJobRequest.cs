@@ -44,6 +44,21 @@ public sealed class WaitOptions
 
     /// <summary>How long an image pull may fail before the run is reported failed.</summary>
     public TimeSpan PullGracePeriod { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How long an Unschedulable pod may wait for a node autoscaler to decide to add a node (120 s by default: Cluster
+    /// Autoscaler promises a decision within 30 to 60 s); zero fails at once. Where no autoscaler exists the run fails at once.
+    /// </summary>
+    public TimeSpan ScheduleGracePeriod { get; set; } = DefaultScheduleGracePeriod;
+
+    /// <summary>How long after an autoscaler triggered a scale-up its node may take to take the pod (Cluster Autoscaler's --max-node-provision-time).</summary>
+    public TimeSpan ScaleUpTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a volume's missing Secret or ConfigMap is given to appear before the run fails (the kubelet retries the mount).</summary>
+    public TimeSpan MissingObjectGracePeriod { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The default of <see cref="ScheduleGracePeriod"/> and of the cmdlets' -ScheduleGracePeriod.</summary>
+    public static readonly TimeSpan DefaultScheduleGracePeriod = TimeSpan.FromSeconds(120);
 }
 
 /// <summary>What Wait-E2eJob learns: progress counts, or a run that has ended.</summary>

@@ -68,6 +68,22 @@ public sealed class FailureKindTableTests
         Assert.True(expected == kind, $"{name}: {kind}, expected {expected} (verdict {verdict.Status} {verdict.Reason})");
     }
 
+    /// <summary>A volume's Secret or ConfigMap that does not exist is the job's configuration, as a missing env Secret is.</summary>
+    [Theory]
+    [InlineData("pod-failed-mount")]
+    [InlineData("pod-failed-mount-configmap")]
+    [InlineData("pod-failed-mount-key")]
+    public void A_volume_whose_object_is_missing_is_a_configuration_failure(string failedMount)
+    {
+        var pods = RunScenario.Pods(["container-creating"]);
+        var verdict = RunEvaluator.Evaluate(RunScenario.Job("active"), pods, RunScenario.Events([failedMount]), RunScenario.Now);
+
+        var kind = FailureClassifier.Classify(new E2eRun { Status = verdict.Status, Reason = verdict.Reason }, pods[0], null);
+
+        Assert.Equal(E2eFailureKind.Configuration, kind);
+        Assert.True(verdict.ObjectMissing);
+    }
+
     /// <summary>Statuses the waiter sets itself, whatever the objects say.</summary>
     [Theory]
     [InlineData(E2eRunStatus.TimedOut, E2eFailureKind.TimedOut)]

@@ -29,7 +29,7 @@ public sealed class RunVerdictTableTests
         { "a suspended Job waits", "suspended", [], [], E2eRunStatus.Pending, null, null, "Waiting for the Job's pod." },
 
         // The pod cannot start: fail fast.
-        { "unschedulable: the scheduler's sentence", "active", ["unschedulable"], ["pod-failed-scheduling"], E2eRunStatus.Failed, "Unschedulable", null,
+        { "unschedulable for half an hour with no autoscaler's word: the scheduler's sentence", "active", ["unschedulable"], ["pod-failed-scheduling"], E2eRunStatus.Failed, "Unschedulable", null,
             $"Pod {Shop} cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory." },
         { "ErrImagePull names the image and the runtime's error", "active", ["image-pull-error"], [], E2eRunStatus.Failed, "ErrImagePull", null,
             $"Container test-runner of pod {Shop} cannot pull image registry.example.com/shop/test-shop-e2e:3f9c2a1: rpc error: code = NotFound" },
@@ -45,8 +45,12 @@ public sealed class RunVerdictTableTests
 
         // Still going.
         { "the clone is running", "active", ["init-running"], [], E2eRunStatus.Pending, null, null, null },
-        { "a pod stuck on a volume waits, and says why", "active", ["container-creating"], ["pod-scheduled", "pod-failed-mount"], E2eRunStatus.Pending, null, null,
-            $"Pod {Shop} is waiting: FailedMount: MountVolume.SetUp failed for volume \"git-credentials\" : secret \"shop-git\" not found" },
+        { "a volume whose Secret is missing fails as configuration, naming the Secret and how to create it", "active", ["container-creating"], ["pod-scheduled", "pod-failed-mount"], E2eRunStatus.Failed, "FailedMount", null,
+            $"Pod {Shop} cannot start: its volume 'git-credentials' needs the Secret 'shop-git', which does not exist in namespace 'e2e' (kubelet: MountVolume.SetUp failed for volume \"git-credentials\" : secret \"shop-git\" not found). Create it (kubectl create secret generic shop-git -n e2e" },
+        { "a volume whose ConfigMap is missing", "active", ["container-creating"], ["pod-failed-mount-configmap"], E2eRunStatus.Failed, "FailedMount", null,
+            "its volume 'settings' needs the ConfigMap 'shop-settings', which does not exist in namespace 'e2e'" },
+        { "a volume's Secret lacks an item's key", "active", ["container-creating"], ["pod-failed-mount-key"], E2eRunStatus.Failed, "FailedMount", null,
+            "its volume 'git-credentials' needs the key 'password' of the Secret 'shop-git' in namespace 'e2e', which it does not have" },
         { "the same pod without events waits silently", "active", ["container-creating"], [], E2eRunStatus.Pending, null, null, null },
         { "the test is running", "active", ["running"], ["pod-failed-mount"], E2eRunStatus.Running, null, null, null },
         { "an evicted pod of a Job the controller still counts active is running until the Job decides", "active", ["evicted"], [], E2eRunStatus.Running, null, 137, null },

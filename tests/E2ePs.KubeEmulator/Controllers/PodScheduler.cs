@@ -63,6 +63,50 @@ internal sealed class PodScheduler(Cluster cluster)
         cluster.Loop.Post(RetryUnschedulable);
     }
 
+    /// <summary>How many nodes there are.</summary>
+    public int NodeCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _nodes.Count;
+            }
+        }
+    }
+
+    /// <summary>The shape of the autoscaled node group's nodes: the first node's.</summary>
+    public NodeSpec Template
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _nodes.Values.Select(n => n.Spec).FirstOrDefault() ?? new NodeSpec();
+            }
+        }
+    }
+
+    /// <summary>Registers one more node shaped like <paramref name="template"/> (a node the autoscaler brought), and gives waiting pods another chance.</summary>
+    public void AddNode(NodeSpec template)
+    {
+        NodeSpec spec;
+        lock (_lock)
+        {
+            var n = _nodes.Count + 1;
+            while (_nodes.ContainsKey($"emulator-node-{n}"))
+            {
+                n++;
+            }
+
+            spec = new NodeSpec { Name = $"emulator-node-{n}", Cpu = template.Cpu, Memory = template.Memory, Pods = template.Pods };
+            _nodes[spec.Name] = new NodeState(spec);
+            WriteNode(spec);
+        }
+
+        cluster.Loop.Post(RetryUnschedulable);
+    }
+
     private void WriteNode(NodeSpec spec)
     {
         var capacity = new JsonObject { ["cpu"] = spec.Cpu, ["memory"] = spec.Memory, ["pods"] = spec.Pods.ToString(CultureInfo.InvariantCulture), ["ephemeral-storage"] = "100Gi" };
@@ -326,6 +370,7 @@ internal sealed class PodScheduler(Cluster cluster)
         if (updated is not null && !known)
         {
             cluster.Events.Record(updated, "Warning", "FailedScheduling", message, "default-scheduler", action: "Scheduling");
+            cluster.Autoscaler.OnUnschedulable(updated, cpu, memory);
         }
     }
 }

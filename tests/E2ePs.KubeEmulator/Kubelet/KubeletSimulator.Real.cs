@@ -14,7 +14,7 @@ namespace E2ePs.KubeEmulator.Kubelet;
 /// </summary>
 internal sealed partial class KubeletSimulator
 {
-    /// <summary>How long before a container whose config or volumes could not be made is tried again (the kubelet resyncs too).</summary>
+    /// <summary>How long before a container whose config or volumes could not be made is tried again (the kubelet resyncs too); both runtimes.</summary>
     private static readonly TimeSpan RealRetry = TimeSpan.FromSeconds(1);
 
     private BuildahRuntime? RealRuntime => cluster.RealRuntime;
@@ -78,8 +78,7 @@ internal sealed partial class KubeletSimulator
         }
         catch (VolumeSetupError e)
         {
-            cluster.Events.Record(pod, "Warning", "FailedMount", e.Message, "kubelet", rt.Node);
-            cluster.Loop.Schedule(RealRetry, () => CreateAndStart(rt, c));
+            MountFailed(rt, c, pod, e.Message);
             return;
         }
 
@@ -90,14 +89,7 @@ internal sealed partial class KubeletSimulator
         }
         catch (ContainerConfigError e)
         {
-            // pkg/kubelet/kuberuntime/kuberuntime_container.go startContainer: the config error becomes the waiting
-            // reason CreateContainerConfigError, an event "Error: <message>", and the next sync tries again.
-            cluster.Events.Record(pod, "Warning", "Failed", "Error: " + e.Message, "kubelet", rt.Node, c.FieldPath);
-            c.State = "waiting";
-            c.Reason = "CreateContainerConfigError";
-            c.Message = e.Message;
-            WriteStatus(rt);
-            cluster.Loop.Schedule(RealRetry, () => CreateAndStart(rt, c));
+            ConfigFailed(rt, c, pod, e.Message);
             return;
         }
 

@@ -51,6 +51,9 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
         /// <summary>Runs in the real runtime (buildah) rather than played back.</summary>
         public bool Real { get; init; }
 
+        /// <summary>The pod's Secret and ConfigMap volumes could be set up (checked before its first container).</summary>
+        public bool VolumesMounted { get; set; }
+
         /// <summary>Real runtime: volume name -> host folder, made before the first container.</summary>
         public Dictionary<string, string>? Volumes { get; set; }
 
@@ -333,6 +336,11 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
             return;
         }
 
+        if (!MountedAndConfigured(rt, c, pod))
+        {
+            return;
+        }
+
         c.NewContainerId();
         cluster.Events.Record(pod, "Normal", "Created", $"Created container: {c.Name}", "kubelet", rt.Node, c.FieldPath);
         cluster.Events.Record(pod, "Normal", "Started", $"Started container {c.Name}", "kubelet", rt.Node, c.FieldPath);
@@ -353,6 +361,64 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
         {
             StartNext(rt);
         }
+    }
+
+    /// <summary>
+    /// The simulated runtime's volumes and env, checked as a kubelet does before it starts a container: a missing
+    /// Secret or ConfigMap volume (or item key) is a FailedMount event with the pod left ContainerCreating, once per pod
+    /// until the volumes are set up; a missing env Secret, ConfigMap or key is CreateContainerConfigError. Both are
+    /// retried, so creating the object later starts the pod, as on a real node. The checks are the real runtime's own
+    /// (Runtime/PodVolumes.cs, Runtime/ContainerSpec.cs).
+    /// </summary>
+    private bool MountedAndConfigured(PodRuntime rt, ContainerRuntime c, StoredObject pod)
+    {
+        var node = pod.ToNode();
+        JsonObject? Find(string resource, string name) => Lookup(rt, resource, name);
+        if (!rt.VolumesMounted)
+        {
+            try
+            {
+                Runtime.PodVolumes.Verify(node, Find);
+                rt.VolumesMounted = true;
+            }
+            catch (Runtime.VolumeSetupError e)
+            {
+                MountFailed(rt, c, pod, e.Message);
+                return false;
+            }
+        }
+
+        try
+        {
+            Runtime.ContainerSpec.VerifyEnvReferences(node, c.Spec, Find);
+            return true;
+        }
+        catch (Runtime.ContainerConfigError e)
+        {
+            ConfigFailed(rt, c, pod, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>kubelet volume manager: FailedMount, the containers stay waiting (ContainerCreating), and the mount is retried.</summary>
+    private void MountFailed(PodRuntime rt, ContainerRuntime c, StoredObject pod, string message)
+    {
+        cluster.Events.Record(pod, "Warning", "FailedMount", message, "kubelet", rt.Node);
+        cluster.Loop.Schedule(RealRetry, () => CreateAndStart(rt, c));
+    }
+
+    /// <summary>
+    /// pkg/kubelet/kuberuntime/kuberuntime_container.go startContainer: the config error becomes the waiting reason
+    /// CreateContainerConfigError, an event "Error: &lt;message&gt;", and the next sync tries again.
+    /// </summary>
+    private void ConfigFailed(PodRuntime rt, ContainerRuntime c, StoredObject pod, string message)
+    {
+        cluster.Events.Record(pod, "Warning", "Failed", "Error: " + message, "kubelet", rt.Node, c.FieldPath);
+        c.State = "waiting";
+        c.Reason = "CreateContainerConfigError";
+        c.Message = message;
+        WriteStatus(rt);
+        cluster.Loop.Schedule(RealRetry, () => CreateAndStart(rt, c));
     }
 
     private ContainerPlan PlanFor(PodRuntime rt, ContainerRuntime c)

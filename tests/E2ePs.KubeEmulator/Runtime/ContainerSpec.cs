@@ -105,20 +105,7 @@ internal static class ContainerSpec
         foreach (var from in (container["envFrom"] as JsonArray ?? []).OfType<JsonObject>())
         {
             var prefix = from.Str("prefix") ?? "";
-            var (resource, reference) = from["configMapRef"] is JsonObject cm ? ("configmaps", cm) : ("secrets", from.Obj("secretRef"));
-            var name = reference.Str("name") ?? "";
-            var source = lookup(resource, name);
-            if (source is null)
-            {
-                if (reference.Flag("optional"))
-                {
-                    continue;
-                }
-
-                throw new ContainerConfigError(NotFound(resource, name));
-            }
-
-            foreach (var (key, value) in DataOf(source, resource == "secrets"))
+            foreach (var (key, value) in EnvFromData(from, lookup) ?? [])
             {
                 Set(prefix + key, Encoding.UTF8.GetString(value));
             }
@@ -162,6 +149,52 @@ internal static class ContainerSpec
             throw new ContainerConfigError($"valueFrom {string.Join(",", from.Select(p => p.Key))} is not supported by the emulator's buildah runtime");
         }
 
+        return KeyValue(ns, resource, kind, reference, lookup);
+    }
+
+    /// <summary>
+    /// Throws the CreateContainerConfigError a kubelet reports when the Secrets, ConfigMaps and keys a container's env and
+    /// envFrom name are missing and not optional (pkg/kubelet/kubelet_pods.go, makeEnvironmentVariables). The simulated
+    /// runtime calls it before it starts a container; the real one meets the same errors while it resolves the env.
+    /// </summary>
+    public static void VerifyEnvReferences(JsonObject pod, JsonObject container, ObjectLookup lookup)
+    {
+        var ns = pod.Obj("metadata").Str("namespace") ?? "default";
+        foreach (var from in (container["envFrom"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            _ = EnvFromData(from, lookup);
+        }
+
+        foreach (var from in (container["env"] as JsonArray ?? []).OfType<JsonObject>().Select(e => e["valueFrom"]).OfType<JsonObject>())
+        {
+            if (from["secretKeyRef"] is JsonObject s)
+            {
+                _ = KeyValue(ns, "secrets", "Secret", s, lookup);
+            }
+            else if (from["configMapKeyRef"] is JsonObject c)
+            {
+                _ = KeyValue(ns, "configmaps", "ConfigMap", c, lookup);
+            }
+        }
+    }
+
+    /// <summary>An envFrom source's data; null when it is optional and absent.</summary>
+    private static Dictionary<string, byte[]>? EnvFromData(JsonObject from, ObjectLookup lookup)
+    {
+        var (resource, reference) = from["configMapRef"] is JsonObject cm ? ("configmaps", cm) : ("secrets", from.Obj("secretRef"));
+        var name = reference.Str("name") ?? "";
+        var source = lookup(resource, name);
+        if (source is null)
+        {
+            return reference.Flag("optional") ? null : throw new ContainerConfigError(NotFound(resource, name));
+        }
+
+        return DataOf(source, resource == "secrets");
+    }
+
+    /// <summary>The value of a secretKeyRef or configMapKeyRef; null when it is optional and absent.</summary>
+    private static string? KeyValue(string ns, string resource, string kind, JsonObject reference, ObjectLookup lookup)
+    {
         var name = reference.Str("name") ?? "";
         var key = reference.Str("key") ?? "";
         var optional = reference.Flag("optional");

@@ -23,7 +23,6 @@ internal static class PodVolumes
     public static Dictionary<string, string> Create(string folder, JsonObject pod, ObjectLookup lookup)
     {
         var spec = pod.Obj("spec");
-        var ns = pod.Obj("metadata").Str("namespace") ?? "default";
         var fsGroup = (spec["securityContext"] as JsonObject)?.Num("fsGroup") is { } g ? (int)g : (int?)null;
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var volume in (spec["volumes"] as JsonArray ?? []).OfType<JsonObject>())
@@ -37,11 +36,11 @@ internal static class PodVolumes
             }
             else if (volume["secret"] is JsonObject secret)
             {
-                WriteData(path, ns, "secrets", secret.Str("secretName") ?? "", secret, lookup);
+                WriteData(path, "secrets", secret.Str("secretName") ?? "", secret, lookup);
             }
             else if (volume["configMap"] is JsonObject configMap)
             {
-                WriteData(path, ns, "configmaps", configMap.Str("name") ?? "", configMap, lookup);
+                WriteData(path, "configmaps", configMap.Str("name") ?? "", configMap, lookup);
             }
             else
             {
@@ -60,15 +59,54 @@ internal static class PodVolumes
         return result;
     }
 
-    private static void WriteData(string path, string ns, string resource, string sourceName, JsonObject volume, ObjectLookup lookup)
+    /// <summary>
+    /// Throws the FailedMount a kubelet reports when a Secret or ConfigMap volume cannot be set up: the object or an
+    /// item's key is missing and the volume is not optional (pkg/volume/secret/secret.go, pkg/volume/configmap/configmap.go,
+    /// SetUpAt). Both runtimes call it before a pod's first container; the simulated one writes no files.
+    /// </summary>
+    public static void Verify(JsonObject pod, ObjectLookup lookup)
     {
+        var spec = pod.Obj("spec");
+        foreach (var volume in (spec["volumes"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var name = volume.Str("name") ?? "";
+            if (volume["secret"] is JsonObject secret)
+            {
+                FilesOf(name, "secrets", secret.Str("secretName") ?? "", secret, lookup);
+            }
+            else if (volume["configMap"] is JsonObject configMap)
+            {
+                FilesOf(name, "configmaps", configMap.Str("name") ?? "", configMap, lookup);
+            }
+        }
+    }
+
+    private static void WriteData(string path, string resource, string sourceName, JsonObject volume, ObjectLookup lookup)
+    {
+        foreach (var (relative, bytes, mode) in FilesOf(Path.GetFileName(path), resource, sourceName, volume, lookup))
+        {
+            if (Path.IsPathRooted(relative) || relative.Split('/').Contains(".."))
+            {
+                throw new VolumeSetupError($"MountVolume.SetUp failed for volume \"{Path.GetFileName(path)}\" : invalid path {relative}");
+            }
+
+            var file = Path.Combine(path, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllBytes(file, bytes);
+            SetMode(file, mode);
+        }
+    }
+
+    /// <summary>The files a Secret or ConfigMap volume holds (path, content, mode); throws VolumeSetupError when its source or a key is missing.</summary>
+    private static List<(string Path, byte[] Bytes, UnixFileMode Mode)> FilesOf(string volumeName, string resource, string sourceName, JsonObject volume, ObjectLookup lookup)
+    {
+        var files = new List<(string, byte[], UnixFileMode)>();
         var source = lookup(resource, sourceName);
-        var volumeName = Path.GetFileName(path);
         if (source is null)
         {
             if (volume.Flag("optional"))
             {
-                return;
+                return files;
             }
 
             throw new VolumeSetupError($"MountVolume.SetUp failed for volume \"{volumeName}\" : {ContainerSpec.NotFound(resource, sourceName)}");
@@ -76,43 +114,32 @@ internal static class PodVolumes
 
         var data = ContainerSpec.DataOf(source, resource == "secrets");
         var defaultMode = (UnixFileMode)(volume.Num("defaultMode") ?? 420); // 0644
-        var files = new List<(string Key, string Path, UnixFileMode Mode)>();
         if (volume["items"] is JsonArray items)
         {
             foreach (var item in items.OfType<JsonObject>())
             {
                 var key = item.Str("key") ?? "";
-                if (!data.ContainsKey(key))
+                if (!data.TryGetValue(key, out var bytes))
                 {
                     if (volume.Flag("optional"))
                     {
                         continue;
                     }
 
-                    var kind = resource == "secrets" ? "secret" : "configmap";
-                    throw new VolumeSetupError($"MountVolume.SetUp failed for volume \"{volumeName}\" : {kind} references non-existent {kind} key: {key}");
+                    // pkg/volume/secret/secret.go and pkg/volume/configmap/configmap.go word it differently.
+                    var missing = resource == "secrets" ? "references non-existent secret key" : "configmap references non-existent config key";
+                    throw new VolumeSetupError($"MountVolume.SetUp failed for volume \"{volumeName}\" : {missing}: {key}");
                 }
 
-                files.Add((key, item.Str("path") ?? key, item.Num("mode") is { } m ? (UnixFileMode)m : defaultMode));
+                files.Add((item.Str("path") ?? key, bytes, item.Num("mode") is { } m ? (UnixFileMode)m : defaultMode));
             }
         }
         else
         {
-            files.AddRange(data.Keys.Select(k => (k, k, defaultMode)));
+            files.AddRange(data.Select(d => (d.Key, d.Value, defaultMode)));
         }
 
-        foreach (var (key, relative, mode) in files)
-        {
-            if (Path.IsPathRooted(relative) || relative.Split('/').Contains(".."))
-            {
-                throw new VolumeSetupError($"MountVolume.SetUp failed for volume \"{volumeName}\" : invalid path {relative}");
-            }
-
-            var file = Path.Combine(path, relative);
-            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            File.WriteAllBytes(file, data[key]);
-            SetMode(file, mode);
-        }
+        return files;
     }
 
     /// <summary>chgrp fsGroup, setgid on folders, group rw (or r for read-only volumes) on everything, as SetVolumeOwnership does.</summary>
