@@ -17,6 +17,7 @@ internal static class CommandLine
                                   [--fault-429 N] [--fault-500 N] [--fault-503 N] [--fault-latency-ms MS]
                                   [--fault-log-cut-bytes N] [--fault-log-cut-lines N] [--fault-reset N]
                                   [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0]
+                                  [--job-api-backoff-ms 1000] [--job-api-max-backoff-ms 60000]
                                   [--ignore-stdin] [--bench-logs MB]
         """;
 
@@ -69,6 +70,8 @@ internal static class CommandLine
                     case "--no-job-expectations": options.SameNameJobExpectations = false; break;
                     case "--job-expectations-seconds": options.JobExpectationsTimeout = TimeSpan.FromSeconds(NextDouble()); break;
                     case "--job-informer-delay-ms": options.JobInformerDelay = TimeSpan.FromMilliseconds(NextDouble()); break;
+                    case "--job-api-backoff-ms": options.JobApiBackOff = TimeSpan.FromMilliseconds(NextDouble()); break;
+                    case "--job-api-max-backoff-ms": options.JobApiMaxBackOff = TimeSpan.FromMilliseconds(NextDouble()); break;
                     case "--ignore-stdin": ignoreStdin = true; break;
                     case "--bench-logs": benchMegabytes = NextDouble(); break;
                     case "-h" or "--help": Console.WriteLine(Usage); return 0;

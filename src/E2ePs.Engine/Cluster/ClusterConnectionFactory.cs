@@ -145,7 +145,8 @@ public sealed class ClusterConnectionFactory(IClock clock) : IClusterConnectionF
         var verifier = configuration.SkipTlsVerify || server.Scheme != Uri.UriSchemeHttps ? null : new TlsVerifier(server, configuration.SslCaCerts, configuration.TlsServerName);
         SocketsHttpHandler? transport = null;
         configuration.FirstMessageHandlerSetup = handler => transport = handler;
-        var client = new Kubernetes(configuration, new RetryHandler());
+        // Outermost first: the warnings of the answer a call finally gets, after any retries.
+        var client = new Kubernetes(configuration, new WarningHeaderHandler(), new RetryHandler());
         if (verifier is not null)
         {
             // Replaces KubernetesClient's certificate callback, which ignores the host name (see TlsVerifier).
