@@ -64,7 +64,9 @@ public static class AdmissionVerdict
 
         var latest = refusals[^1];
         var message = latest.Message ?? "";
-        var refusal = message.StartsWith(EventPrefix, StringComparison.Ordinal) ? message[EventPrefix.Length..] : message;
+        // The recorder's correlator prefixes a repeated message with "(combined from similar events): " after ten of them.
+        var at = message.IndexOf(EventPrefix, StringComparison.Ordinal);
+        var refusal = at >= 0 ? message[(at + EventPrefix.Length)..] : message;
         var where = $"{job.Metadata?.NamespaceProperty}/{job.Metadata?.Name}";
         if (refusal.Contains("violates PodSecurity ", StringComparison.Ordinal))
         {
