@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using E2ePs.KubeEmulator.Admin;
+using E2ePs.KubeEmulator.Admission;
 using E2ePs.KubeEmulator.Auth;
 using E2ePs.KubeEmulator.Controllers;
 using E2ePs.KubeEmulator.Discovery;
@@ -36,6 +37,8 @@ internal sealed class Cluster : IDisposable
         Autoscaler = new Autoscaler(this);
         JobController = new JobController(this);
         GarbageCollector = new GarbageCollector(this);
+        Admission = new AdmissionControl(this);
+        Quotas = new QuotaController(this);
         Bootstrap();
         Scheduler.SetNodes(options.Nodes.Count > 0 ? options.Nodes : [new NodeSpec()]);
         Autoscaler.Start();
@@ -79,6 +82,11 @@ internal sealed class Cluster : IDisposable
     public JobController JobController { get; }
 
     public GarbageCollector GarbageCollector { get; }
+
+    /// <summary>Pod Security and ResourceQuota admission (Admission/).</summary>
+    public AdmissionControl Admission { get; }
+
+    public QuotaController Quotas { get; }
 
     public TimeSpan Step => Options.TimeStep;
 
@@ -145,9 +153,13 @@ internal sealed class Cluster : IDisposable
 
                 break;
             case "/pods":
+                Quotas.OnEvent(e);
                 Scheduler.OnPodEvent(e);
                 Kubelet.OnPodEvent(e);
                 ToJobController(() => JobController.OnPodEvent(e));
+                break;
+            case "/resourcequotas":
+                Quotas.OnEvent(e);
                 break;
             case "batch/jobs":
                 ToJobController(() => JobController.OnJobEvent(e));

@@ -19,6 +19,7 @@ internal static class CommandLine
                                   [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0]
                                   [--status-lag-ms 1000] [--container-log-max-size 10Mi] [--container-log-max-files 5]
                                   [--autoscale-after-seconds N] [--autoscale-max-nodes 10]
+                                  [--job-api-backoff-ms 1000] [--job-api-max-backoff-ms 60000]
                                   [--server-name NAME] [--ignore-stdin] [--bench-logs MB]
         """;
 
@@ -77,6 +78,8 @@ internal static class CommandLine
                     case "--container-log-max-files": options.ContainerLogMaxFiles = NextInt() is >= 2 and var files ? files : throw new ArgumentException("--container-log-max-files must be at least 2 (the kubelet's validation)"); break;
                     case "--autoscale-after-seconds": options.AutoscaleAfter = TimeSpan.FromSeconds(NextDouble()); break;
                     case "--autoscale-max-nodes": options.AutoscaleMaxNodes = NextInt(); break;
+                    case "--job-api-backoff-ms": options.JobApiBackOff = TimeSpan.FromMilliseconds(NextDouble()); break;
+                    case "--job-api-max-backoff-ms": options.JobApiMaxBackOff = TimeSpan.FromMilliseconds(NextDouble()); break;
                     case "--ignore-stdin": ignoreStdin = true; break;
                     case "--bench-logs": benchMegabytes = NextDouble(); break;
                     case "-h" or "--help": Console.WriteLine(Usage); return 0;

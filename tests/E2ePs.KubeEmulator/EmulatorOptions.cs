@@ -111,6 +111,11 @@ public sealed class EmulatorOptions
 
     /// <summary>The autoscaled node group's maximum size (all nodes count; upstream --nodes min:max:group).</summary>
     public int AutoscaleMaxNodes { get; set; } = 10;
+    /// <summary>The job controller's first wait before it syncs again after its pod creates were refused (upstream DefaultJobApiBackOff, 1 s); doubled per failure.</summary>
+    public TimeSpan JobApiBackOff { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest such wait (upstream MaxJobApiBackOff, 1 minute).</summary>
+    public TimeSpan JobApiMaxBackOff { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Interval of BOOKMARK events on watches that ask for them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);

@@ -176,7 +176,8 @@ public sealed class ClusterConnectionFactory : IClusterConnectionFactory, IDispo
             }
         });
         _connections.TryGetValue(key, out entry);
-        var client = new Kubernetes(configuration, new RetryHandler(recovery));
+        // Outermost first: the warnings of the answer a call finally gets, after any retries.
+        var client = new Kubernetes(configuration, new WarningHeaderHandler(), new RetryHandler(recovery));
         if (verifier is not null)
         {
             // Replaces KubernetesClient's certificate callback, which ignores the host name (see TlsVerifier).

@@ -39,6 +39,11 @@ public static class FailureClassifier
                 return E2eFailureKind.None;
         }
 
+        if (E2ePs.Engine.Waiting.AdmissionVerdict.KindOf(run.Reason) is { } refusedKind)
+        {
+            return refusedKind;
+        }
+
         if (run.Reason is { } reason)
         {
             if (s_infrastructureReasons.Contains(reason))

@@ -87,7 +87,7 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
             if (options.Build)
             {
                 var image = await BuildAsync(request, options, updates, cancellationToken);
-                start = new StartJobRequest { Target = start.Target, ManifestPath = start.ManifestPath, Job = start.Job, Image = image.Reference, Branch = start.Branch, Env = start.Env, Commit = start.Commit, Verbose = start.Verbose };
+                start = new StartJobRequest { Target = start.Target, ManifestPath = start.ManifestPath, Job = start.Job, Image = image.Reference, Branch = start.Branch, Env = start.Env, Commit = start.Commit, Verbose = start.Verbose, Warning = start.Warning };
             }
 
             for (var attempt = 1; ; attempt++)
@@ -97,7 +97,7 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
                 if (attempt == 1 && run.Commit is { } pinned)
                 {
                     // Each retry is a new run of the very commit the first attempt resolved, even if the branch moved since.
-                    start = new StartJobRequest { Target = start.Target, ManifestPath = start.ManifestPath, Job = start.Job, Image = start.Image, Branch = start.Branch, Env = start.Env, Commit = pinned, Verbose = start.Verbose };
+                    start = new StartJobRequest { Target = start.Target, ManifestPath = start.ManifestPath, Job = start.Job, Image = start.Image, Branch = start.Branch, Env = start.Env, Commit = pinned, Verbose = start.Verbose, Warning = start.Warning };
                 }
 
                 updates.TryWrite(new InvokeUpdate.Started(run, attempt));

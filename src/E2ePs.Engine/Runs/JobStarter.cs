@@ -53,6 +53,7 @@ public sealed class JobStarter(IClusterConnectionFactory connections, IClock clo
 
         var client = connection.Client;
         var jobName = RunStamp.Apply(manifest.Job, definitionJobName, definitionName, runId);
+        using var warnings = CaptureWarnings(request, definitionName, ns);
         await CheckNamespaceAsync(connection, ns, jobName, cancellationToken);
         await SecretReferences.CheckAsync(connection, manifest, ns, cancellationToken);
         await CheckPullSecretsAsync(connection, manifest, ns, jobName, cancellationToken);
@@ -99,6 +100,32 @@ public sealed class JobStarter(IClusterConnectionFactory connections, IClock clo
             StartTime = created.Metadata.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : clock.UtcNow,
             Job = request.Job,
         };
+    }
+
+    /// <summary>
+    /// Hands the API server's warnings about this start to the caller, each text once: the dry run and the create of the Job
+    /// carry the same Pod Security warning, as kubectl's deduplicating warning writer shows it once.
+    /// </summary>
+    private static IDisposable? CaptureWarnings(StartJobRequest request, string definitionName, string ns)
+    {
+        if (request.Warning is not { } warn)
+        {
+            return null;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return ApiWarnings.Capture(text =>
+        {
+            lock (seen)
+            {
+                if (!seen.Add(text))
+                {
+                    return;
+                }
+            }
+
+            warn($"{definitionName} (namespace {ns}): the API server warns: {text}");
+        });
     }
 
     private static JobManifest ReadManifest(string path)

@@ -87,6 +87,11 @@ public static class RunEvaluator
 
         if (latest is null)
         {
+            if (AdmissionVerdict.Decide(job, events, names, now) is { } refused)
+            {
+                return refused;
+            }
+
             var cannotCreate = LatestWarning(events, job.Metadata?.Uid, "Job", job.Metadata?.Name);
             var waitingMessage = cannotCreate is null
                 ? "Waiting for the Job's pod."

@@ -228,8 +228,12 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
             Branch = Branch,
             Env = _env,
             Commit = Commit,
+            Warning = _apiWarnings.Enqueue,
         },
     };
+
+    /// <summary>The API server's warnings about starts (Pod Security's "would violate ..."), written on the pipeline thread.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _apiWarnings = new();
 
     /// <inheritdoc />
     protected override void EndProcessing()
@@ -293,6 +297,11 @@ public sealed class InvokeE2eTestCommand : ClusterCmdlet
     /// <summary>Writes one update, on the pipeline thread, to the streams and, through the reporter, to the CI system.</summary>
     private void Write(InvokeUpdate update, IResultReporter reporter, Tally tally)
     {
+        while (_apiWarnings.TryDequeue(out var warning))
+        {
+            WriteWarning(warning);
+        }
+
         switch (update)
         {
             case InvokeUpdate.Building building:

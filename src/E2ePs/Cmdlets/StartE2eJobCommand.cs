@@ -21,6 +21,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
     private readonly List<StartJobRequest> _requests = [];
     private IReadOnlyList<KeyValuePair<string, string>> _env = [];
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _verbose = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _warnings = new();
 
     /// <summary>Job definitions, from Get-E2eJob or New-E2eJob.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ByJobSet)]
@@ -139,6 +140,7 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
                     Env = _env,
                     Commit = Commit,
                     Verbose = _verbose.Enqueue,
+                    Warning = _warnings.Enqueue,
                 };
                 var ns = request.Target.Namespace ?? (string.IsNullOrEmpty(job.Namespace) ? null : job.Namespace) ?? "(the manifest's namespace)";
                 if (ShouldProcess($"Job {job.JobName} in namespace {ns} on {DescribeCluster(request.Target)}", "Apply its ServiceAccount, Role and RoleBinding and create a Job for a new run"))
@@ -169,6 +171,12 @@ public sealed class StartE2eJobCommand : ClusterCmdlet
             while (_verbose.TryDequeue(out var line))
             {
                 WriteVerbose(line);
+            }
+
+            // The API server's warnings (Pod Security's "would violate PodSecurity ..."), as kubectl prints its "Warning:" lines.
+            while (_warnings.TryDequeue(out var warning))
+            {
+                WriteWarning(warning);
             }
 
             started++;

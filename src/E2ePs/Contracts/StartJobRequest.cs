@@ -34,6 +34,12 @@ public sealed class StartJobRequest
     /// from the engine's threads, so the cmdlet queues the lines and writes them on the pipeline thread.
     /// </summary>
     public Action<string>? Verbose { get; set; }
+
+    /// <summary>
+    /// Gets the API server's warnings about the start (Warning headers of the dry run and the create, such as Pod Security's
+    /// "would violate PodSecurity ..."), each once; called from the engine's threads, like <see cref="Verbose"/>.
+    /// </summary>
+    public Action<string>? Warning { get; set; }
 }
 
 /// <summary>How Wait-E2eJob waits.</summary>

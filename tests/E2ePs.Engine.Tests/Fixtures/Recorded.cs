@@ -30,6 +30,9 @@ public static class Recorded
     /// <summary>A core/v1 Event of events.json.</summary>
     public static Corev1Event Event(string key) => Load<Corev1Event>("events.json", key);
 
+    /// <summary>A core/v1 Event of admission-events.json: the job controller's FailedCreate for refused pod creates.</summary>
+    public static Corev1Event AdmissionEvent(string key) => Load<Corev1Event>("admission-events.json", key);
+
     /// <summary>An HTTP answer of statuses.json: its code, Retry-After and body as sent.</summary>
     public static RecordedAnswer Answer(string key)
     {

@@ -22,8 +22,8 @@ public sealed class RunVerdictTableTests
 
         // No pod yet.
         { "a new Job without a pod waits", "no-pods-yet", [], [], E2eRunStatus.Pending, null, null, "Waiting for the Job's pod." },
-        { "a Job whose pod the quota refuses waits, and says why", "no-pods-yet", [], ["job-successful-create", "job-failed-create-quota"], E2eRunStatus.Pending, null, null,
-            "Waiting for the Job's pod: job-controller reports FailedCreate: Error creating: pods \"test-shop-e2e-7x2kq\" is forbidden: exceeded quota: e2e-quota" },
+        { "a Job whose pod the quota has refused for half an hour fails (AdmissionVerdictTableTests has the rest)", "no-pods-yet", [], ["job-successful-create", "job-failed-create-quota"], E2eRunStatus.Failed, "QuotaExceeded", null,
+            "is forbidden: exceeded quota: e2e-quota" },
         { "another Job's FailedCreate says nothing about this one", "no-pods-yet", [], ["job-failed-create-other-job"], E2eRunStatus.Pending, null, null, "Waiting for the Job's pod." },
         { "a normal event is no reason", "no-pods-yet", [], ["job-successful-create"], E2eRunStatus.Pending, null, null, "Waiting for the Job's pod." },
         { "a suspended Job waits", "suspended", [], [], E2eRunStatus.Pending, null, null, "Waiting for the Job's pod." },

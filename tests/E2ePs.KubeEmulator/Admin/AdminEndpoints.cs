@@ -40,6 +40,9 @@ internal sealed class AdminEndpoints(Cluster cluster)
                 stats.Reset();
                 await WriteAsync(ctx, stats.Snapshot());
                 break;
+            case (["audit"], "GET"):
+                await WriteAsync(ctx, cluster.Admission.AuditLog());
+                break;
             case (["scenarios"], "GET"):
                 await WriteAsync(ctx, cluster.Scenarios.All);
                 break;

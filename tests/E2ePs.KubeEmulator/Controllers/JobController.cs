@@ -28,6 +28,9 @@ internal sealed class JobController(Cluster cluster)
         public bool TtlScheduled { get; set; }
 
         public bool ReconcileQueued { get; set; }
+
+        /// <summary>Syncs in a row whose pod creates were refused: the exponent of the API back-off.</summary>
+        public int CreateFailures { get; set; }
     }
 
     private const string Alphabet = "bcdfghjklmnpqrstvwxz2456789";
@@ -291,14 +294,18 @@ internal sealed class JobController(Cluster cluster)
                 _expectations?.ExpectCreations(key, (int)want);
             }
 
+            var refused = false;
             for (var i = 0; i < want; i++)
             {
                 if (!CreatePod(job, node, state))
                 {
                     // A refused create is observed at once upstream, so it never blocks the next sync.
                     _expectations?.CreationObserved(key);
+                    refused = true;
                 }
             }
+
+            RetryRefusedCreates(ns, name, uid, state, refused, want > 0);
 
             if (want > 0)
             {
@@ -416,6 +423,29 @@ internal sealed class JobController(Cluster cluster)
         });
     }
 
+    /// <summary>
+    /// A sync whose pod creates were refused (admission, quota) ends in an error upstream, and syncJob's key goes back on the
+    /// queue rate-limited: DefaultJobApiBackOff (1 s) doubled per failure up to MaxJobApiBackOff (1 min), forgotten after a
+    /// sync without error (kubernetes/kubernetes pkg/controller/job/job_controller.go, processNextWorkItem). No condition is set.
+    /// </summary>
+    private void RetryRefusedCreates(string ns, string name, string uid, JobState state, bool refused, bool created)
+    {
+        if (!refused)
+        {
+            if (created)
+            {
+                state.CreateFailures = 0;
+            }
+
+            return;
+        }
+
+        var options = cluster.Options;
+        var delay = options.JobApiBackOff * Math.Pow(2, Math.Min(state.CreateFailures, 30));
+        state.CreateFailures++;
+        cluster.Loop.Schedule(delay < options.JobApiMaxBackOff ? delay : options.JobApiMaxBackOff, () => Queue(ns, name, uid));
+    }
+
     private bool CreatePod(StoredObject job, JsonObject jobNode, JobState state)
     {
         var template = jobNode.Obj("spec").Obj("template");
@@ -453,6 +483,7 @@ internal sealed class JobController(Cluster cluster)
         try
         {
             cluster.Defaults.OnCreate(ResourceCatalog.Pods, pod);
+            cluster.Admission.Admit(ResourceCatalog.Pods, pod, create: true);
             cluster.Kubelet.PodAttempts[job.Namespace + "/" + podName] = state.PodsCreated;
             cluster.Store.Create(ResourceCatalog.Pods, pod, dryRun: false);
             state.PodsCreated++;

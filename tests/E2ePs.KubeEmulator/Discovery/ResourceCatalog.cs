@@ -17,6 +17,7 @@ internal static class ResourceCatalog
         new("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["sa"], AllVerbs, []),
         new("", "v1", "secrets", "secret", "Secret", true, NoShort, AllVerbs, []),
         new("", "v1", "configmaps", "configmap", "ConfigMap", true, ["cm"], AllVerbs, []),
+        new("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", true, ["quota"], AllVerbs, ["status"]),
         new("batch", "v1", "jobs", "job", "Job", true, NoShort, AllVerbs, ["status"]),
         new("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, NoShort, AllVerbs, []),
         new("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, NoShort, AllVerbs, []),
@@ -50,4 +51,5 @@ internal static class ResourceCatalog
     public static readonly ResourceType Nodes = Get("", "nodes");
     public static readonly ResourceType Services = Get("", "services");
     public static readonly ResourceType ServiceAccounts = Get("", "serviceaccounts");
+    public static readonly ResourceType ResourceQuotas = Get("", "resourcequotas");
 }

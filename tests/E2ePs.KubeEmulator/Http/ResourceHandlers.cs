@@ -204,6 +204,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
 
         body.Remove("status");
         cluster.Defaults.OnCreate(type, body);
+        cluster.Admission.AdmitRequest(ctx, type, body, create: true);
         SetManagedFields(body, FieldManager(ctx), "Update", body.DeepClone().AsObject(), type.ApiVersion, null);
         var stored = cluster.Store.Create(type, body, DryRun(ctx));
         await WriteAsync(ctx, r, 201, stored);
@@ -243,10 +244,20 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var currentNode = current.ToNode();
         body = ScopeToSubresource(r, body, currentNode);
         CheckImmutable(type, currentNode, body);
+        AdmitUpdate(ctx, r, type, body);
         SetManagedFields(body, FieldManager(ctx), "Update", body.DeepClone().AsObject(), type.ApiVersion, currentNode);
         var expected = body.Obj("metadata").Str("resourceVersion");
         var stored = cluster.Store.Update(type, body, expected, DryRun(ctx));
         await WriteAsync(ctx, r, 200, FinishIfDeleted(stored));
+    }
+
+    /// <summary>Admission of an update of the main resource (subresources such as status are not admitted, as upstream's PodSecurity skips them).</summary>
+    private void AdmitUpdate(HttpContext ctx, RequestInfo r, ResourceType type, JsonObject body)
+    {
+        if (r.Subresource is null)
+        {
+            cluster.Admission.AdmitRequest(ctx, type, body, create: false);
+        }
     }
 
     /// <summary>Fields the API server refuses to change after create (422 Invalid, "field is immutable").</summary>
@@ -329,6 +340,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         CheckIdentity(r with { Type = type }, body, true);
         body = ScopeToSubresource(r, body, current.ToNode());
         CheckImmutable(type, current.ToNode(), body);
+        AdmitUpdate(ctx, r, type, body);
         var expected = patch is JsonObject po ? po["metadata"].Str("resourceVersion") : null;
         if (!JsonNode.DeepEquals(currentNode, patched))
         {
@@ -372,6 +384,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
             var created = applied.DeepClone().AsObject();
             created.Remove("status");
             cluster.Defaults.OnCreate(type, created);
+            cluster.Admission.AdmitRequest(ctx, type, created, create: true);
             SetManagedFields(created, manager, "Apply", applied, type.ApiVersion, null);
             await WriteAsync(ctx, r, 201, cluster.Store.Create(type, created, dryRun));
             return;
@@ -381,6 +394,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var merged = Patching.MergePatch(currentNode, WithoutServerFields(applied), strategic: true)!.AsObject();
         merged = ScopeToSubresource(r, merged, currentNode);
         CheckImmutable(type, currentNode, merged);
+        AdmitUpdate(ctx, r, type, merged);
         SetManagedFields(merged, manager, "Apply", applied, type.ApiVersion, currentNode);
         var expected = applied.Obj("metadata").Str("resourceVersion");
         await WriteAsync(ctx, r, 200, cluster.Store.Update(type, merged, expected, dryRun));
