@@ -35,6 +35,7 @@ internal sealed class Cluster : IDisposable
         Scheduler = new PodScheduler(this);
         JobController = new JobController(this);
         GarbageCollector = new GarbageCollector(this);
+        NodeLifecycle = new NodeLifecycle(this);
         Bootstrap();
         Scheduler.SetNodes(options.Nodes.Count > 0 ? options.Nodes : [new NodeSpec()]);
         Store.AddListener(e => Loop.Post(() => Dispatch(e)));
@@ -74,6 +75,9 @@ internal sealed class Cluster : IDisposable
     public JobController JobController { get; }
 
     public GarbageCollector GarbageCollector { get; }
+
+    /// <summary>Node loss: NotReady, the unreachable taints, taint-based eviction (Controllers/NodeLifecycle.cs).</summary>
+    public NodeLifecycle NodeLifecycle { get; }
 
     public TimeSpan Step => Options.TimeStep;
 

@@ -16,7 +16,7 @@ internal static class CommandLine
                                   [--fault-watch-close-events N] [--fault-watch-close-seconds S] [--fault-rewatch-gone N]
                                   [--fault-429 N] [--fault-500 N] [--fault-503 N] [--fault-latency-ms MS]
                                   [--fault-log-cut-bytes N] [--fault-log-cut-lines N] [--fault-reset N]
-                                  [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0]
+                                  [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0] [--node-monitor-grace-seconds 50]
                                   [--ignore-stdin] [--bench-logs MB]
         """;
 
@@ -68,6 +68,7 @@ internal static class CommandLine
                     case "--fault-reset": faults.ResetConnectionCount = NextInt(); break;
                     case "--no-job-expectations": options.SameNameJobExpectations = false; break;
                     case "--job-expectations-seconds": options.JobExpectationsTimeout = TimeSpan.FromSeconds(NextDouble()); break;
+                    case "--node-monitor-grace-seconds": options.NodeMonitorGracePeriod = TimeSpan.FromSeconds(NextDouble()); break;
                     case "--job-informer-delay-ms": options.JobInformerDelay = TimeSpan.FromMilliseconds(NextDouble()); break;
                     case "--ignore-stdin": ignoreStdin = true; break;
                     case "--bench-logs": benchMegabytes = NextDouble(); break;
