@@ -120,6 +120,12 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Replaces the nodes; Pending pods are scheduled again.</summary>
     public void SetNodes(IEnumerable<NodeSpec> nodes) => _cluster.Scheduler.SetNodes(nodes);
 
+    /// <summary>The node's kubelet stops posting: NotReady and the unreachable taints after NodeMonitorGracePeriod, then taint-based eviction.</summary>
+    public void LoseNode(string name) => _cluster.NodeLifecycle.Lose(name);
+
+    /// <summary>The node's kubelet posts again: Ready, its taints removed, and the deletions it missed carried out.</summary>
+    public void RecoverNode(string name) => _cluster.NodeLifecycle.Recover(name);
+
     /// <summary>Adds a restricted user; RBAC (Roles, RoleBindings, ClusterRoles, ClusterRoleBindings) decides its access. Returns the bearer token.</summary>
     public string AddToken(string userName, IEnumerable<string>? groups = null, string? token = null)
     {

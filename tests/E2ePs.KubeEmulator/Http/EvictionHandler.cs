@@ -56,7 +56,8 @@ internal sealed class EvictionHandler(Cluster cluster)
 
         var text = Encoding.UTF8.GetString(buffer.ToArray());
         var body = string.IsNullOrWhiteSpace(text) ? null : Patching.ParseBody(text) as JsonObject;
-        if (body is null || body.Str("kind") != "Eviction")
+        // As the API server decodes it: a body without kind gets the endpoint's (policy/v1 Eviction).
+        if (body is null || body.Str("kind") is not (null or "Eviction"))
         {
             throw ApiError.BadRequest("the body of the request must be a policy/v1 Eviction");
         }
