@@ -166,7 +166,9 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
         var extractor = new ReportExtractor();
         using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var lastLine = new StrongBox<long>(clock.TickCount64);
-        var follow = options.FollowLogs ? FollowAsync(run, target, extractor, updates, lastLine, stopFollowing.Token) : Task.CompletedTask;
+        // The log is followed even when it is not shown: a pod deleted at its deadline or evicted is gone with its log
+        // once the Job says Failed, so the report it wrote before the kill is read as it comes.
+        var follow = FollowAsync(run, target, extractor, updates, lastLine, options.FollowLogs, stopFollowing.Token);
 
         var final = run.Clone();
         var wait = new WaitOptions { Timeout = options.Timeout, PullGracePeriod = options.PullGracePeriod };
@@ -190,11 +192,7 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
 
         final.Attempt = run.Attempt;
         var testRan = final.ExitCode is not null && final.Status is E2eRunStatus.Succeeded or E2eRunStatus.Failed;
-        var followedToEnd = false;
-        if (options.FollowLogs)
-        {
-            followedToEnd = await EndFollowAsync(follow, testRan, lastLine, stopFollowing, final, updates, cancellationToken);
-        }
+        var followedToEnd = await EndFollowAsync(follow, testRan, lastLine, stopFollowing, final, updates, options.FollowLogs, cancellationToken);
 
         ResultReading? reading = null;
         if (testRan)
@@ -221,13 +219,13 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
         return final;
     }
 
-    private async Task FollowAsync(E2eRun run, ClusterTarget target, ReportExtractor extractor, ChannelWriter<InvokeUpdate> updates, StrongBox<long> lastLine, CancellationToken cancellationToken)
+    private async Task FollowAsync(E2eRun run, ClusterTarget target, ReportExtractor extractor, ChannelWriter<InvokeUpdate> updates, StrongBox<long> lastLine, bool show, CancellationToken cancellationToken)
     {
         var request = new LogRequest { Target = target, JobName = run.JobName, Uid = run.Uid, Follow = true };
         await foreach (var line in logReader.ReadAsync(request, cancellationToken))
         {
             Volatile.Write(ref lastLine.Value, clock.TickCount64);
-            if (extractor.Accept(line))
+            if (extractor.Accept(line) && show)
             {
                 updates.TryWrite(new InvokeUpdate.Log(run, line));
             }
@@ -238,7 +236,7 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
     /// Lets the followed log deliver its last lines when the test container ran, or stops it when it
     /// never will (an image that cannot be pulled has no log to end). True when it reached the end.
     /// </summary>
-    private async Task<bool> EndFollowAsync(Task follow, bool testRan, StrongBox<long> lastLine, CancellationTokenSource stopFollowing, E2eRun final, ChannelWriter<InvokeUpdate> updates, CancellationToken cancellationToken)
+    private async Task<bool> EndFollowAsync(Task follow, bool testRan, StrongBox<long> lastLine, CancellationTokenSource stopFollowing, E2eRun final, ChannelWriter<InvokeUpdate> updates, bool show, CancellationToken cancellationToken)
     {
         Volatile.Write(ref lastLine.Value, Math.Max(Volatile.Read(ref lastLine.Value), clock.TickCount64));
         while (testRan && !follow.IsCompleted)
@@ -271,12 +269,19 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
         }
-        catch (E2eException error)
+        catch (E2eException error) when (show)
         {
             updates.TryWrite(new InvokeUpdate.Warning(final, LogUnreadable(final, error)));
         }
+        catch (E2eException)
+        {
+            // Not shown: the report is read again from the log below, which reports the problem if it persists.
+        }
 
-        updates.TryWrite(new InvokeUpdate.LogEnded(final));
+        if (show)
+        {
+            updates.TryWrite(new InvokeUpdate.LogEnded(final));
+        }
         return reachedEnd;
     }
 
