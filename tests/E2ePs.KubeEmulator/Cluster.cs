@@ -39,6 +39,7 @@ internal sealed class Cluster : IDisposable
         GarbageCollector = new GarbageCollector(this);
         Admission = new AdmissionControl(this);
         Quotas = new QuotaController(this);
+        NodeLifecycle = new NodeLifecycle(this);
         Bootstrap();
         Scheduler.SetNodes(options.Nodes.Count > 0 ? options.Nodes : [new NodeSpec()]);
         Autoscaler.Start();
@@ -87,6 +88,9 @@ internal sealed class Cluster : IDisposable
     public AdmissionControl Admission { get; }
 
     public QuotaController Quotas { get; }
+
+    /// <summary>Node loss: NotReady, the unreachable taints, taint-based eviction (Controllers/NodeLifecycle.cs).</summary>
+    public NodeLifecycle NodeLifecycle { get; }
 
     public TimeSpan Step => Options.TimeStep;
 

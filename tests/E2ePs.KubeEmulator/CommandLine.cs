@@ -20,6 +20,7 @@ internal static class CommandLine
                                   [--status-lag-ms 1000] [--container-log-max-size 10Mi] [--container-log-max-files 5]
                                   [--autoscale-after-seconds N] [--autoscale-max-nodes 10]
                                   [--job-api-backoff-ms 1000] [--job-api-max-backoff-ms 60000]
+                                  [--no-job-expectations] [--job-expectations-seconds 300] [--job-informer-delay-ms 0] [--node-monitor-grace-seconds 50]
                                   [--server-name NAME] [--ignore-stdin] [--bench-logs MB]
         """;
 
@@ -72,6 +73,7 @@ internal static class CommandLine
                     case "--fault-reset": faults.ResetConnectionCount = NextInt(); break;
                     case "--no-job-expectations": options.SameNameJobExpectations = false; break;
                     case "--job-expectations-seconds": options.JobExpectationsTimeout = TimeSpan.FromSeconds(NextDouble()); break;
+                    case "--node-monitor-grace-seconds": options.NodeMonitorGracePeriod = TimeSpan.FromSeconds(NextDouble()); break;
                     case "--job-informer-delay-ms": options.JobInformerDelay = TimeSpan.FromMilliseconds(NextDouble()); break;
                     case "--status-lag-ms": options.PodStatusLag = TimeSpan.FromMilliseconds(NextDouble()); break;
                     case "--container-log-max-size": options.ContainerLogMaxSize = (long)Kubelet.Quantity.Parse(Next()); break;

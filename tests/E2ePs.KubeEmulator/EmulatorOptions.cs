@@ -117,6 +117,12 @@ public sealed class EmulatorOptions
     /// <summary>The longest such wait (upstream MaxJobApiBackOff, 1 minute).</summary>
     public TimeSpan JobApiMaxBackOff { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long after a node's kubelet stops posting the node lifecycle controller marks it Ready=Unknown and taints it
+    /// unreachable (upstream --node-monitor-grace-period, 50 s since Kubernetes 1.32); tests shorten it.
+    /// </summary>
+    public TimeSpan NodeMonitorGracePeriod { get; set; } = TimeSpan.FromSeconds(50);
+
     /// <summary>Interval of BOOKMARK events on watches that ask for them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -137,6 +137,12 @@ public sealed class EmulatorServer : IAsyncDisposable
         return token;
     }
 
+    /// <summary>The node's kubelet stops posting: NotReady and the unreachable taints after NodeMonitorGracePeriod, then taint-based eviction.</summary>
+    public void LoseNode(string name) => _cluster.NodeLifecycle.Lose(name);
+
+    /// <summary>The node's kubelet posts again: Ready, its taints removed, and the deletions it missed carried out.</summary>
+    public void RecoverNode(string name) => _cluster.NodeLifecycle.Recover(name);
+
     /// <summary>Makes a token expire now: the server refuses it (401) before the expiry its client was told. False when the token is unknown.</summary>
     public bool ExpireToken(string token) => _cluster.Tokens.Expire(token);
 

@@ -56,6 +56,11 @@ public static class FailureClassifier
                 return E2eFailureKind.Configuration;
             }
 
+            if (IsDisruption(reason))
+            {
+                return E2eFailureKind.Infrastructure;
+            }
+
             if (reason == "JobDeleted")
             {
                 return E2eFailureKind.Cancelled;
@@ -64,6 +69,12 @@ public static class FailureClassifier
 
         return lastPod is not null && WasTakenAway(lastPod) ? E2eFailureKind.Infrastructure : E2eFailureKind.TestFailure;
     }
+
+    /// <summary>
+    /// Whether the run's reason says its pod was taken away (the verdict names the disruption it saw, see
+    /// RunEvaluator.Termination.cs), which holds once the pod is gone and cannot be read again.
+    /// </summary>
+    public static bool IsDisruption(string reason) => Waiting.RunEvaluator.DisruptionReasons.Contains(reason);
 
     /// <summary>Whether the pod was evicted, preempted or lost with its node rather than ended by its test.</summary>
     public static bool WasTakenAway(V1Pod pod)

@@ -167,7 +167,9 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
         using var stopFollowing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var lastLine = new StrongBox<long>(clock.TickCount64);
         // The report is always read from the followed log, shown or not: a follow goes on across the kubelet's log
-        // rotations, where a read after the end sees only the last file (docs/architecture.md, "Reports and rotation").
+        // rotations, where a read after the end sees only the last file (docs/architecture.md, "Reports and rotation"),
+        // and a pod deleted at its deadline or evicted is gone with its log once the Job says Failed, so the report it
+        // wrote before the kill is read as it comes.
         var follow = FollowAsync(run, target, extractor, updates, lastLine, options.FollowLogs, stopFollowing.Token);
 
         var final = run.Clone();

@@ -7,7 +7,11 @@ using k8s.Models;
 namespace E2ePs.Engine.Waiting;
 
 /// <summary>A run that ended in a failure whose cause needs one more request before it is reported.</summary>
-internal sealed record FailedRun(string RunId, RunVerdict Verdict, V1Job? Job, IReadOnlyCollection<Corev1Event> Events);
+internal sealed record FailedRun(string RunId, RunVerdict Verdict, V1Job? Job, IReadOnlyCollection<Corev1Event> Events)
+{
+    /// <summary>The pods the watch saw, deleted ones included: a pod the Job counted is gone from a fresh list.</summary>
+    public IReadOnlyCollection<V1Pod> WatchedPods { get; init; } = [];
+}
 
 /// <summary>
 /// Completes the verdicts a watch alone cannot: a failure the Job reported is judged again from a fresh
@@ -41,8 +45,9 @@ internal sealed class FailureExplainer(IKubernetes client, string ns, IReadOnlyD
         if (verdict.FailedByJob)
         {
             var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{JobLabels.RunId}={failed.RunId}", cancellationToken: cancellationToken);
-            verdict = RunEvaluator.Evaluate(failed.Job, pods.Items.ToList(), failed.Events, clock.UtcNow);
-            lastPod = RunObservation.Newest(pods.Items);
+            var all = WithDeleted(pods.Items, failed.WatchedPods);
+            verdict = RunEvaluator.Evaluate(failed.Job, all, failed.Events, clock.UtcNow);
+            lastPod = RunObservation.Newest(all);
         }
 
         if (verdict.FailedInitContainer is { } init)
@@ -52,6 +57,17 @@ internal sealed class FailureExplainer(IKubernetes client, string ns, IReadOnlyD
         }
 
         board.Finish(runs[failed.RunId], verdict, lastPod);
+    }
+
+    /// <summary>
+    /// The fresh list, plus the watched pods it no longer has: the Job controller removes its tracking finalizer once
+    /// it has counted a pod, so an evicted or deadline-killed pod is gone by the time the Job says Failed, and only
+    /// the watch kept its last state (its exit code, its DisruptionTarget condition).
+    /// </summary>
+    private static List<V1Pod> WithDeleted(IList<V1Pod> listed, IReadOnlyCollection<V1Pod> watched)
+    {
+        var names = listed.Select(p => p.Metadata.Name).ToHashSet(StringComparer.Ordinal);
+        return [.. listed, .. watched.Where(p => !names.Contains(p.Metadata.Name))];
     }
 
     private async Task<string> InitLogTailAsync(string pod, string container, CancellationToken cancellationToken)

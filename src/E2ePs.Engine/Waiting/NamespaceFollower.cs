@@ -93,11 +93,9 @@ internal sealed class NamespaceFollower : IDisposable
             WatchEventsAsync(client, cancellationToken),
         };
 
-        // A failing pull is judged again when its grace period may have run out, event or not.
-        if (_options.PullGracePeriod > TimeSpan.Zero)
-        {
-            watches.Add(Ticker.RunAsync(_options.PullGracePeriod, JudgeAll, cancellationToken));
-        }
+        // A failing pull is judged again when its grace period may have run out, event or not; so is a pod that
+        // terminates past its grace period (RunEvaluator.Termination.cs), which no event may ever end.
+        watches.Add(Ticker.RunAsync(_options.PullGracePeriod > TimeSpan.Zero ? _options.PullGracePeriod : TimeSpan.FromSeconds(1), JudgeAll, cancellationToken));
 
         // So are a pod waiting for an autoscaler and a volume waiting for its Secret: a quarter of the shorter grace
         // period, between 1 and 15 s, costs no request (the verdict is made from what the watches brought).
@@ -262,13 +260,15 @@ internal sealed class NamespaceFollower : IDisposable
         {
             V1Job? job;
             List<Corev1Event> events;
+            List<V1Pod> watched;
             lock (_gate)
             {
                 job = _observations[runId].Job;
                 events = EventsOf(runId, _observations[runId]);
+                watched = [.. _observations[runId].Pods.Values];
             }
 
-            _toExplain.Writer.TryWrite(new FailedRun(runId, verdict, job, events));
+            _toExplain.Writer.TryWrite(new FailedRun(runId, verdict, job, events) { WatchedPods = watched });
             return;
         }
 

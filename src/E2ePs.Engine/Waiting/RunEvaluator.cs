@@ -17,7 +17,7 @@ namespace E2ePs.Engine.Waiting;
 /// since 1.31 a Job first gets the interim FailureTarget or SuccessCriteriaMet condition and only later
 /// Failed or Complete; the interim one already decides, since the controller never takes it back.
 /// </remarks>
-public static class RunEvaluator
+public static partial class RunEvaluator
 {
     private static readonly HashSet<string> s_pullFailures = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"];
     private static readonly HashSet<string> s_configFailures = ["CreateContainerConfigError", "CreateContainerError"];
@@ -62,10 +62,21 @@ public static class RunEvaluator
         }
 
         var failed = conditions.FirstOrDefault(c => c.Status == "True" && c.Type is "Failed" or "FailureTarget");
+        if (failed is not null && AwaitTermination(conditions, failed, ordered, names, now) is { } terminating)
+        {
+            // Graceful termination (RunEvaluator.Termination.cs): the final state and exit code come when the pod has stopped.
+            return terminating;
+        }
+
         if (failed is not null && InitFailure(latest, names, now) is { } failedClone)
         {
             // The Job only says its retries ran out; the init container says why.
             return failedClone with { FailedByJob = true };
+        }
+
+        if (failed is not null && TakenAway(failed, latest, lastTermination, names, now) is { } takenAway)
+        {
+            return takenAway;
         }
 
         if (failed is not null)

@@ -31,6 +31,8 @@ public sealed class FailureKindTableTests
         { "preempted by the scheduler", "failed-backoff", ["preempted"], 0, E2eFailureKind.Infrastructure },
         { "graceful node shutdown", "failed-backoff", ["node-shutdown"], 0, E2eFailureKind.Infrastructure },
         { "its node was lost and pod GC failed it", "failed-backoff", ["lost-node-gc"], 0, E2eFailureKind.Infrastructure },
+        { "kubectl drain (the eviction API)", "failed-backoff", ["evicted-by-api"], 0, E2eFailureKind.Infrastructure },
+        { "evicted from a lost node and still terminating", "failure-target-backoff-terminating", ["taint-evicted-terminating"], 0, E2eFailureKind.Infrastructure },
         { "an eviction in an earlier attempt does not excuse the last one's own failure", "failed-backoff-after-retries", ["evicted", "retry-3"], 0, E2eFailureKind.TestFailure },
 
         // The job definition cannot run: a retry fails the same way.
@@ -42,6 +44,8 @@ public sealed class FailureKindTableTests
         { "exit code 1", "failed-backoff", ["failed-exit-1"], 0, E2eFailureKind.TestFailure },
         { "its memory limit (OOMKilled)", "failed-backoff", ["oom-killed"], 0, E2eFailureKind.TestFailure },
         { "its deadline", "failed-deadline", ["killed-at-deadline"], 0, E2eFailureKind.TestFailure },
+        { "its deadline, its pod stopped gracefully before Failed", "failure-target-deadline", ["killed-at-deadline"], 0, E2eFailureKind.TestFailure },
+        { "its deadline, its pod still terminating long after its grace period", "failure-target-deadline", ["terminating-at-deadline"], 0, E2eFailureKind.TestFailure },
         { "a FailJob rule of the pod failure policy", "failed-pod-failure-policy", ["failed-exit-42"], 0, E2eFailureKind.TestFailure },
         { "three attempts that all failed", "failed-backoff-after-retries", ["retry-1", "retry-2", "retry-3"], 0, E2eFailureKind.TestFailure },
         { "failed with its pods gone (ttl)", "failed-backoff", [], 0, E2eFailureKind.TestFailure },
@@ -82,6 +86,24 @@ public sealed class FailureKindTableTests
 
         Assert.Equal(E2eFailureKind.Configuration, kind);
         Assert.True(verdict.ObjectMissing);
+    }
+
+    /// <summary>
+    /// A pod the Job counted loses its tracking finalizer and is gone: Invoke-E2eTest, which lists the pods again after
+    /// the wait, finds none, so the kind must follow from the verdict the waiter reached while it still saw the pod.
+    /// </summary>
+    [Theory]
+    [InlineData("evicted-by-api")]
+    [InlineData("evicted")]
+    [InlineData("preempted")]
+    [InlineData("lost-node-gc")]
+    [InlineData("node-shutdown")]
+    public void A_disruption_is_infrastructure_even_once_the_pod_is_gone(string pod)
+    {
+        var verdict = RunEvaluator.Evaluate(RunScenario.Job("failed-backoff"), RunScenario.Pods([pod]), [], RunScenario.Now);
+        var run = new E2eRun { Status = verdict.Status, Reason = verdict.Reason, ExitCode = verdict.ExitCode };
+
+        Assert.Equal(E2eFailureKind.Infrastructure, FailureClassifier.Classify(run, lastPod: null, null));
     }
 
     /// <summary>Statuses the waiter sets itself, whatever the objects say.</summary>

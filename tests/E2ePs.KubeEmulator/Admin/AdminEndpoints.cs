@@ -70,6 +70,15 @@ internal sealed class AdminEndpoints(Cluster cluster)
                 cluster.Scheduler.SetNodes(nodes);
                 await WriteAsync(ctx, nodes);
                 break;
+            case (["nodes", var lost, "lose"], "POST"):
+                // The node's kubelet stops posting (Controllers/NodeLifecycle.cs).
+                cluster.NodeLifecycle.Lose(lost);
+                await WriteAsync(ctx, new { node = lost, lost = true });
+                break;
+            case (["nodes", var recovered, "recover"], "POST"):
+                cluster.NodeLifecycle.Recover(recovered);
+                await WriteAsync(ctx, new { node = recovered, lost = false });
+                break;
             case (["tokens"], "POST" or "PUT"):
                 var request = await ReadAsync<TokenRequest>(ctx);
                 if (string.IsNullOrWhiteSpace(request.User))

@@ -73,6 +73,12 @@ internal sealed class Deleter(Cluster cluster)
             return cluster.Store.Mutate(type, ns, name, o =>
             {
                 o.Obj("metadata").SetDefault("deletionTimestamp", JsonDefaults.Time(DateTimeOffset.UtcNow));
+                if (type == ResourceCatalog.Pods)
+                {
+                    // Nothing runs it (or a forced deletion): only its finalizers keep it (Controllers/PodRemoval.cs).
+                    o.Obj("metadata").SetDefault("deletionGracePeriodSeconds", 0);
+                }
+
                 return true;
             })!;
         }

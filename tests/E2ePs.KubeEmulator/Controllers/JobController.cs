@@ -15,7 +15,7 @@ namespace E2ePs.KubeEmulator.Controllers;
 /// ttlSecondsAfterFinished. Runs on the simulation thread. Its pod expectations are keyed by namespace/name
 /// as upstream's (<see cref="JobExpectations"/>; off with EmulatorOptions.SameNameJobExpectations = false).
 /// </summary>
-internal sealed class JobController(Cluster cluster)
+internal sealed partial class JobController(Cluster cluster)
 {
     private sealed class JobState
     {
@@ -68,6 +68,11 @@ internal sealed class JobController(Cluster cluster)
         var owner = e.Object.Labels.GetValueOrDefault("batch.kubernetes.io/job-name");
         var uid = e.Object.Labels.GetValueOrDefault("batch.kubernetes.io/controller-uid");
         if (owner is null || uid is null)
+        {
+            return;
+        }
+
+        if (e.Type != "DELETED" && ReleaseOrphan(e.Object, owner, uid))
         {
             return;
         }
@@ -191,28 +196,13 @@ internal sealed class JobController(Cluster cluster)
         var finished = HasCondition(status, "Complete") || HasCondition(status, "Failed");
         if (finished)
         {
+            ReleaseTrackingFinalizers(cluster.Store.ListByIndexedLabel(ResourceCatalog.Pods, uid).Where(p => p.Namespace == ns), all: true);
             ScheduleTtl(job, spec, status, state);
             return;
         }
 
         var pods = cluster.Store.ListByIndexedLabel(ResourceCatalog.Pods, uid).Where(p => p.Namespace == ns).ToList();
-        var newlySucceeded = 0;
-        var newlyFailed = 0;
-        foreach (var p in pods)
-        {
-            var phase = p.GetString("status.phase");
-            if (phase is "Succeeded" or "Failed" && state.Counted.Add(p.Uid))
-            {
-                if (phase == "Succeeded")
-                {
-                    newlySucceeded++;
-                }
-                else
-                {
-                    newlyFailed++;
-                }
-            }
-        }
+        var (newlySucceeded, newlyFailed, failJobMessage) = CountFinished(pods, spec, state);
 
         state.PodsCreated = Math.Max(state.PodsCreated, pods.Count);
         var active = pods.Where(p => p.GetString("status.phase") is not ("Succeeded" or "Failed") && !p.HasDeletionTimestamp).ToList();
@@ -243,7 +233,12 @@ internal sealed class JobController(Cluster cluster)
 
         string? failureReason = null;
         string? failureMessage = null;
-        if (failed > backoffLimit || PastBackoffLimitOnFailure(spec, active, backoffLimit))
+        if (failJobMessage is not null)
+        {
+            failureReason = "PodFailurePolicy";
+            failureMessage = failJobMessage;
+        }
+        else if (failed > backoffLimit || PastBackoffLimitOnFailure(spec, active, backoffLimit))
         {
             failureReason = "BackoffLimitExceeded";
             failureMessage = "Job has reached the specified backoff limit";
@@ -278,8 +273,9 @@ internal sealed class JobController(Cluster cluster)
         }
         else if (!target && !suspended && !job.HasDeletionTimestamp)
         {
-            // podReplacementPolicy TerminatingOrFailed: a terminating pod is replaced only once it is gone.
-            var want = Math.Min(parallelism, completions - succeeded) - active.Count - terminating;
+            // podReplacementPolicy Failed (the default with a podFailurePolicy): a terminating pod is replaced only once
+            // it has failed; TerminatingOrFailed replaces it at once (onlyReplaceFailedPods upstream).
+            var want = Math.Min(parallelism, completions - succeeded) - active.Count - (OnlyReplaceFailedPods(spec) ? terminating : 0);
             var key = JobExpectations.Key(ns, name);
             if (want > 0 && _expectations is { } expectations && !expectations.Satisfied(key, now))
             {
@@ -359,6 +355,11 @@ internal sealed class JobController(Cluster cluster)
             current["status"] = status.DeepClone();
             return true;
         });
+        if (updated is not null)
+        {
+            ReleaseTrackingFinalizers(pods, all: false, state);
+        }
+
         if (updated is not null && (HasCondition(status, "Complete") || HasCondition(status, "Failed")))
         {
             ScheduleTtl(updated, spec, status, state);
@@ -452,6 +453,7 @@ internal sealed class JobController(Cluster cluster)
         var podName = job.Name + "-" + RandomSuffix();
         var meta = template["metadata"]?.DeepClone().AsObject() ?? new JsonObject();
         meta.Remove("creationTimestamp");
+        meta["finalizers"] = new JsonArray(PodRemoval.JobTracking);
         meta["name"] = podName;
         meta["generateName"] = job.Name + "-";
         meta["namespace"] = job.Namespace;

@@ -267,12 +267,19 @@ internal sealed class PodScheduler(Cluster cluster)
         var reasons = new SortedDictionary<string, int>(StringComparer.Ordinal);
         NodeState? chosen = null;
         int nodeCount;
+        var refusals = cluster.NodeLifecycle.Refusals(spec); // cordoned or tainted nodes, read outside the lock
         lock (_lock)
         {
             nodeCount = _nodes.Count;
             foreach (var n in _nodes.Values)
             {
                 var fits = true;
+                if (refusals.TryGetValue(n.Spec.Name, out var refusal))
+                {
+                    Count(reasons, refusal);
+                    continue;
+                }
+
                 if (n.UsedPods + 1 > n.Spec.Pods)
                 {
                     Count(reasons, "Too many pods");

@@ -92,6 +92,13 @@ internal static class DiscoveryDocuments
             resources.Add(r);
             foreach (var sub in t.Subresources)
             {
+                if (sub == "eviction")
+                {
+                    // kubectl drain finds the Eviction's group and version here (drain.CheckEvictionSupport).
+                    resources.Add(new JsonObject { ["name"] = "pods/eviction", ["singularName"] = "", ["namespaced"] = true, ["group"] = "policy", ["version"] = "v1", ["kind"] = "Eviction", ["verbs"] = new JsonArray("create") });
+                    continue;
+                }
+
                 resources.Add(new JsonObject
                 {
                     ["name"] = t.Plural + "/" + sub,

@@ -10,7 +10,7 @@ internal static class ResourceCatalog
     [
         new("", "v1", "namespaces", "namespace", "Namespace", false, ["ns"], ["create", "delete", "get", "list", "patch", "update", "watch"], ["status"]),
         new("", "v1", "nodes", "node", "Node", false, ["no"], AllVerbs, ["status"]),
-        new("", "v1", "pods", "pod", "Pod", true, ["po"], AllVerbs, ["log", "status"]),
+        new("", "v1", "pods", "pod", "Pod", true, ["po"], AllVerbs, ["eviction", "log", "status"]),
         new("", "v1", "events", "event", "Event", true, ["ev"], AllVerbs, []),
         new("", "v1", "services", "service", "Service", true, ["svc"], ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["status"]),
         new("", "v1", "endpoints", "endpoints", "Endpoints", true, ["ep"], AllVerbs, []),

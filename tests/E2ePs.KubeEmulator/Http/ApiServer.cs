@@ -19,6 +19,7 @@ internal sealed class ApiServer
     private readonly WatchStreamer _watch;
     private readonly LogStreamer _logs;
     private readonly AdminEndpoints _admin;
+    private readonly EvictionHandler _eviction;
 
     public ApiServer(Cluster cluster)
     {
@@ -28,6 +29,7 @@ internal sealed class ApiServer
         _watch = new WatchStreamer(cluster);
         _logs = new LogStreamer(cluster);
         _admin = new AdminEndpoints(cluster);
+        _eviction = new EvictionHandler(cluster);
     }
 
     public string ServerAddress { get; set; } = "127.0.0.1:0";
@@ -149,6 +151,11 @@ internal sealed class ApiServer
         if (info.Subresource == "log")
         {
             return info.Verb == "get" ? _logs.StreamAsync(ctx, info) : throw ApiError.MethodNotAllowed();
+        }
+
+        if (info.Subresource == "eviction" && info.Type == ResourceCatalog.Pods)
+        {
+            return info.Verb == "create" ? _eviction.EvictAsync(ctx, info) : throw ApiError.MethodNotAllowed();
         }
 
         if (info.Subresource is not null && !info.Type.Subresources.Contains(info.Subresource))

@@ -300,6 +300,13 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     /// <summary>An update that removed the last finalizer of an object being deleted completes the deletion.</summary>
     private StoredObject FinishIfDeleted(StoredObject stored)
     {
+        if (stored.Type == ResourceCatalog.Pods)
+        {
+            // A pod also waits for its kubelet: it goes only once nothing runs it (Controllers/PodRemoval.cs).
+            Controllers.PodRemoval.RemoveIfReleased(cluster, stored);
+            return stored;
+        }
+
         if (stored.HasDeletionTimestamp && stored.Type != ResourceCatalog.Pods &&
             !(stored.Root.GetProperty("metadata").TryGetProperty("finalizers", out var f) && f.GetArrayLength() > 0))
         {

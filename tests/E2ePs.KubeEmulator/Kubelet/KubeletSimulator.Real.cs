@@ -246,7 +246,7 @@ internal sealed partial class KubeletSimulator
         if (rt.RemoveWhenStopped)
         {
             rt.RemoveWhenStopped = false;
-            cluster.Loop.Schedule(Step, () => cluster.Store.Remove(ResourceCatalog.Pods, rt.Namespace, rt.Name, rt.Uid));
+            cluster.Loop.Schedule(Step, () => Controllers.PodRemoval.KubeletStopped(cluster, rt.Namespace, rt.Name, rt.Uid));
         }
     }
 

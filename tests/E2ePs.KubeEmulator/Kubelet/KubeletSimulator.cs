@@ -124,7 +124,7 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
             return;
         }
 
-        if (e.Object.HasDeletionTimestamp && !rt.Killing)
+        if (e.Object.HasDeletionTimestamp && !rt.Killing && !cluster.NodeLifecycle.IsLost(rt.Node))
         {
             Kill(rt, "Stopping container {0}", remove: true);
         }
@@ -148,46 +148,7 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
             return;
         }
 
-        cluster.Loop.Schedule(Step, () =>
-        {
-            var pod = Get(rt);
-            if (pod is null)
-            {
-                return;
-            }
-
-            var now = DateTimeOffset.UtcNow;
-            foreach (var c in rt.All.Where(c => c.State == "running"))
-            {
-                if (c.PendingExit is { } exited)
-                {
-                    // It had exited before the kill; the status lag only hid it.
-                    c.RunToken++;
-                    Observed(rt, c, exited.ExitCode, exited.Reason, exited.Message, exited.At);
-                    continue;
-                }
-
-                cluster.Events.Record(pod, "Normal", "Killing", string.Format(CultureInfo.InvariantCulture, messageFormat, c.Name), "kubelet", rt.Node, c.FieldPath);
-                c.RunToken++;
-                c.Log?.Finish(now);
-                c.State = "terminated";
-                c.Reason = "Error";
-                c.ExitCode = 137;
-                c.FinishedAt = now;
-            }
-
-            if (!rt.Finished)
-            {
-                rt.Finished = true;
-                rt.Phase = rt.Main.All(c => c.State == "terminated" && c.ExitCode == 0) ? "Succeeded" : "Failed";
-                WriteStatus(rt);
-            }
-
-            if (remove)
-            {
-                cluster.Loop.Schedule(Step, () => cluster.Store.Remove(ResourceCatalog.Pods, rt.Namespace, rt.Name, rt.Uid));
-            }
-        });
+        cluster.Loop.Schedule(Step, () => StopSimulated(rt, messageFormat, remove));
     }
 
     private StoredObject? Get(PodRuntime rt)
@@ -542,6 +503,11 @@ internal sealed partial class KubeletSimulator(Cluster cluster)
     /// <summary>Renders the runtime into pod.status (phase, conditions, container statuses) and stores it.</summary>
     private void WriteStatus(PodRuntime rt)
     {
+        if (cluster.NodeLifecycle.IsLost(rt.Node))
+        {
+            return; // a kubelet cut off from the API server posts nothing
+        }
+
         var nowText = JsonDefaults.Time(DateTimeOffset.UtcNow);
         var hostIp = cluster.Scheduler.NodeIp(rt.Node); // outside the store lock: the scheduler lock is never taken under it
         cluster.Store.Mutate(ResourceCatalog.Pods, rt.Namespace, rt.Name, pod =>

@@ -50,4 +50,20 @@ public sealed class ContainerScenario
 
     /// <summary>The image cannot be pulled (ErrImagePull, then ImagePullBackOff).</summary>
     public bool ImageMissing { get; set; }
+
+    /// <summary>
+    /// What the container does when the kubelet stops it (pod deletion, eviction, the Job's deadline) with SIGTERM:
+    /// "exit" (default) exits <see cref="SigtermExitMs"/> later with <see cref="SigtermExitCode"/>; "ignore" runs on
+    /// and is killed with SIGKILL (exit 137) when the grace period ends. Either way it ends earlier if its own run ends first.
+    /// </summary>
+    public string OnSigterm { get; set; } = "exit";
+
+    /// <summary>Lines the container writes when SIGTERM arrives (a runner that writes its report as it is stopped).</summary>
+    public IList<string> SigtermLines { get; set; } = new List<string>();
+
+    /// <summary>How long after SIGTERM an "exit" container takes to exit; past the grace period it is killed (137).</summary>
+    public int SigtermExitMs { get; set; }
+
+    /// <summary>Exit code of a container that exits on SIGTERM (128 + 15, as a shell's default handler).</summary>
+    public int SigtermExitCode { get; set; } = 143;
 }

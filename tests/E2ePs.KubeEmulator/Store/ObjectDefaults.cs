@@ -60,12 +60,19 @@ internal sealed class ObjectDefaults
             throw ApiError.Invalid(ResourceCatalog.Jobs, name, "spec.template.spec.containers: Required value");
         }
 
+        if (spec["podFailurePolicy"] is JsonObject && restart != "Never")
+        {
+            // pkg/apis/batch/validation/validation.go (validateJobSpec)
+            throw ApiError.Invalid(ResourceCatalog.Jobs, name, $"spec.template.spec.restartPolicy: Invalid value: \"{restart}\": only \"Never\" is supported when podFailurePolicy is specified");
+        }
+
         spec.SetDefault("parallelism", 1);
         spec.SetDefault("completions", 1);
         spec.SetDefault("backoffLimit", 6);
         spec.SetDefault("completionMode", "NonIndexed");
         spec.SetDefault("suspend", false);
-        spec.SetDefault("podReplacementPolicy", "TerminatingOrFailed");
+        // pkg/apis/batch/v1/defaults.go: Failed with a podFailurePolicy (which allows no other), else TerminatingOrFailed.
+        spec.SetDefault("podReplacementPolicy", spec["podFailurePolicy"] is JsonObject ? "Failed" : "TerminatingOrFailed");
         if (!spec.Flag("manualSelector"))
         {
             spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid } };
