@@ -18,7 +18,7 @@ internal sealed class Cluster : IDisposable
     public Cluster(EmulatorOptions options, string adminToken)
     {
         Options = options;
-        Store = new ObjectStore(options.WatchHistorySize);
+        Store = new ObjectStore(new WatchHistoryLimits(options.WatchHistoryDuration, options.WatchHistoryMinEvents, options.WatchHistorySize));
         Loop = new SimulationLoop(e => Console.Error.WriteLine($"emulator: simulation error: {e}"));
         Events = new EventRecorder(Store);
         Scenarios.Add(options.Scenarios);
@@ -93,6 +93,25 @@ internal sealed class Cluster : IDisposable
     public NodeLifecycle NodeLifecycle { get; }
 
     public TimeSpan Step => Options.TimeStep;
+
+    private CancellationTokenSource _connections = new();
+
+    /// <summary>Runs <paramref name="drop"/> when the API server restarts: every open connection goes with it.</summary>
+    public CancellationTokenRegistration OnRestart(Action drop) => Volatile.Read(ref _connections).Token.Register(drop);
+
+    /// <summary>
+    /// Restarts the API server (docs/emulator.md, "Restarts"): every watch and connection is dropped, the watch
+    /// caches start again, and with <see cref="RestartMode.Rewind"/> etcd is restored from the last snapshot;
+    /// the controllers' informers re-list, so they are told what changed. Returns the resourceVersion it came back at.
+    /// </summary>
+    public long Restart(RestartMode mode)
+    {
+        var changes = Store.Restart(mode);
+        // Not disposed: a request starting now may still register on the old token, and then it is dropped too.
+        Interlocked.Exchange(ref _connections, new CancellationTokenSource()).Cancel();
+        Store.NotifyListeners(changes);
+        return Store.CurrentResourceVersion;
+    }
 
     /// <summary>What a fresh cluster has: default and kube-system namespaces, the kubernetes Service.</summary>
     private void Bootstrap()

@@ -12,7 +12,8 @@ internal static class CommandLine
         usage: E2ePs.KubeEmulator [--kubeconfig PATH] [--port N] [--http] [--token T] [--namespace NS]
                                   [--registry HOST:PORT] [--runtime simulated|buildah] [--registries-conf FILE]
                                   [--storage-root DIR] [--storage-runroot DIR] [--storage-driver vfs] [--scenarios FILE.json] [--node-cpu 8] [--node-memory 32Gi] [--nodes N]
-                                  [--time-step-ms 20] [--sleep-scale 1.0] [--watch-history 10000] [--bookmark-seconds 2]
+                                  [--time-step-ms 20] [--sleep-scale 1.0] [--watch-history 102400] [--watch-history-min 100]
+                                  [--watch-history-seconds 75] [--bookmark-seconds 60] [--min-request-timeout-seconds 1800] [--too-large-rv-wait-ms 3000]
                                   [--fault-watch-close-events N] [--fault-watch-close-seconds S] [--fault-rewatch-gone N]
                                   [--fault-429 N] [--fault-500 N] [--fault-503 N] [--fault-latency-ms MS]
                                   [--fault-log-cut-bytes N] [--fault-log-cut-lines N] [--fault-reset N]
@@ -60,6 +61,10 @@ internal static class CommandLine
                     case "--time-step-ms": options.TimeStep = TimeSpan.FromMilliseconds(NextDouble()); break;
                     case "--sleep-scale": options.SleepScale = NextDouble(); break;
                     case "--watch-history": options.WatchHistorySize = NextInt(); break;
+                    case "--watch-history-min": options.WatchHistoryMinEvents = NextInt(); break;
+                    case "--watch-history-seconds": options.WatchHistoryDuration = TimeSpan.FromSeconds(NextDouble()); break;
+                    case "--min-request-timeout-seconds": options.MinRequestTimeout = TimeSpan.FromSeconds(NextDouble()); break;
+                    case "--too-large-rv-wait-ms": options.TooLargeResourceVersionWait = TimeSpan.FromMilliseconds(NextDouble()); break;
                     case "--bookmark-seconds": options.BookmarkInterval = TimeSpan.FromSeconds(NextDouble()); break;
                     case "--fault-watch-close-events": faults.WatchCloseAfterEvents = NextInt(); break;
                     case "--fault-watch-close-seconds": faults.WatchCloseAfterSeconds = NextDouble(); break;

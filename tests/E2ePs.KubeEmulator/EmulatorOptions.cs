@@ -1,6 +1,9 @@
 namespace E2ePs.KubeEmulator;
 
-/// <summary>Start-up settings of an emulated cluster. Every value has a default that suits fast tests.</summary>
+/// <summary>
+/// Start-up settings of an emulated cluster. Behaviours a real cluster has are on with upstream's timings;
+/// tests shorten them here.
+/// </summary>
 public sealed class EmulatorOptions
 {
     /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
@@ -63,8 +66,33 @@ public sealed class EmulatorOptions
     /// <summary>Multiplier applied to <c>sleep N</c> in interpreted container commands (0.1 makes <c>sleep 5</c> last 0.5 s).</summary>
     public double SleepScale { get; set; } = 1.0;
 
-    /// <summary>How many watch events are kept for resuming watches; older resource versions get 410 Gone.</summary>
-    public int WatchHistorySize { get; set; } = 10_000;
+    /// <summary>
+    /// The most watch events kept per resource for resuming watches (upstream defaultUpperBoundCapacity,
+    /// 100 × 1024); older resourceVersions get 410 Expired. See <see cref="WatchHistoryDuration"/>.
+    /// </summary>
+    public int WatchHistorySize { get; set; } = 100 * 1024;
+
+    /// <summary>The fewest watch events kept per resource once the window shrinks (upstream defaultLowerBoundCapacity, 100).</summary>
+    public int WatchHistoryMinEvents { get; set; } = 100;
+
+    /// <summary>
+    /// How long the watch cache wants to keep events (upstream eventFreshDuration, 75 s): its window grows
+    /// while full of younger events and shrinks when the newest quarter is older (kubernetes/kubernetes
+    /// staging/src/k8s.io/apiserver/pkg/storage/cacher/watch_cache.go).
+    /// </summary>
+    public TimeSpan WatchHistoryDuration { get; set; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>
+    /// A watch without timeoutSeconds is closed after a random time in [this, 2 × this) (the API server's
+    /// --min-request-timeout, 1800 s; staging/src/k8s.io/apiserver/pkg/endpoints/handlers/get.go).
+    /// </summary>
+    public TimeSpan MinRequestTimeout { get; set; } = TimeSpan.FromSeconds(1800);
+
+    /// <summary>
+    /// How long a watch from a resourceVersion the server has not reached waits for it before the ERROR
+    /// "Too large resource version" (upstream blockTimeout, 3 s, in watch_cache.go waitUntilFreshAndBlock).
+    /// </summary>
+    public TimeSpan TooLargeResourceVersionWait { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
     /// Whether the job controller keys its pod expectations by namespace/name as the real one does, so a Job
@@ -111,6 +139,7 @@ public sealed class EmulatorOptions
 
     /// <summary>The autoscaled node group's maximum size (all nodes count; upstream --nodes min:max:group).</summary>
     public int AutoscaleMaxNodes { get; set; } = 10;
+
     /// <summary>The job controller's first wait before it syncs again after its pod creates were refused (upstream DefaultJobApiBackOff, 1 s); doubled per failure.</summary>
     public TimeSpan JobApiBackOff { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -123,8 +152,11 @@ public sealed class EmulatorOptions
     /// </summary>
     public TimeSpan NodeMonitorGracePeriod { get; set; } = TimeSpan.FromSeconds(50);
 
-    /// <summary>Interval of BOOKMARK events on watches that ask for them.</summary>
-    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Interval of BOOKMARK events on watches that ask for them, besides the one 2 s before the watch's
+    /// deadline (upstream bookmarkFrequency, one minute; cacher.go and cache_watcher.go nextBookmarkTime).
+    /// </summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>A simulated node and its allocatable capacity.</summary>

@@ -156,6 +156,15 @@ public sealed class EmulatorServer : IAsyncDisposable
     /// <summary>Request counters, open and peak watches and connections, bytes served.</summary>
     public EmulatorStats GetStats() => _cluster.Stats.Snapshot();
 
+    /// <summary>Takes an etcd snapshot for a later <see cref="RestartMode.Rewind"/>; returns its resourceVersion.</summary>
+    public long TakeSnapshot() => _cluster.Store.Snapshot();
+
+    /// <summary>Restarts the API server (every watch and connection dropped); returns the resourceVersion it came back at.</summary>
+    public long Restart(RestartMode mode) => _cluster.Restart(mode);
+
+    /// <summary>The current resourceVersion (etcd's revision).</summary>
+    public long ResourceVersion => _cluster.Store.CurrentResourceVersion;
+
     /// <summary>Zeroes the counters.</summary>
     public void ResetStats() => _cluster.Stats.Reset();
 

@@ -158,7 +158,19 @@ public sealed class LogReader(IClusterConnectionFactory connections)
                         Decide();
                     }
                 }
-            }, null, found.Token));
+            }, null, found.Token, onListed: listing =>
+            {
+                // A Job deleted (or replaced by a namesake) while the watch was down sends no DELETED event:
+                // only its absence from the re-list says that it has ended.
+                lock (gate)
+                {
+                    if (!listing.Items.Any(j => string.IsNullOrEmpty(uid) || j.Metadata.Uid == uid))
+                    {
+                        jobEnded = true;
+                        Decide();
+                    }
+                }
+            }));
         try
         {
             await watches;
@@ -240,7 +252,14 @@ public sealed class LogReader(IClusterConnectionFactory connections)
                 {
                     decided.Cancel();
                 }
-            }, null, decided.Token);
+            }, null, decided.Token, onListed: listing =>
+            {
+                // Deleted while the watch was down: no DELETED event comes, the pod is just not listed.
+                if (listing.Items.Count == 0)
+                {
+                    decided.Cancel();
+                }
+            });
         }
         catch (OperationCanceledException) when (decided.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -88,7 +88,7 @@ internal sealed class NamespaceFollower : IDisposable
         var selector = _runs.Keys.Any(Runs.RunIds.IsFromUid) ? JobLabels.E2eJob : JobLabels.RunId;
         var watches = new List<Task>
         {
-            WatchLoop.JobsAsync(client, _ns, selector, null, OnJob, null, cancellationToken),
+            WatchLoop.JobsAsync(client, _ns, selector, null, OnJob, null, cancellationToken, onListed: OnJobsListed),
             WatchLoop.PodsAsync(client, _ns, selector, null, OnPod, null, cancellationToken, onListed: OnPodsListed),
             WatchEventsAsync(client, cancellationToken),
         };
@@ -144,7 +144,7 @@ internal sealed class NamespaceFollower : IDisposable
 
     private void OnJob(WatchEventType type, V1Job job)
     {
-        if ((RunIdOf(job.Metadata) ?? RunIdOfUid(job.Metadata.Uid)) is not { } runId || _runs[runId].Uid is { Length: > 0 } uid && uid != job.Metadata.Uid)
+        if (RunOfJob(job) is not { } runId)
         {
             return;
         }
@@ -172,6 +172,45 @@ internal sealed class NamespaceFollower : IDisposable
         }
 
         Judge(runId);
+    }
+
+    /// <summary>The run a Job belongs to: by its run-id label or its UID, and only the Job that run started (same UID).</summary>
+    private string? RunOfJob(V1Job job) =>
+        (RunIdOf(job.Metadata) ?? RunIdOfUid(job.Metadata.Uid)) is { } runId && !(_runs[runId].Uid is { Length: > 0 } uid && uid != job.Metadata.Uid) ? runId : null;
+
+    /// <summary>
+    /// Reconciles after each list of Jobs (the first, and every re-list after the watch was down): a run
+    /// whose Job is not in the full set was deleted in the gap, or replaced by another of the same name,
+    /// and no DELETED event will ever say so. Its wait ends as JobDeleted, with why in the message.
+    /// </summary>
+    private void OnJobsListed(Listing<V1Job> listing)
+    {
+        var present = listing.Items.Select(RunOfJob).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var runId in _pending.Where(id => !present.Contains(id)))
+            {
+                var observation = _observations[runId];
+                observation.JobSeen = true;
+                observation.Job = null;
+                observation.GoneBecause ??= GoneMessage(_runs[runId], listing);
+            }
+        }
+
+        JudgeAll();
+    }
+
+    /// <summary>Why a run's Job is not in a list: replaced by a namesake, gone before the wait, or gone while the watch was down.</summary>
+    private string GoneMessage(E2eRun run, Listing<V1Job> listing)
+    {
+        var job = $"The Job {_ns}/{run.JobName}";
+        var namesake = listing.Items.FirstOrDefault(j => j.Metadata.Name == run.JobName);
+        var when = listing.Explanation is { } why ? $" while the wait was not watching: {why}" : " before the wait began";
+        return namesake is not null
+            ? $"{job} (UID {run.Uid}) was replaced by another Job of the same name (UID {namesake.Metadata.Uid}){when}. The run's own Job is gone."
+            : listing.ServerWentBack
+                ? $"{job} does not exist on the API server any more: {listing.Explanation}. The run is lost with it; start it again."
+                : $"{job} was deleted{when}.";
     }
 
     /// <summary>
@@ -218,7 +257,12 @@ internal sealed class NamespaceFollower : IDisposable
     private List<Corev1Event> EventsOf(string runId, RunObservation observation) =>
         _events.About(observation.Pods.Values.Select(p => p.Metadata.Uid).Prepend(JobUid(runId, observation)));
 
-    private void OnPodsListed()
+    /// <summary>
+    /// After each list of pods the follower has seen every pod that exists. A known pod missing from a
+    /// re-list was deleted in the gap; it stays among the run's attempts, as a pod seen DELETED does
+    /// (its last known state is the best there is), and the Job's own status says how the run goes on.
+    /// </summary>
+    private void OnPodsListed(Listing<V1Pod> listing)
     {
         lock (_gate)
         {
@@ -297,6 +341,11 @@ internal sealed class NamespaceFollower : IDisposable
 
             var scheduling = new SchedulingPolicy(_autoscaler, _options.ScheduleGracePeriod, _options.ScaleUpTimeout);
             var verdict = RunEvaluator.Evaluate(observation.Job, observation.Pods.Values, EventsOf(runId, observation), _clock.UtcNow, scheduling);
+            if (verdict.Reason == "JobDeleted" && observation.GoneBecause is { } because)
+            {
+                verdict = verdict with { Message = because };
+            }
+
             if (verdict.AwaitingAutoscaler)
             {
                 LookForAutoscaler();

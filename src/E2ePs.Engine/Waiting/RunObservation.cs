@@ -11,6 +11,9 @@ internal sealed class RunObservation
     /// <summary>The Job as last seen; null once it was deleted.</summary>
     public V1Job? Job { get; set; }
 
+    /// <summary>Why the Job is gone when no DELETED event said so (found missing from a list); null otherwise.</summary>
+    public string? GoneBecause { get; set; }
+
     /// <summary>Every pod of the run by name; a deleted pod still counts, it is one of the job's attempts.</summary>
     public Dictionary<string, V1Pod> Pods { get; } = new(StringComparer.Ordinal);
 

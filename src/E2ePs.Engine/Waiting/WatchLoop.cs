@@ -35,8 +35,12 @@ public static class WatchLoop
         internal void CountWatch() => Interlocked.Increment(ref _watches);
     }
 
-    /// <summary>Jobs of a namespace matching a label selector, until cancelled.</summary>
-    public static Task JobsAsync(IKubernetes client, string ns, string? labelSelector, string? fieldSelector, Action<WatchEventType, V1Job> onEvent, Statistics? statistics, CancellationToken cancellationToken)
+    /// <summary>
+    /// Jobs of a namespace matching a label selector, until cancelled. <paramref name="onListed"/> runs
+    /// after the items of each list (the first and every re-list) have been passed to <paramref name="onEvent"/>,
+    /// with the full set: a Job the caller knew of and that is not in it was deleted while the watch was down.
+    /// </summary>
+    public static Task JobsAsync(IKubernetes client, string ns, string? labelSelector, string? fieldSelector, Action<WatchEventType, V1Job> onEvent, Statistics? statistics, CancellationToken cancellationToken, Action<Listing<V1Job>>? onListed = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         return RunAsync(
@@ -47,15 +51,15 @@ public static class WatchLoop
             },
             (rv, onError, ct) => client.BatchV1.WatchListNamespacedJobAsync(ns, allowWatchBookmarks: true, fieldSelector: fieldSelector,
                 labelSelector: labelSelector, resourceVersion: rv, timeoutSeconds: WatchTimeoutSeconds, onError: onError, cancellationToken: ct),
-            onEvent, statistics, cancellationToken);
+            onEvent, statistics, cancellationToken, onListed);
     }
 
     /// <summary>
     /// Pods of a namespace matching a label and field selector, until cancelled. <paramref name="onListed"/>
-    /// runs after the items of each list have been passed to <paramref name="onEvent"/>: from then on
-    /// the caller has seen every pod that existed.
+    /// runs after the items of each list have been passed to <paramref name="onEvent"/>, with the full set:
+    /// from then on the caller has seen every pod that exists, and a pod missing from it is gone.
     /// </summary>
-    public static Task PodsAsync(IKubernetes client, string ns, string? labelSelector, string? fieldSelector, Action<WatchEventType, V1Pod> onEvent, Statistics? statistics, CancellationToken cancellationToken, Action? onListed = null)
+    public static Task PodsAsync(IKubernetes client, string ns, string? labelSelector, string? fieldSelector, Action<WatchEventType, V1Pod> onEvent, Statistics? statistics, CancellationToken cancellationToken, Action<Listing<V1Pod>>? onListed = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         return RunAsync(
@@ -129,10 +133,13 @@ public static class WatchLoop
         Action<WatchEventType, T> onEvent,
         Statistics? statistics,
         CancellationToken cancellationToken,
-        Action? onListed = null)
+        Action<Listing<T>>? onListed = null)
         where T : IKubernetesObject<V1ObjectMeta>
     {
         string? rv = null;
+        string? highestSeen = null;
+        var lists = 0;
+        var relistCause = RelistCause.First;
         var failures = 0;
         while (true)
         {
@@ -148,30 +155,36 @@ public static class WatchLoop
                         onEvent(WatchEventType.Added, item);
                     }
 
+                    var wentBack = lists++ > 0 && ResourceVersionOrder.IsOlder(listVersion, highestSeen);
+                    var listing = new Listing<T>(items.AsReadOnly(), listVersion, wentBack ? RelistCause.ResourceVersionWentBack : relistCause, highestSeen);
                     rv = listVersion;
-                    onListed?.Invoke();
+                    highestSeen = wentBack ? listVersion : ResourceVersionOrder.Max(highestSeen, listVersion);
+                    onListed?.Invoke(listing);
                 }
 
-                var expired = false;
+                var relist = (RelistCause?)null;
                 statistics?.CountWatch();
-                await foreach (var (type, item) in watch(rv, error => expired |= IsExpired(error), cancellationToken))
+                await foreach (var (type, item) in watch(rv, error => relist ??= RelistCauseOf(error), cancellationToken))
                 {
                     failures = 0;
                     rv = item.Metadata?.ResourceVersion ?? rv;
+                    highestSeen = ResourceVersionOrder.Max(highestSeen, rv);
                     if (type != WatchEventType.Bookmark)
                     {
                         onEvent(type, item);
                     }
                 }
 
-                if (expired)
+                if (relist is { } cause)
                 {
                     rv = null;
+                    relistCause = cause;
                 }
             }
-            catch (HttpOperationException error) when (error.Response?.StatusCode == HttpStatusCode.Gone)
+            catch (HttpOperationException error) when (RelistCauseOf(error) is { } cause)
             {
                 rv = null;
+                relistCause = cause;
             }
             catch (Exception error) when (IsTransient(error) && !cancellationToken.IsCancellationRequested)
             {
@@ -187,8 +200,24 @@ public static class WatchLoop
         }
     }
 
-    private static bool IsExpired(Exception error) =>
-        error is KubernetesException { Status.Code: (int)HttpStatusCode.Gone };
+    /// <summary>
+    /// Why a watch error needs a fresh list, as client-go's reflector decides (staging/src/k8s.io/client-go/tools/cache/reflector.go,
+    /// isExpiredError and isTooLargeResourceVersionError): 410 Expired/Gone (the history moved on), or 504 with cause
+    /// ResourceVersionTooLarge (the server has not reached what this client saw: an etcd restore). Null for other errors.
+    /// </summary>
+    private static RelistCause? RelistCauseOf(Exception error) => error switch
+    {
+        KubernetesException { Status: { } status } => RelistCauseOf(status),
+        HttpOperationException { Response.StatusCode: HttpStatusCode.Gone } => RelistCause.Expired,
+        HttpOperationException { Response: { StatusCode: HttpStatusCode.GatewayTimeout, Content: { } content } } when content.Contains("ResourceVersionTooLarge", StringComparison.Ordinal) || content.Contains("Too large resource version", StringComparison.Ordinal) => RelistCause.ResourceVersionTooLarge,
+        _ => null,
+    };
+
+    private static RelistCause? RelistCauseOf(V1Status status) =>
+        status.Code == (int)HttpStatusCode.Gone || status.Reason is "Expired" or "Gone" ? RelistCause.Expired
+        : status.Details?.Causes?.Any(c => c.Reason == "ResourceVersionTooLarge" || c.Message == "Too large resource version") == true
+            || (status.Code == (int)HttpStatusCode.GatewayTimeout && status.Message?.Contains("Too large resource version", StringComparison.Ordinal) == true) ? RelistCause.ResourceVersionTooLarge
+        : null;
 
     private static bool IsTransient(Exception error) =>
         error is IOException or HttpRequestException or System.Text.Json.JsonException

@@ -22,8 +22,15 @@ public sealed class TokenRequest
     public double? LifetimeSeconds { get; set; }
 }
 
+/// <summary>The body of POST /_emulator/restart.</summary>
+public sealed class RestartRequest
+{
+    /// <summary>"lose-history" (an API server restart) or "rewind" (an etcd restore from the last snapshot).</summary>
+    public string Mode { get; set; } = "lose-history";
+}
+
 /// <summary>
-/// /_emulator/…: stats, scenarios, faults, nodes and tokens (add, with an optional lifetime; expire) as JSON (camelCase), with the admin bearer token.
+/// /_emulator/…: stats, scenarios, faults, nodes, tokens (add, with an optional lifetime; expire), snapshot and restart as JSON (camelCase), with the admin bearer token.
 /// </summary>
 internal sealed class AdminEndpoints(Cluster cluster)
 {
@@ -98,6 +105,19 @@ internal sealed class AdminEndpoints(Cluster cluster)
                 }
 
                 await WriteAsync(ctx, new { expired = true });
+                break;
+            case (["snapshot"], "POST"):
+                await WriteAsync(ctx, new { resourceVersion = cluster.Store.Snapshot().ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                break;
+            case (["restart"], "POST"):
+                var mode = (await ReadAsync<RestartRequest>(ctx)).Mode switch
+                {
+                    "lose-history" => RestartMode.LoseHistory,
+                    "rewind" => RestartMode.Rewind,
+                    var other => throw ApiError.BadRequest($"restart mode must be \"lose-history\" or \"rewind\", not \"{other}\""),
+                };
+                var rv = cluster.Restart(mode);
+                await WriteAsync(ctx, new { mode = mode == RestartMode.Rewind ? "rewind" : "lose-history", resourceVersion = rv.ToString(System.Globalization.CultureInfo.InvariantCulture) });
                 break;
             default:
                 throw ApiError.NotFoundPath();

@@ -94,6 +94,8 @@ internal sealed class ApiServer
             return;
         }
 
+        // An API server restart drops every connection it holds (a reset for the client), logs and watches alike.
+        using var restart = _cluster.OnRestart(ctx.Abort);
         var watchParam = ctx.Request.Query["watch"] is var w && (w == "true" || w == "1");
         var info = RequestInfo.Parse(ctx.Request.Method, segments, watchParam);
         _cluster.Stats.Request(info?.Verb ?? "get", info?.ResourceLabel ?? "nonresource");

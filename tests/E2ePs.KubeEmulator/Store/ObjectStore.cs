@@ -9,23 +9,24 @@ namespace E2ePs.KubeEmulator.Store;
 
 /// <summary>
 /// All objects of the cluster behind one lock, with one global resourceVersion counter (like etcd's revision)
-/// and a bounded ring of past events so watches can resume from a resourceVersion.
+/// and, per resource, the watch cache's window of past events so watches can resume from a resourceVersion
+/// (<see cref="WatchHistory"/>). <see cref="Restart"/> plays an API server restart or an etcd restore.
 /// </summary>
-internal sealed class ObjectStore
+internal sealed partial class ObjectStore
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SortedDictionary<string, StoredObject>> _byType = new(StringComparer.Ordinal);
-    private readonly StoreEvent?[] _history;
+    private readonly Dictionary<string, WatchHistory> _histories = new(StringComparer.Ordinal);
+    private readonly WatchHistoryLimits _historyLimits;
     private readonly List<WatchSubscription> _subscriptions = [];
     private readonly List<Action<StoreEvent>> _listeners = [];
     /// <summary>Objects by (type, value of an indexed label): controllers find a job's pods without scanning all pods.</summary>
     private readonly Dictionary<(string Type, string Value), HashSet<string>> _labelIndex = [];
-    private int _historyStart;
-    private int _historyCount;
-    private long _lastDroppedRv;
+    /// <summary>The resourceVersion the watch caches were last filled at: the start, or the last restart.</summary>
+    private long _historyBaseRv;
     private long _rv = 1;
 
-    public ObjectStore(int historySize) => _history = new StoreEvent?[Math.Max(16, historySize)];
+    public ObjectStore(WatchHistoryLimits historyLimits) => _historyLimits = historyLimits;
 
     public long CurrentResourceVersion
     {
@@ -269,17 +270,7 @@ internal sealed class ObjectStore
     private void Publish(StoreEvent e)
     {
         Index(e.Previous, e.Type == "DELETED" ? null : e.Object);
-        if (_historyCount == _history.Length)
-        {
-            _lastDroppedRv = _history[_historyStart]!.ResourceVersion;
-            _history[_historyStart] = e;
-            _historyStart = (_historyStart + 1) % _history.Length;
-        }
-        else
-        {
-            _history[(_historyStart + _historyCount) % _history.Length] = e;
-            _historyCount++;
-        }
+        History(e.Object.Type.StorageKey).Add(e, DateTimeOffset.UtcNow);
 
         foreach (var s in _subscriptions)
         {
@@ -316,18 +307,9 @@ internal sealed class ObjectStore
             }
             else
             {
-                if (fromRv < _lastDroppedRv)
+                foreach (var e in History(type.StorageKey).Since(fromRv.Value, e => ns is null || e.Object.Namespace == ns))
                 {
-                    throw ApiError.Expired(fromRv.Value, _lastDroppedRv);
-                }
-
-                for (var i = 0; i < _historyCount; i++)
-                {
-                    var e = _history[(_historyStart + i) % _history.Length]!;
-                    if (e.ResourceVersion > fromRv && e.Object.Type.StorageKey == type.StorageKey && (ns is null || e.Object.Namespace == ns))
-                    {
-                        sub.Channel.Writer.TryWrite(e);
-                    }
+                    sub.Channel.Writer.TryWrite(e);
                 }
             }
 
@@ -346,9 +328,16 @@ internal sealed class ObjectStore
     }
 }
 
-/// <summary>A registered watch: events arrive on <see cref="Channel"/> until disposed.</summary>
+/// <summary>A registered watch: events arrive on <see cref="Channel"/> until disposed, or until a restart severs it.</summary>
 internal sealed class WatchSubscription(ObjectStore store, ResourceType type, string? ns) : IDisposable
 {
+    private readonly CancellationTokenSource _severed = new();
+
+    /// <summary>Cancelled when the API server restarts: the watch's connection goes with it.</summary>
+    public CancellationToken Severed => _severed.Token;
+
+    internal void Sever() => _severed.Cancel();
+
     public ResourceType Type { get; } = type;
 
     public string? Namespace { get; } = ns;
@@ -357,5 +346,9 @@ internal sealed class WatchSubscription(ObjectStore store, ResourceType type, st
 
     public Channel<StoreEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<StoreEvent>();
 
-    public void Dispose() => store.Unsubscribe(this);
+    public void Dispose()
+    {
+        store.Unsubscribe(this);
+        _severed.Dispose();
+    }
 }

@@ -10,7 +10,10 @@ namespace E2ePs.KubeEmulator.Watch;
 /// <summary>
 /// Streams watch events as newline-delimited JSON, flushed per event: resume from a resourceVersion, synthetic ADDED for
 /// the current state, selector transitions (an object leaving the selection is DELETED for this watch), BOOKMARKs,
-/// timeoutSeconds, 410 Expired as an ERROR event, and the watch-closing faults.
+/// timeoutSeconds (without it, a random time in [MinRequestTimeout, 2 × MinRequestTimeout), as
+/// staging/src/k8s.io/apiserver/pkg/endpoints/handlers/get.go does), 410 Expired as an ERROR event,
+/// "Too large resource version" for a resourceVersion the server has not reached (after an etcd restore),
+/// a connection dropped by an API server restart, and the watch-closing faults.
 /// </summary>
 internal sealed class WatchStreamer(Cluster cluster)
 {
@@ -26,7 +29,9 @@ internal sealed class WatchStreamer(Cluster cluster)
         var rvText = q["resourceVersion"].ToString();
         long? fromRv = rvText.Length == 0 ? null : long.TryParse(rvText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rv) ? rv : throw ApiError.BadRequest($"invalid resource version: {rvText}");
         var bookmarks = q["allowWatchBookmarks"] == "true";
-        var timeout = double.TryParse(q["timeoutSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t > 0 ? TimeSpan.FromSeconds(t) : TimeSpan.FromMinutes(30);
+        var timeout = double.TryParse(q["timeoutSeconds"], NumberStyles.Float, CultureInfo.InvariantCulture, out var t) && t > 0
+            ? TimeSpan.FromSeconds(t)
+            : cluster.Options.MinRequestTimeout * (1 + Random.Shared.NextDouble());
         var faults = cluster.Faults.Current;
         if (faults.WatchCloseAfterSeconds > 0)
         {
@@ -45,6 +50,14 @@ internal sealed class WatchStreamer(Cluster cluster)
                 return;
             }
 
+            // Past authentication and a parsed resourceVersion, the cacher reports errors as an ERROR event
+            // (staging/src/k8s.io/apiserver/pkg/storage/cacher/cacher.go, Watch: newErrWatcher).
+            if (fromRv is > 0 && await TooLargeAsync(fromRv.Value, ctx.RequestAborted) is { } tooLarge)
+            {
+                await WriteErrorAsync(ctx, tooLarge);
+                return;
+            }
+
             WatchSubscription subscription;
             try
             {
@@ -58,6 +71,8 @@ internal sealed class WatchStreamer(Cluster cluster)
 
             using (subscription)
             {
+                // A restart drops the connection: the client sees a reset, not a clean end of the stream.
+                using var severed = subscription.Severed.Register(ctx.Abort);
                 await PumpAsync(ctx, r, subscription, selector, bookmarks, timeout, faults.WatchCloseAfterEvents);
             }
         }
@@ -72,7 +87,7 @@ internal sealed class WatchStreamer(Cluster cluster)
         await ctx.Response.StartAsync(ctx.RequestAborted);
         await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
         var deadline = DateTimeOffset.UtcNow + timeout;
-        var nextBookmark = DateTimeOffset.UtcNow + cluster.Options.BookmarkInterval;
+        var nextBookmark = NextBookmark(DateTimeOffset.UtcNow, deadline);
         var lastRv = sub.StartRv;
         var sent = 0;
         var reader = sub.Channel.Reader;
@@ -111,7 +126,7 @@ internal sealed class WatchStreamer(Cluster cluster)
             if (bookmarks && now >= nextBookmark)
             {
                 lastRv = await WriteBookmarkAsync(ctx, r, sub, lastRv);
-                nextBookmark = now + cluster.Options.BookmarkInterval;
+                nextBookmark = NextBookmark(now, deadline);
             }
 
             var wake = bookmarks && nextBookmark < deadline ? nextBookmark : deadline;
@@ -132,6 +147,46 @@ internal sealed class WatchStreamer(Cluster cluster)
                 // Time for a bookmark or the end of the watch.
             }
         }
+    }
+
+    /// <summary>
+    /// Every bookmark interval, and 2 s before the deadline so that a client resumes from close to now
+    /// (staging/src/k8s.io/apiserver/pkg/storage/cacher/cache_watcher.go, nextBookmarkTime); past that, at the deadline.
+    /// </summary>
+    private DateTimeOffset NextBookmark(DateTimeOffset now, DateTimeOffset deadline)
+    {
+        var next = now + cluster.Options.BookmarkInterval;
+        var beforeTimeout = deadline - TimeSpan.FromSeconds(2);
+        return beforeTimeout > now && beforeTimeout < next ? beforeTimeout : next;
+    }
+
+    /// <summary>
+    /// A watch from a resourceVersion the server has not reached (a client that saw etcd before a restore)
+    /// waits for it, then gets 504 Timeout with cause ResourceVersionTooLarge
+    /// (staging/src/k8s.io/apiserver/pkg/storage/cacher/watch_cache.go, waitUntilFreshAndBlock;
+    /// staging/src/k8s.io/apiserver/pkg/storage/errors.go, NewTooLargeResourceVersionError).
+    /// </summary>
+    private async Task<ApiError?> TooLargeAsync(long fromRv, CancellationToken cancellationToken)
+    {
+        var giveUp = DateTimeOffset.UtcNow + cluster.Options.TooLargeResourceVersionWait;
+        long current;
+        while ((current = cluster.Store.CurrentResourceVersion) < fromRv)
+        {
+            if (DateTimeOffset.UtcNow >= giveUp)
+            {
+                var details = new JsonObject
+                {
+                    ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
+                    ["retryAfterSeconds"] = 1,
+                };
+                return new ApiError(504, "Timeout", string.Create(CultureInfo.InvariantCulture, $"Timeout: Too large resource version: {fromRv}, current: {current}"), details);
+            }
+
+            // The emulator's own wait for the store to catch up (the cacher waits on a condition variable).
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+
+        return null;
     }
 
     /// <summary>kubectl get -w asks for Table events: one row each, the column definitions only with the first.</summary>
