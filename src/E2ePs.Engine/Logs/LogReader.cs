@@ -19,7 +19,15 @@ namespace E2ePs.Engine.Logs;
 public sealed class LogReader(IClusterConnectionFactory connections)
 {
     /// <summary>Streams the lines of a job's pods.</summary>
-    public async IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, CancellationToken cancellationToken) =>
+        ReadContainersAsync(request, static (reader, request, token) => reader.ReadAsync(request, token), cancellationToken);
+
+    /// <summary>Streams the lines of a job's pods as the raw chunks that arrived together (the byte path of -Raw and -OutFile).</summary>
+    public IAsyncEnumerable<LogChunk> ReadChunksAsync(LogRequest request, CancellationToken cancellationToken) =>
+        ReadContainersAsync(request, static (reader, request, token) => reader.ReadChunksAsync(request, token), cancellationToken);
+
+    private async IAsyncEnumerable<T> ReadContainersAsync<T>(
+        LogRequest request, Func<ContainerLogReader, LogRequest, CancellationToken, IAsyncEnumerable<T>> read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var connection = connections.Get(request.Target);
@@ -63,9 +71,9 @@ public sealed class LogReader(IClusterConnectionFactory connections)
                         continue;
                     }
 
-                    await foreach (var line in new ContainerLogReader(connection, ns, current.Metadata.Name, container, isInit).ReadAsync(request, cancellationToken))
+                    await foreach (var item in read(new ContainerLogReader(connection, ns, current.Metadata.Name, container, isInit), request, cancellationToken))
                     {
-                        yield return line;
+                        yield return item;
                     }
                 }
             }
