@@ -71,6 +71,34 @@ public sealed class LogResumeTests(ClusterFixture cluster, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task The_byte_path_read_on_the_calling_thread_resumes_after_cuts_and_gives_every_line_once()
+    {
+        // Get-E2eLog -Raw/-OutFile: chunks of raw lines, the response read with blocking calls; 3000 lines
+        // stamped alike behind a 50 KB cut, so every reopen replays and the tail catch-up runs too.
+        var run = (await StartAsync("chunks", 1, _ => new ContainerScenario { GenerateLines = 3000, EmitDurationMs = 0, DurationMs = 300 }))[0];
+        cluster.Emulator.SetFaults(new FaultSettings { LogCutAfterBytes = 50_000 });
+
+        foreach (var follow in new[] { true, false })
+        {
+            var request = new LogRequest { Target = cluster.Target(run.Namespace), JobName = run.JobName, Uid = run.Uid, Follow = follow, Container = "test-runner", ReadOnCallingThread = true };
+            var text = new List<string>();
+            var counted = 0;
+            using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await foreach (var chunk in cluster.Engine.Cluster.ReadLogChunksAsync(request, limit.Token))
+            {
+                var lines = System.Text.Encoding.UTF8.GetString(chunk.Data).Split('\n')[..^1];
+                Assert.Equal(chunk.Lines, lines.Length);
+                Assert.Equal((byte)'\n', chunk.Data[^1]);
+                counted += chunk.Lines;
+                text.AddRange(lines.Select(l => l[(l.IndexOf(' ', StringComparison.Ordinal) + 1)..]));
+            }
+
+            AssertGeneratedLines(3000, text);
+            Assert.Equal(3000, counted);
+        }
+    }
+
+    [Fact]
     public async Task Lines_at_2500_a_second_with_a_50KB_cut_are_all_followed_once()
     {
         var runs = await StartAsync("dense", 3, _ => new ContainerScenario { GenerateLines = 5000, EmitDurationMs = 2000 });

@@ -28,6 +28,10 @@ public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarte
         logReader.ReadAsync(request, cancellationToken);
 
     /// <inheritdoc />
+    public IAsyncEnumerable<LogChunk> ReadLogChunksAsync(LogRequest request, CancellationToken cancellationToken) =>
+        logReader.ReadChunksAsync(request, cancellationToken);
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<string>> RemoveAsync(ClusterTarget target, string jobName, bool all, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);

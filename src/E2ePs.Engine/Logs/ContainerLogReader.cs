@@ -52,6 +52,27 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
     /// <summary>Every line of the container's log that <paramref name="request"/> asks for, each once, in order.</summary>
     public async IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (var chunk in ReadChunksAsync(request, cancellationToken))
+        {
+            var data = chunk.Data;
+            var at = 0;
+            while (at < data.Length)
+            {
+                var end = Array.IndexOf(data, (byte)'\n', at);
+                var stop = end < 0 ? data.Length : end;
+                var (timestamp, message) = LogLine.Parse(data.AsSpan(at, stop - at));
+                at = stop + 1;
+                yield return new E2eLogLine { Pod = pod, Container = container, InitContainer = isInit, Timestamp = timestamp, Message = message };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every line of the container's log that <paramref name="request"/> asks for, each once, in order, as
+    /// the raw lines that arrived together (<see cref="LogChunk"/>): the byte path, no object per line.
+    /// </summary>
+    public async IAsyncEnumerable<LogChunk> ReadChunksAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var first = new PodLogRequest.Query(container, request.Follow, request.Tail,
             request.Since is { } since ? Math.Max(1, (int)Math.Ceiling(since.TotalSeconds)) : null, SinceTime: null);
         var resume = new LogResumePoint();
@@ -63,9 +84,9 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
             var query = resume.Request is { } resumeAt ? first with { TailLines = null, SinceSeconds = null, SinceTime = resumeAt.SinceTime } : first;
             resume.Reopen();
             var result = new Connection();
-            await foreach (var line in ReadConnectionAsync(query, resume, long.MaxValue, result, cancellationToken))
+            await foreach (var chunk in ReadConnectionAsync(query, resume, long.MaxValue, result, request.ReadOnCallingThread, cancellationToken))
             {
-                yield return line;
+                yield return chunk;
             }
 
             if (result.Outcome == Outcome.NoLog)
@@ -118,9 +139,9 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
                 continue;
             }
 
-            await foreach (var line in CatchUpFromTailAsync(request.Follow, resume, cancellationToken))
+            await foreach (var chunk in CatchUpFromTailAsync(request.Follow, resume, request.ReadOnCallingThread, cancellationToken))
             {
-                yield return line;
+                yield return chunk;
             }
 
             yield break;
@@ -141,7 +162,7 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
     /// lost); a running container read without follow cannot be located and is an error. Like every read,
     /// tailLines sees only the kubelet's current log file, not rotated ones.
     /// </summary>
-    private async IAsyncEnumerable<E2eLogLine> CatchUpFromTailAsync(bool follow, LogResumePoint resume, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<LogChunk> CatchUpFromTailAsync(bool follow, LogResumePoint resume, bool blocking, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (follow)
         {
@@ -189,10 +210,10 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
             var query = new PodLogRequest.Query(container, Follow: false, TailLines: (int)remaining, SinceSeconds: null, SinceTime: null);
             resume.Reopen(replays: false);
             var result = new Connection();
-            await foreach (var line in ReadConnectionAsync(query, resume, remaining, result, cancellationToken))
+            await foreach (var chunk in ReadConnectionAsync(query, resume, remaining, result, blocking, cancellationToken))
             {
-                remaining--;
-                yield return line;
+                remaining -= chunk.Lines;
+                yield return chunk;
             }
 
             if (result.Outcome == Outcome.NoLog || (result.Outcome == Outcome.Ended && remaining > 0))
@@ -251,9 +272,13 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
         }
     }
 
-    /// <summary>One response: its new lines (at most <paramref name="maxLines"/>), and how it ended in <paramref name="result"/>.</summary>
-    private async IAsyncEnumerable<E2eLogLine> ReadConnectionAsync(
-        PodLogRequest.Query query, LogResumePoint resume, long maxLines, Connection result, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// One response: its new lines (at most <paramref name="maxLines"/>), as chunks of the lines that arrived
+    /// together, and how it ended in <paramref name="result"/>. With <paramref name="blocking"/>, the response
+    /// is read with blocking calls on the enumerating thread (cancellation disposes it).
+    /// </summary>
+    private async IAsyncEnumerable<LogChunk> ReadConnectionAsync(
+        PodLogRequest.Query query, LogResumePoint resume, long maxLines, Connection result, bool blocking, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Stream stream;
         try
@@ -278,15 +303,16 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
         }
 
         await using (stream)
+        using (blocking ? cancellationToken.Register(static s => ((Stream)s!).Dispose(), stream) : default)
         {
-            var reader = new LogLineReader(stream);
+            var reader = new LogLineReader(stream, blocking);
             long delivered = 0;
             while (delivered < maxLines)
             {
-                (DateTimeOffset? Timestamp, string Message)? entry;
+                ReadOnlyMemory<byte> arrived;
                 try
                 {
-                    entry = await reader.ReadEntryAsync(cancellationToken);
+                    arrived = await reader.ReadLinesAsync(cancellationToken);
                 }
                 catch (Exception error) when (IsDrop(error) && !cancellationToken.IsCancellationRequested)
                 {
@@ -295,7 +321,7 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
                     yield break;
                 }
 
-                if (entry is not { } parsed)
+                if (arrived.IsEmpty)
                 {
                     break;
                 }
@@ -308,16 +334,84 @@ internal sealed class ContainerLogReader(ClusterConnection connection, string ns
                     yield break;
                 }
 
-                var (timestamp, message) = parsed;
-                if (resume.Accept(timestamp, message))
+                if (NewLines(arrived.Span, resume, maxLines - delivered) is { } chunk)
                 {
-                    delivered++;
-                    yield return new E2eLogLine { Pod = pod, Container = container, InitContainer = isInit, Timestamp = timestamp, Message = message };
+                    delivered += chunk.Lines;
+                    yield return chunk;
                 }
             }
         }
 
         result.Outcome = Outcome.Ended;
+    }
+
+    /// <summary>
+    /// The lines of <paramref name="arrived"/> that are new (at most <paramref name="maxLines"/>), now written
+    /// in <paramref name="resume"/>; null when all were replayed. While a reopened connection replays, each
+    /// line's stamp is read to decide; after that, the rest are new, and only the last line's stamp is read.
+    /// </summary>
+    private LogChunk? NewLines(ReadOnlySpan<byte> arrived, LogResumePoint resume, long maxLines)
+    {
+        if (maxLines < long.MaxValue)
+        {
+            arrived = FirstLines(arrived, maxLines);
+        }
+
+        // The chunk owns its bytes; the resume point keeps references to them.
+        var data = arrived.ToArray();
+        var at = 0;
+        var first = -1;
+        while (resume.Replaying && at < data.Length)
+        {
+            var end = Array.IndexOf(data, (byte)'\n', at);
+            var stop = end < 0 ? data.Length : end;
+            DateTimeOffset? timestamp = LogStamp.TextStart(data.AsSpan(at, stop - at), out var stamp) > 0 ? stamp : null;
+            var accepted = resume.Accept(timestamp, data, at, stop - at);
+            if (accepted)
+            {
+                first = at;
+            }
+
+            at = stop + 1;
+            if (accepted)
+            {
+                break;
+            }
+        }
+
+        var lines = first >= 0 ? 1 : 0;
+        first = first >= 0 ? first : at;
+        if (at < data.Length)
+        {
+            lines += resume.AcceptAll(data, at, data.Length - at);
+        }
+
+        if (lines == 0)
+        {
+            return null;
+        }
+
+        return new LogChunk
+        {
+            Pod = pod,
+            Container = container,
+            InitContainer = isInit,
+            Data = first == 0 ? data : data[first..],
+            Lines = lines,
+        };
+    }
+
+    /// <summary>The first <paramref name="count"/> lines of <paramref name="lines"/>.</summary>
+    private static ReadOnlySpan<byte> FirstLines(ReadOnlySpan<byte> lines, long count)
+    {
+        var at = 0;
+        for (long i = 0; i < count && at < lines.Length; i++)
+        {
+            var end = lines[at..].IndexOf((byte)'\n');
+            at = end < 0 ? lines.Length : at + end + 1;
+        }
+
+        return lines[..at];
     }
 
     private static bool IsDrop(Exception error) => error is IOException or HttpRequestException;

@@ -7,9 +7,11 @@ namespace E2ePs.Engine.Logs;
 /// log file with <c>ReadBytes('\n')</c> (kubernetes/kubernetes pkg/kubelet/kuberuntime/logs/logs.go) and
 /// the CRI log format keeps any '\r' in the line's content. Like kubectl, which prints the bytes as they
 /// come, every '\r' stays in the text, a final one before '\n' too. Bytes are decoded per line, so a
-/// UTF-8 character is never split.
+/// UTF-8 character is never split. With <paramref name="blocking"/>, the stream is read with blocking
+/// calls on the thread that asks (see <see cref="E2ePs.Contracts.LogRequest.ReadOnCallingThread"/>); the
+/// caller makes cancellation dispose the stream, which ends such a read.
 /// </summary>
-public sealed class LogLineReader(Stream stream)
+public sealed class LogLineReader(Stream stream, bool blocking = false)
 {
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
@@ -34,6 +36,38 @@ public sealed class LogLineReader(Stream stream)
     {
         var range = await ReadRangeAsync(cancellationToken);
         return range is { } r ? LogLine.Parse(_buffer.AsSpan(r.Start, r.Length)) : null;
+    }
+
+    /// <summary>
+    /// Every complete line already in the buffer, each with its '\n' (reading from the stream only when
+    /// there is none): the lines that arrived together, valid until the next read. At the end of the
+    /// stream, a rest without '\n' (then <see cref="LastLineUnterminated"/>); empty at the end.
+    /// </summary>
+    public async ValueTask<ReadOnlyMemory<byte>> ReadLinesAsync(CancellationToken cancellationToken)
+    {
+        var scanFrom = _start;
+        while (true)
+        {
+            var newline = _buffer.AsSpan(scanFrom, _end - scanFrom).LastIndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                var lines = _buffer.AsMemory(_start, scanFrom + newline + 1 - _start);
+                _start = scanFrom + newline + 1;
+                return lines;
+            }
+
+            if (_ended)
+            {
+                var rest = _buffer.AsMemory(_start, _end - _start);
+                LastLineUnterminated |= !rest.IsEmpty;
+                _start = _end;
+                return rest;
+            }
+
+            scanFrom = _end;
+            await FillAsync(cancellationToken);
+            scanFrom -= _shift;
+        }
     }
 
     /// <summary>Where the next line is in the buffer (valid until the next read); null at the end of the stream.</summary>
@@ -64,28 +98,56 @@ public sealed class LogLineReader(Stream stream)
                 return rest;
             }
 
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-
             scanFrom = _end;
-            if (_end == _buffer.Length)
-            {
-                Array.Resize(ref _buffer, _buffer.Length * 2);
-            }
+            await FillAsync(cancellationToken);
+            scanFrom -= _shift;
+        }
+    }
 
-            var read = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
-            if (read == 0)
+    // How far the last FillAsync moved the buffer's content to its start.
+    private int _shift;
+
+    /// <summary>Reads more of the stream behind what is buffered (moving it to the start, growing the buffer when full).</summary>
+    private async ValueTask FillAsync(CancellationToken cancellationToken)
+    {
+        _shift = _start;
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+
+        if (_end == _buffer.Length)
+        {
+            Array.Resize(ref _buffer, _buffer.Length * 2);
+        }
+
+        int read;
+        if (blocking)
+        {
+            try
             {
-                _ended = true;
+                read = stream.Read(_buffer, _end, _buffer.Length - _end);
             }
-            else
+            catch (Exception error) when (cancellationToken.IsCancellationRequested && error is not OperationCanceledException)
             {
-                _end += read;
+                // Cancellation disposed the stream under the blocking read.
+                throw new OperationCanceledException(cancellationToken);
             }
+        }
+        else
+        {
+            read = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken);
+        }
+
+        if (read == 0)
+        {
+            _ended = true;
+        }
+        else
+        {
+            _end += read;
         }
     }
 }

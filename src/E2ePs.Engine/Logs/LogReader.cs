@@ -19,7 +19,31 @@ namespace E2ePs.Engine.Logs;
 public sealed class LogReader(IClusterConnectionFactory connections)
 {
     /// <summary>Streams the lines of a job's pods.</summary>
-    public async IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<E2eLogLine> ReadAsync(LogRequest request, CancellationToken cancellationToken) =>
+        ReadContainersAsync(request, static (reader, request, startedAt, token) => MarkRotation(reader.ReadAsync(request, token), startedAt), cancellationToken);
+
+    /// <summary>Streams the lines of a job's pods as the raw chunks that arrived together (the byte path of -Raw and -OutFile).</summary>
+    public IAsyncEnumerable<LogChunk> ReadChunksAsync(LogRequest request, CancellationToken cancellationToken) =>
+        ReadContainersAsync(request, static (reader, request, _, token) => reader.ReadChunksAsync(request, token), cancellationToken);
+
+    /// <summary>Marks a container's first line when the lines before it were rotated away (<see cref="LogRotation"/>).</summary>
+    private static async IAsyncEnumerable<E2eLogLine> MarkRotation(IAsyncEnumerable<E2eLogLine> lines, DateTimeOffset? startedAt)
+    {
+        var first = true;
+        await foreach (var line in lines)
+        {
+            if (first)
+            {
+                first = false;
+                line.EarlierLinesRotated = LogRotation.EarlierLinesGone(startedAt, line.Timestamp);
+            }
+
+            yield return line;
+        }
+    }
+
+    private async IAsyncEnumerable<T> ReadContainersAsync<T>(
+        LogRequest request, Func<ContainerLogReader, LogRequest, DateTimeOffset?, CancellationToken, IAsyncEnumerable<T>> read, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var connection = connections.Get(request.Target);
@@ -65,16 +89,9 @@ public sealed class LogReader(IClusterConnectionFactory connections)
 
                     // Only a read from the start of the log can tell that its beginning was rotated away.
                     var startedAt = request.Tail is null && request.Since is null ? StartedAt(current, container) : null;
-                    var first = true;
-                    await foreach (var line in new ContainerLogReader(connection, ns, current.Metadata.Name, container, isInit).ReadAsync(request, cancellationToken))
+                    await foreach (var item in read(new ContainerLogReader(connection, ns, current.Metadata.Name, container, isInit), request, startedAt, cancellationToken))
                     {
-                        if (first)
-                        {
-                            first = false;
-                            line.EarlierLinesRotated = LogRotation.EarlierLinesGone(startedAt, line.Timestamp);
-                        }
-
-                        yield return line;
+                        yield return item;
                     }
                 }
             }

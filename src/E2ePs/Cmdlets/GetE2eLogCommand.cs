@@ -21,9 +21,6 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     private const string RawSet = "Raw";
     private const string OutFileSet = "OutFile";
 
-    // Lines taken from what has already arrived into one -Raw chunk or one write to the -OutFile file.
-    private const int MaxBatchLines = 8192;
-
     private LogFileWriter? _file;
 
     /// <summary>Short names (or Kubernetes names) of jobs: each means its newest run.</summary>
@@ -130,10 +127,15 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
             Container = Container,
             Tail = Tail,
             Since = Since,
+
+            // The pipeline thread waits for each line anyway: reading on it saves a thread-pool trip per read.
+            ReadOnCallingThread = true,
         };
     }
 
     private IAsyncEnumerable<E2eLogLine> ReadLines(LogRequest request) => Engine.Cluster.ReadLogsAsync(request, CancellationToken);
+
+    private IAsyncEnumerable<LogChunk> ReadChunks(LogRequest request) => Engine.Cluster.ReadLogChunksAsync(request, CancellationToken);
 
     /// <summary>An object per line, shown as its text (<see cref="LogLineDisplay"/>); with -Timestamps, a string per line.</summary>
     private void WriteLines(LogRequest request)
@@ -146,28 +148,22 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
         }
     }
 
-    /// <summary>-Raw: the lines that arrived together as one string, each line ending in '\n'.</summary>
+    /// <summary>-Raw: the lines that arrived together as one string, each line ending in '\n' as the container wrote it (<see cref="LogChunkText"/>).</summary>
     private void WriteRaw(LogRequest request)
     {
         var sections = new LogSections(string.IsNullOrEmpty(Container));
-        var chunk = new StringBuilder();
-        foreach (var batch in DrainBatches(ReadLines(request), MaxBatchLines))
+        using var text = new LogChunkText();
+        foreach (var chunk in Drain(ReadChunks(request)))
         {
-            chunk.Clear();
-            foreach (var line in batch)
-            {
-                Mark(sections, line);
-                LogText.Append(chunk, line, Timestamps);
-            }
-
-            WriteObject(chunk.ToString());
+            Mark(sections, chunk);
+            WriteObject(Encoding.UTF8.GetString(text.Format(chunk, sections.Prefix, Timestamps).Span));
         }
     }
 
     /// <summary>
-    /// -OutFile: the log streamed into a file; what arrived is in the file after every batch, Ctrl+C included.
-    /// The file is created once per command, so the logs of several runs (-Name a,b or piped runs) follow
-    /// one another in it rather than each replacing the one before.
+    /// -OutFile: the log streamed into a file, one write per chunk of lines that arrived together; what
+    /// arrived is in the file, Ctrl+C included. The file is created once per command, so the logs of several
+    /// runs (-Name a,b or piped runs) follow one another in it rather than each replacing the one before.
     /// </summary>
     private void WriteFile(LogRequest request)
     {
@@ -180,15 +176,10 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
         var file = _file ??= OpenFile(path);
         var sections = new LogSections(string.IsNullOrEmpty(Container));
         var before = file.Length;
-        foreach (var batch in DrainBatches(ReadLines(request), MaxBatchLines))
+        foreach (var chunk in Drain(ReadChunks(request)))
         {
-            foreach (var line in batch)
-            {
-                Mark(sections, line);
-                file.Write(line);
-            }
-
-            file.Flush();
+            Mark(sections, chunk);
+            file.Write(chunk, sections.Prefix);
         }
 
         WriteVerbose($"Wrote {file.Length - before} bytes of the log of {request.JobName} to {path}.");
@@ -234,7 +225,7 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     {
         if (sections.Mark(line))
         {
-            WriteVerbose($"Log of {(line.InitContainer ? "init container" : "container")} {line.Container} of pod {line.Pod}");
+            WriteStart(line.Pod, line.Container, line.InitContainer);
         }
 
         if (line.EarlierLinesRotated)
@@ -245,4 +236,16 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
                 + "Follow a run's log while it runs (Get-E2eLog -Follow, Invoke-E2eTest) to read all of it.");
         }
     }
+
+    /// <summary>Makes the sections' prefix the chunk's container's, and says in -Verbose where a container starts.</summary>
+    private void Mark(LogSections sections, LogChunk chunk)
+    {
+        if (sections.Mark(chunk.Pod, chunk.Container))
+        {
+            WriteStart(chunk.Pod, chunk.Container, chunk.InitContainer);
+        }
+    }
+
+    private void WriteStart(string pod, string container, bool init) =>
+        WriteVerbose($"Log of {(init ? "init container" : "container")} {container} of pod {pod}");
 }

@@ -24,6 +24,9 @@ public interface IClusterJobs
     /// <summary>Streams the log lines of every pod of a job: init containers first, then the test container.</summary>
     IAsyncEnumerable<E2eLogLine> ReadLogsAsync(LogRequest request, CancellationToken cancellationToken);
 
+    /// <summary>The same lines as <see cref="ReadLogsAsync"/>, as the raw chunks that arrived together: no object per line.</summary>
+    IAsyncEnumerable<LogChunk> ReadLogChunksAsync(LogRequest request, CancellationToken cancellationToken);
+
     /// <summary>Deletes a Job with its pods; with <paramref name="all"/>, also its ServiceAccount, Role and RoleBinding.</summary>
     Task<IReadOnlyList<string>> RemoveAsync(ClusterTarget target, string jobName, bool all, CancellationToken cancellationToken);
 

@@ -112,4 +112,11 @@ public sealed class LogRequest
 
     /// <summary>Only lines newer than this.</summary>
     public TimeSpan? Since { get; set; }
+
+    /// <summary>
+    /// Read the log responses with blocking calls on the thread that enumerates the lines, for a caller that
+    /// would block that thread anyway (Get-E2eLog's pipeline thread): no trip through the thread pool for
+    /// every read. Leave it off where reads run concurrently on the thread pool.
+    /// </summary>
+    public bool ReadOnCallingThread { get; set; }
 }

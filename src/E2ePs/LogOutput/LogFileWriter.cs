@@ -1,23 +1,19 @@
-using System.Buffers;
-using System.Text;
-using E2ePs.Models;
+using E2ePs.Contracts;
 
 namespace E2ePs.LogOutput;
 
 /// <summary>
-/// Get-E2eLog -OutFile: the log streamed into one file as it arrives, UTF-8 without a BOM, each line
-/// ended by '\n', the bytes kubectl logs writes (with the prefix of each container when several are read,
-/// as kubectl logs --prefix). No object is made per line. <see cref="Flush"/> after each batch of lines
-/// that arrived together puts them in the file, so whatever arrived before Ctrl+C or an error is there.
+/// Get-E2eLog -OutFile: the log streamed into one file as it arrives, UTF-8 without a BOM, the bytes kubectl
+/// logs writes (with the prefix of each container when several are read, as kubectl logs --prefix): one
+/// write per chunk of lines that arrived together (<see cref="LogChunkText"/>), no object or string per
+/// line. Each chunk is in the file once <see cref="Write"/> returns, so whatever arrived before Ctrl+C or
+/// an error is there.
 /// </summary>
 public sealed class LogFileWriter : IDisposable
 {
-    private static readonly UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false);
-
     private readonly FileStream _file;
     private readonly bool _timestamps;
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
-    private int _used;
+    private readonly LogChunkText _text = new();
 
     /// <summary>Creates (or empties) the file at <paramref name="path"/>, a file-system path already resolved.</summary>
     public LogFileWriter(string path, bool timestamps)
@@ -29,74 +25,18 @@ public sealed class LogFileWriter : IDisposable
     /// <summary>Bytes written to the file so far.</summary>
     public long Length { get; private set; }
 
-    /// <summary>Adds one line (and its '\n') to what the next <see cref="Flush"/> writes.</summary>
-    public void Write(E2eLogLine line)
+    /// <summary>Writes the lines of <paramref name="chunk"/>, each with <paramref name="prefix"/>.</summary>
+    public void Write(LogChunk chunk, string prefix)
     {
-        ArgumentNullException.ThrowIfNull(line);
-        Append(line.Prefix);
-        if (_timestamps && line.Timestamp is not null)
-        {
-            Append(LogText.Timestamp(line));
-            Append(" ");
-        }
-
-        Append(line.Message);
-        Reserve(1);
-        _buffer[_used++] = (byte)'\n';
-    }
-
-    /// <summary>Writes what was added to the file.</summary>
-    public void Flush()
-    {
-        if (_used == 0)
-        {
-            return;
-        }
-
-        _file.Write(_buffer, 0, _used);
-        Length += _used;
-        _used = 0;
+        var bytes = _text.Format(chunk, prefix, _timestamps);
+        _file.Write(bytes.Span);
+        Length += bytes.Length;
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        try
-        {
-            Flush();
-        }
-        finally
-        {
-            _file.Dispose();
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
-        }
-    }
-
-    private void Append(string text)
-    {
-        if (text.Length == 0)
-        {
-            return;
-        }
-
-        Reserve(s_utf8.GetMaxByteCount(text.Length));
-        _used += s_utf8.GetBytes(text, _buffer.AsSpan(_used));
-    }
-
-    private void Reserve(int bytes)
-    {
-        if (_buffer.Length - _used >= bytes)
-        {
-            return;
-        }
-
-        // Write out what is buffered first; a line larger than the buffer gets a larger one.
-        Flush();
-        if (_buffer.Length < bytes)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = ArrayPool<byte>.Shared.Rent(bytes);
-        }
+        _file.Dispose();
+        _text.Dispose();
     }
 }

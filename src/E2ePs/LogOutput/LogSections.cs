@@ -11,21 +11,30 @@ public sealed class LogSections(bool prefixed)
 {
     private string? _pod;
     private string? _container;
-    private string _prefix = "";
+
+    /// <summary>The prefix of the lines of the container seen last.</summary>
+    public string Prefix { get; private set; } = "";
 
     /// <summary>Sets the line's prefix; true when it is the first line of another container than the line before.</summary>
     public bool Mark(E2eLogLine line)
     {
         ArgumentNullException.ThrowIfNull(line);
-        var started = !string.Equals(line.Pod, _pod, StringComparison.Ordinal) || !string.Equals(line.Container, _container, StringComparison.Ordinal);
+        var started = Mark(line.Pod, line.Container);
+        line.Prefix = Prefix;
+        return started;
+    }
+
+    /// <summary>Makes <see cref="Prefix"/> that of the container; true when it is another container than the one before.</summary>
+    public bool Mark(string pod, string container)
+    {
+        var started = !string.Equals(pod, _pod, StringComparison.Ordinal) || !string.Equals(container, _container, StringComparison.Ordinal);
         if (started)
         {
-            _pod = line.Pod;
-            _container = line.Container;
-            _prefix = prefixed ? E2eLogLine.PrefixOf(line.Pod, line.Container) : "";
+            _pod = pod;
+            _container = container;
+            Prefix = prefixed ? E2eLogLine.PrefixOf(pod, container) : "";
         }
 
-        line.Prefix = _prefix;
         return started;
     }
 }

@@ -29,6 +29,8 @@ $null = $jobs[0] | Get-E2eLog -Follow -Tail 1
 Write-Fact 'memory-before-kb' (Get-PeakMemoryKilobytes)
 
 $file = Join-Path ([IO.Path]::GetTempPath()) ("e2eps-bench-log-$PID.txt")
+$process = [Diagnostics.Process]::GetCurrentProcess()
+$cpuBefore = $process.TotalProcessorTime
 $clock = [Diagnostics.Stopwatch]::StartNew()
 switch ($Mode) {
     'Objects' { $jobs | Get-E2eLog -Follow | Out-Null }
@@ -38,6 +40,9 @@ switch ($Mode) {
     'OutFile' { $jobs | Get-E2eLog -Follow -OutFile $file }
 }
 Write-Fact 'log-ms' $clock.Elapsed.TotalMilliseconds
+# CPU time (user + system, all threads) of the measured read: far less sensitive to a loaded machine than wall time.
+$process.Refresh()
+Write-Fact 'log-cpu-ms' ($process.TotalProcessorTime - $cpuBefore).TotalMilliseconds
 if (Test-Path -LiteralPath $file) {
     Write-Fact 'file-bytes' (Get-Item -LiteralPath $file).Length
     Remove-Item -LiteralPath $file

@@ -51,11 +51,13 @@ public static class LogBenchmark
             var throughput = new Dictionary<string, Measure>(StringComparer.Ordinal);
             var memory = new Dictionary<string, Measure>(StringComparer.Ordinal);
             var growth = new Dictionary<string, Measure>(StringComparer.Ordinal);
+            var cpu = new Dictionary<string, Measure>(StringComparer.Ordinal);
             foreach (var variant in new[] { "objects", "> file", "-Raw", "-OutFile", "strings", "kubectl", "kubectl --timestamps" })
             {
                 throughput[variant] = new Measure("MB/s");
                 memory[variant] = new Measure("MB");
                 growth[variant] = new Measure("MB");
+                cpu[variant] = new Measure("ms/MB");
             }
 
             var repetitions = megabytes >= 100 ? context.HeavyRepetitions : context.Repetitions;
@@ -64,8 +66,9 @@ public static class LogBenchmark
                 foreach (var variant in throughput.Keys)
                 {
                     context.Log($"logs {label}, {variant}, {rep + 1}/{repetitions}");
-                    var (seconds, peakMb, growthMb) = await MeasureAsync(context, variant, jobs, selector, cancellationToken);
+                    var (seconds, peakMb, growthMb, cpuMs) = await MeasureAsync(context, variant, jobs, selector, cancellationToken);
                     throughput[variant].Add(megabytes / seconds);
+                    cpu[variant].Add(cpuMs / megabytes);
                     memory[variant].Add(peakMb);
                     growth[variant].Add(growthMb);
                 }
@@ -76,6 +79,9 @@ public static class LogBenchmark
             section.Add(label, "throughput, -Raw | Out-Null vs plain", throughput["-Raw"], throughput["kubectl"], lowerIsBetter: false);
             section.Add(label, "throughput, -OutFile vs plain", throughput["-OutFile"], throughput["kubectl"], lowerIsBetter: false);
             section.Add(label, "throughput, -Timestamps strings vs --timestamps", throughput["strings"], throughput["kubectl --timestamps"], lowerIsBetter: false);
+            section.Add(label, "CPU time per MB, objects | Out-Null vs plain", cpu["objects"], cpu["kubectl"]);
+            section.Add(label, "CPU time per MB, -Raw | Out-Null vs plain", cpu["-Raw"], cpu["kubectl"]);
+            section.Add(label, "CPU time per MB, -OutFile vs plain", cpu["-OutFile"], cpu["kubectl"]);
             section.Add(label, "peak memory, objects vs plain", memory["objects"], memory["kubectl"]);
             section.Add(label, "peak memory, -OutFile vs plain", memory["-OutFile"], memory["kubectl"]);
             section.Add(label, "peak memory above the process after import and warm-up, objects", growth["objects"], null);
@@ -86,7 +92,9 @@ public static class LogBenchmark
         section.Method.Add("The jobs are created and finished before the measurements, so every reader gets the whole log as fast as it can take it " +
             "(the emulator writes 100-byte lines; it runs in its own process). Throughput is megabytes of log text (10^6 bytes, timestamps not counted) " +
             "over the time of the `Get-E2eLog` pipeline inside pwsh (after a warm-up `Get-E2eLog -Follow -Tail 1`, so loading the engine and the first use of each call are not counted: see Start-up), or over kubectl's process wall time. " +
-            "Peak memory is VmHWM of the measured process: the whole pwsh with E2ePs imported, or kubectl.");
+            "Peak memory is VmHWM of the measured process: the whole pwsh with E2ePs imported, or kubectl. " +
+            "CPU time is user plus system time, far less sensitive to a loaded machine than wall time: of the `Get-E2eLog` pipeline inside pwsh (Process.TotalProcessorTime before and after), " +
+            "of kubectl's whole process (/proc/<pid>/stat, so kubectl's own start-up, about 0.1 s, is counted against it).");
         section.Method.Add("Reproduce: `pwsh -NoProfile -File tests/bench/scripts/Measure-Log.ps1 -Module ./E2ePs.psd1 -Kubeconfig <kubeconfig> -Namespace logs -Name test-log100-e2e -Mode Objects|File|Raw|OutFile|Strings` " +
             "next to `kubectl logs -f job/test-log100-e2e -n logs [--timestamps] >/dev/null`; for several jobs, `-Name test-logm1-e2e,…,test-logm4-e2e` " +
             $"(read one after the other, as the pipeline binds them) next to `kubectl logs -f -l bench=multi -n logs --max-log-requests 10 --tail=-1 >/dev/null` (read at once).");
@@ -95,7 +103,8 @@ public static class LogBenchmark
 
     private static async Task CreateJobAsync(EmulatorProcess emulator, string name, int megabytes, string? group, CancellationToken cancellationToken)
     {
-        var labels = new JsonObject();
+        // Get-E2eLog finds a run by the e2eps.io/job label (RunLister), as Start-E2eJob writes it.
+        var labels = new JsonObject { ["e2eps.io/job"] = name["test-".Length..^"-e2e".Length] };
         if (group is not null)
         {
             labels["bench"] = group;
@@ -105,7 +114,7 @@ public static class LogBenchmark
         {
             ["apiVersion"] = "batch/v1",
             ["kind"] = "Job",
-            ["metadata"] = new JsonObject { ["name"] = name },
+            ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = labels.DeepClone() },
             ["spec"] = new JsonObject
             {
                 ["backoffLimit"] = 0,
@@ -134,7 +143,7 @@ public static class LogBenchmark
         _ => null,
     };
 
-    private static async Task<(double Seconds, double PeakMegabytes, double GrowthMegabytes)> MeasureAsync(BenchContext context, string variant, string[] jobs, string? selector, CancellationToken cancellationToken)
+    private static async Task<(double Seconds, double PeakMegabytes, double GrowthMegabytes, double CpuMilliseconds)> MeasureAsync(BenchContext context, string variant, string[] jobs, string? selector, CancellationToken cancellationToken)
     {
         if (Mode(variant) is { } mode)
         {
@@ -143,7 +152,7 @@ public static class LogBenchmark
             using var pwsh = context.StartPwsh("Measure-Log.ps1", [.. arguments]);
             await pwsh.WaitForSuccessAsync(s_limit, cancellationToken);
             var peak = Math.Max(pwsh.PeakKilobytes, (long)pwsh.Number("memory-peak-kb"));
-            return (pwsh.Number("log-ms") / 1000, peak / 1024.0, (peak - pwsh.Number("memory-before-kb")) / 1024.0);
+            return (pwsh.Number("log-ms") / 1000, peak / 1024.0, (peak - pwsh.Number("memory-before-kb")) / 1024.0, pwsh.Number("log-cpu-ms"));
         }
 
         var kubectlArguments = new List<string> { "logs", "-f", "-n", Namespace };
@@ -164,6 +173,6 @@ public static class LogBenchmark
 
         using var kubectl = context.StartKubectl(kubectlArguments, discardOutput: true);
         await kubectl.WaitForSuccessAsync(s_limit, cancellationToken);
-        return (kubectl.Wall.TotalSeconds, kubectl.PeakKilobytes / 1024.0, 0);
+        return (kubectl.Wall.TotalSeconds, kubectl.PeakKilobytes / 1024.0, 0, kubectl.CpuMilliseconds);
     }
 }
