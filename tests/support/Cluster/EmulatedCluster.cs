@@ -63,11 +63,6 @@ public class EmulatedCluster : IAsyncLifetime
         Observer = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Emulator.KubeconfigPath));
     }
 
-    /// <summary>Changes the emulator's options before it starts; a suite that needs another cluster overrides it.</summary>
-    protected virtual void Configure(EmulatorOptions options)
-    {
-    }
-
     public async Task DisposeAsync()
     {
         Observer.Dispose();
