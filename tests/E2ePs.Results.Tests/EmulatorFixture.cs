@@ -10,10 +10,16 @@ using k8s.Models;
 namespace E2ePs.Results.Tests;
 
 /// <summary>One emulator and a scratch repository, shared by the tests that need a cluster.</summary>
-public class EmulatorFixture(string namespacePrefix) : EmulatedCluster(namespacePrefix)
+public class EmulatorFixture : EmulatedCluster
 {
     public EmulatorFixture()
         : this("r")
+    {
+    }
+
+    /// <summary>For a fixture of another suite, whose namespaces get <paramref name="namespacePrefix"/>.</summary>
+    protected EmulatorFixture(string namespacePrefix)
+        : base(namespacePrefix)
     {
     }
 

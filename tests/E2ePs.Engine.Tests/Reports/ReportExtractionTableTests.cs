@@ -45,6 +45,9 @@ public sealed class ReportExtractionTableTests
         { "XML that is not JUnit", ["p1:gzip:<html><body>502 Bad Gateway</body></html>"], E2eTestReportStatus.Malformed, "p1", 0, "TestReportMalformed", 0 },
         { "a report with a DTD is refused, never expanded", ["p1:gzip:<?xml version=\"1.0\"?><!DOCTYPE testsuites [<!ENTITY x \"y\">]><testsuites><testcase name=\"&x;\"/></testsuites>"],
             E2eTestReportStatus.Malformed, "p1", 0, "TestReportMalformed", 0 },
+        // The kubelet serves only the current log file: a report split by a rotation loses its beginning.
+        { "rotated while written: the end of a block without its begin", ["p1:tail", "p1:end", "p1:text"], E2eTestReportStatus.Truncated, "p1", 0, "TestReportRotated", 3 },
+        { "a rotated attempt, then one that wrote it all", ["p1:tail", "p1:end", "p2:pester"], E2eTestReportStatus.Found, "p2", 2, null, 2 },
         { "a lone testsuite root is a report", ["p1:gzip:<testsuite name=\"t\"><testcase name=\"a\"/><testcase name=\"b\"><skipped/></testcase></testsuite>"], E2eTestReportStatus.Found, "p1", 2, null, 0 },
     };
 
@@ -112,6 +115,7 @@ public sealed class ReportExtractionTableTests
             "begin" => [Line(ReportMarkers.Begin)],
             "end" => [Line(ReportMarkers.End)],
             "half" => Block(Pytest).Skip(1).Take(2).Select(t => Line(t)),
+            "tail" => Block(Pytest).SkipLast(1).TakeLast(2).Select(t => Line(t)),
             _ when what.StartsWith("raw:", StringComparison.Ordinal) => [Line(what["raw:".Length..])],
             _ when what.StartsWith("gzip:", StringComparison.Ordinal) => Block(what["gzip:".Length..]).Select(t => Line(t)),
             _ => throw new ArgumentException(segment),
