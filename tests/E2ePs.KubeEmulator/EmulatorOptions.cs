@@ -82,6 +82,12 @@ public sealed class EmulatorOptions
     /// </summary>
     public TimeSpan JobInformerDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long a list's continue token stays good before it is 410 Expired: etcd's compaction interval
+    /// (kube-apiserver --etcd-compaction-interval, 5 minutes by default); tests shorten it.
+    /// </summary>
+    public TimeSpan ContinueTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Interval of BOOKMARK events on watches that ask for them.</summary>
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

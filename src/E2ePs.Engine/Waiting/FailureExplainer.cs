@@ -1,3 +1,4 @@
+using E2ePs.Engine.Cluster;
 using E2ePs.Engine.Platform;
 using System.Threading.Channels;
 using E2ePs.Engine.Manifests;
@@ -40,9 +41,9 @@ internal sealed class FailureExplainer(IKubernetes client, string ns, IReadOnlyD
         V1Pod? lastPod = null;
         if (verdict.FailedByJob)
         {
-            var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{JobLabels.RunId}={failed.RunId}", cancellationToken: cancellationToken);
-            verdict = RunEvaluator.Evaluate(failed.Job, pods.Items.ToList(), [], clock.UtcNow);
-            lastPod = RunObservation.Newest(pods.Items);
+            var pods = await ListPages.PodsAsync(client, ns, $"{JobLabels.RunId}={failed.RunId}", cancellationToken);
+            verdict = RunEvaluator.Evaluate(failed.Job, pods, [], clock.UtcNow);
+            lastPod = RunObservation.Newest(pods);
         }
 
         if (verdict.FailedInitContainer is { } init)

@@ -37,20 +37,23 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     public async Task ListAsync(HttpContext ctx, RequestInfo r)
     {
         var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"]));
-        var (items, rv) = cluster.Store.List(r.Type, r.Namespace, selector.IsEmpty ? null : selector.Matches);
-        if (long.TryParse(ctx.Request.Query["limit"], out var limit) && limit > 0 && items.Count > limit)
-        {
-            // No continuation support: a limited list is served whole, which clients accept (continue is absent).
-            limit = items.Count;
-        }
-
+        var (all, rv) = cluster.Store.List(r.Type, r.Namespace, selector.IsEmpty ? null : selector.Matches);
+        var page = ListPaging.Slice(ctx.Request.Query, all, !selector.IsEmpty, rv, cluster.Options.ContinueTokenLifetime);
+        var items = page.Items;
+        rv = page.ResourceVersion ?? rv;
         if (TablePrinter.Wanted(ctx))
         {
-            await ResponseWriter.JsonAsync(ctx, cluster.Stats, 200, TablePrinter.Table(r.Type, items, rv));
+            var table = TablePrinter.Table(r.Type, items, rv);
+            if (page.Continue is not null)
+            {
+                table["metadata"]!["continue"] = page.Continue;
+            }
+
+            await ResponseWriter.JsonAsync(ctx, cluster.Stats, 200, table);
             return;
         }
 
-        await ResponseWriter.ListAsync(ctx, cluster.Stats, r.Type.ListKind, r.Type.ApiVersion, rv, items.Select(o => Render(r, o)));
+        await ResponseWriter.ListAsync(ctx, cluster.Stats, r.Type.ListKind, r.Type.ApiVersion, rv, items.Select(o => Render(r, o)), page.Continue, page.RemainingItemCount);
     }
 
     private static async Task<JsonObject> ReadBodyAsync(HttpContext ctx)
