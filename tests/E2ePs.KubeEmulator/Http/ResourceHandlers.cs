@@ -12,6 +12,7 @@ namespace E2ePs.KubeEmulator.Http;
 internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorizer)
 {
     private const string EventsV1Group = "events.k8s.io";
+    private readonly EscalationCheck _escalation = new(authorizer, cluster.Store);
 
     private static bool IsEventsV1(RequestInfo r) => r.Type.Group == EventsV1Group;
 
@@ -36,7 +37,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
 
     public async Task ListAsync(HttpContext ctx, RequestInfo r)
     {
-        var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"]));
+        var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"], r.Type.Kind));
         var (all, rv) = cluster.Store.List(r.Type, r.Namespace, selector.IsEmpty ? null : selector.Matches);
         var page = ListPaging.Slice(ctx.Request.Query, all, !selector.IsEmpty, rv, cluster.Options.ContinueTokenLifetime);
         var items = page.Items;
@@ -205,6 +206,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
             throw ApiError.AlreadyExists(type, meta.Str("name")!);
         }
 
+        _escalation.Check(user, type, body);
         body.Remove("status");
         cluster.Defaults.OnCreate(type, body);
         SetManagedFields(body, FieldManager(ctx), "Update", body.DeepClone().AsObject(), type.ApiVersion, null);
@@ -231,7 +233,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         await ResponseWriter.JsonAsync(ctx, cluster.Stats, 201, body);
     }
 
-    public async Task UpdateAsync(HttpContext ctx, RequestInfo r)
+    public async Task UpdateAsync(HttpContext ctx, RequestInfo r, UserInfo user)
     {
         var body = await ReadBodyAsync(ctx);
         var type = IsEventsV1(r) ? ResourceCatalog.Events : r.Type;
@@ -246,6 +248,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var currentNode = current.ToNode();
         body = ScopeToSubresource(r, body, currentNode);
         CheckImmutable(type, currentNode, body);
+        _escalation.Check(user, type, body);
         SetManagedFields(body, FieldManager(ctx), "Update", body.DeepClone().AsObject(), type.ApiVersion, currentNode);
         var expected = body.Obj("metadata").Str("resourceVersion");
         var stored = cluster.Store.Update(type, body, expected, DryRun(ctx));
@@ -255,6 +258,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     /// <summary>Fields the API server refuses to change after create (422 Invalid, "field is immutable").</summary>
     private static void CheckImmutable(ResourceType type, JsonObject current, JsonObject updated)
     {
+        EscalationCheck.CheckRoleRefUnchanged(type, current, updated);
         if (type != ResourceCatalog.Jobs)
         {
             return;
@@ -301,7 +305,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         return stored;
     }
 
-    public async Task PatchAsync(HttpContext ctx, RequestInfo r)
+    public async Task PatchAsync(HttpContext ctx, RequestInfo r, UserInfo user)
     {
         var contentType = ctx.Request.ContentType?.Split(';')[0].Trim() ?? "";
         using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
@@ -309,7 +313,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var type = IsEventsV1(r) ? ResourceCatalog.Events : r.Type;
         if (contentType == "application/apply-patch+yaml")
         {
-            await ApplyAsync(ctx, r, type, text);
+            await ApplyAsync(ctx, r, type, text, user);
             return;
         }
 
@@ -332,6 +336,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         CheckIdentity(r with { Type = type }, body, true);
         body = ScopeToSubresource(r, body, current.ToNode());
         CheckImmutable(type, current.ToNode(), body);
+        _escalation.Check(user, type, body);
         var expected = patch is JsonObject po ? po["metadata"].Str("resourceVersion") : null;
         if (!JsonNode.DeepEquals(currentNode, patched))
         {
@@ -343,7 +348,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     }
 
     /// <summary>Server-side apply: creates when absent, otherwise merges the applied configuration; a repeated apply changes nothing.</summary>
-    private async Task ApplyAsync(HttpContext ctx, RequestInfo r, ResourceType type, string text)
+    private async Task ApplyAsync(HttpContext ctx, RequestInfo r, ResourceType type, string text, UserInfo user)
     {
         var manager = ctx.Request.Query["fieldManager"].ToString();
         if (manager.Length == 0)
@@ -373,6 +378,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
             }
 
             var created = applied.DeepClone().AsObject();
+            _escalation.Check(user, type, created);
             created.Remove("status");
             cluster.Defaults.OnCreate(type, created);
             SetManagedFields(created, manager, "Apply", applied, type.ApiVersion, null);
@@ -384,6 +390,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var merged = Patching.MergePatch(currentNode, WithoutServerFields(applied), strategic: true)!.AsObject();
         merged = ScopeToSubresource(r, merged, currentNode);
         CheckImmutable(type, currentNode, merged);
+        _escalation.Check(user, type, merged);
         SetManagedFields(merged, manager, "Apply", applied, type.ApiVersion, currentNode);
         var expected = applied.Obj("metadata").Str("resourceVersion");
         await WriteAsync(ctx, r, 200, cluster.Store.Update(type, merged, expected, dryRun));
@@ -413,7 +420,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     {
         var (propagation, grace, dryRun, _) = await DeleteOptionsAsync(ctx);
         var type = IsEventsV1(r) ? ResourceCatalog.Events : r.Type;
-        var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"]));
+        var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"], r.Type.Kind));
         var (items, _) = cluster.Store.List(type, r.Namespace, selector.IsEmpty ? null : selector.Matches);
         var deleted = new List<byte[]>();
         foreach (var o in items)
