@@ -153,6 +153,12 @@ public sealed class EmulatorOptions
     public TimeSpan NodeMonitorGracePeriod { get; set; } = TimeSpan.FromSeconds(50);
 
     /// <summary>
+    /// How long a list's continue token stays good before it is 410 Expired: etcd's compaction interval
+    /// (kube-apiserver --etcd-compaction-interval, 5 minutes by default); tests shorten it.
+    /// </summary>
+    public TimeSpan ContinueTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Interval of BOOKMARK events on watches that ask for them, besides the one 2 s before the watch's
     /// deadline (upstream bookmarkFrequency, one minute; cacher.go and cache_watcher.go nextBookmarkTime).
     /// </summary>

@@ -6,8 +6,9 @@ namespace E2ePs.Engine.Cluster;
 /// <summary>A Kubernetes client for one kubeconfig and context, shared by every cmdlet of the process.</summary>
 public sealed class ClusterConnection
 {
-    internal ClusterConnection(IKubernetes client, ClusterIdentity identity, TlsVerifier? tls = null)
+    internal ClusterConnection(IKubernetes client, ClusterIdentity identity, TlsVerifier? tls = null, int listPageSize = ListPages.PageSize)
     {
+        ListPageSize = listPageSize;
         Client = client;
         Identity = identity;
         Tls = tls;
@@ -15,6 +16,9 @@ public sealed class ClusterConnection
 
     /// <summary>What checks the server's certificate; null with insecure-skip-tls-verify or plain HTTP.</summary>
     public TlsVerifier? Tls { get; }
+
+    /// <summary>The limit of each page of a list (<see cref="ListPages"/>), as kubectl's --chunk-size.</summary>
+    public int ListPageSize { get; }
 
     /// <summary>The client.</summary>
     public IKubernetes Client { get; }

@@ -38,6 +38,9 @@ public sealed class ClusterConnectionFactory : IClusterConnectionFactory, IDispo
         this.environment = environment;
     }
 
+    /// <summary>The limit of each page of every list the clients of this factory make; kubectl's default chunk size unless a test wants more pages.</summary>
+    public int ListPageSize { get; init; } = ListPages.PageSize;
+
     /// <inheritdoc />
     public ClusterConnection Get(ClusterTarget target)
     {
@@ -192,7 +195,7 @@ public sealed class ClusterConnectionFactory : IClusterConnectionFactory, IDispo
             client.CreateWebSocketBuilder = () => new TlsVerifier.VerifiedWebSocketBuilder(verifier);
         }
 
-        return new ClusterConnection(client, identity, verifier);
+        return new ClusterConnection(client, identity, verifier, ListPageSize);
     }
 
     /// <summary>

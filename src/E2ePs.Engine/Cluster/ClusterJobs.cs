@@ -98,7 +98,7 @@ public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarte
     {
         var connection = connections.Get(target);
         var names = await ListPages.AllAsync(connection, "list namespaces", "",
-            (next, token) => connection.Client.CoreV1.ListNamespaceAsync(continueParameter: next, limit: ListPages.PageSize, cancellationToken: token),
+            (next, token) => connection.Client.CoreV1.ListNamespaceAsync(continueParameter: next, limit: connection.ListPageSize, cancellationToken: token),
             list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
         return names.Select(n => n.Metadata.Name).Order(StringComparer.Ordinal).ToList();
     }
@@ -109,17 +109,8 @@ public sealed class ClusterJobs(IClusterConnectionFactory connections, JobStarte
         var connection = connections.Get(target);
         // The label the Job controller puts on its pods (kubernetes/kubernetes pkg/controller/job/job_controller.go, batch.kubernetes.io/job-name).
         var ns = connection.NamespaceFor(target.Namespace);
-        k8s.Models.V1PodList pods;
-        try
-        {
-            pods = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"batch.kubernetes.io/job-name={jobName}", cancellationToken: cancellationToken);
-        }
-        catch (Exception error) when (error is not OperationCanceledException)
-        {
-            throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {jobName} in namespace {ns}", jobName);
-        }
-
-        return pods.Items
+        var pods = await ListPages.PodsAsync(connection, ns, $"batch.kubernetes.io/job-name={jobName}", $"list the pods of Job {jobName} in namespace {ns}", jobName, cancellationToken);
+        return pods
             .SelectMany(p => (p.Spec?.InitContainers ?? []).Concat(p.Spec?.Containers ?? []))
             .Select(c => c.Name)
             .Distinct(StringComparer.Ordinal)

@@ -1,4 +1,6 @@
 using E2ePs.Contracts;
+using k8s;
+using k8s.Models;
 
 namespace E2ePs.Engine.Cluster;
 
@@ -19,23 +21,27 @@ public static class ListPages
         ClusterConnection connection, string action, string target, Func<string?, CancellationToken, Task<TList>> list,
         Func<TList, (IList<TItem>? Items, string? Next)> page, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await AllAsync(list, page, cancellationToken);
+        }
+        catch (Exception error) when (error is not OperationCanceledException and not E2eException)
+        {
+            throw KubernetesErrors.Translate(error, connection, action, target);
+        }
+    }
+
+    /// <summary>Every item of a list, errors as the client threw them.</summary>
+    public static async Task<List<TItem>> AllAsync<TList, TItem>(
+        Func<string?, CancellationToken, Task<TList>> list, Func<TList, (IList<TItem>? Items, string? Next)> page, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(list);
         ArgumentNullException.ThrowIfNull(page);
         var items = new List<TItem>();
         string? next = null;
         do
         {
-            TList answer;
-            try
-            {
-                answer = await list(next, cancellationToken);
-            }
-            catch (Exception error) when (error is not OperationCanceledException and not E2eException)
-            {
-                throw KubernetesErrors.Translate(error, connection, action, target);
-            }
-
-            var (pageItems, continueToken) = page(answer);
+            var (pageItems, continueToken) = page(await list(next, cancellationToken));
             items.AddRange(pageItems ?? []);
             next = string.IsNullOrEmpty(continueToken) ? null : continueToken;
         }
@@ -43,4 +49,20 @@ public static class ListPages
 
         return items;
     }
+
+    /// <summary>The pods of a namespace that <paramref name="labelSelector"/> selects, errors as the client threw them.</summary>
+    public static Task<List<V1Pod>> PodsAsync(IKubernetes client, string ns, string labelSelector, CancellationToken cancellationToken, int pageSize = PageSize) =>
+        AllAsync((next, token) => client.CoreV1.ListNamespacedPodAsync(ns, continueParameter: next, labelSelector: labelSelector, limit: pageSize, cancellationToken: token),
+            list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
+
+    /// <summary>The pods of a namespace that <paramref name="labelSelector"/> selects; a failure is translated with <paramref name="action"/>.</summary>
+    public static Task<List<V1Pod>> PodsAsync(ClusterConnection connection, string ns, string labelSelector, string action, string target, CancellationToken cancellationToken) =>
+        AllAsync(connection, action, target,
+            (next, token) => connection.Client.CoreV1.ListNamespacedPodAsync(ns, continueParameter: next, labelSelector: labelSelector, limit: connection.ListPageSize, cancellationToken: token),
+            list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
+
+    /// <summary>The core/v1 events of a namespace that <paramref name="fieldSelector"/> selects, errors as the client threw them.</summary>
+    public static Task<List<Corev1Event>> EventsAsync(IKubernetes client, string ns, string fieldSelector, CancellationToken cancellationToken, int pageSize = PageSize) =>
+        AllAsync((next, token) => client.CoreV1.ListNamespacedEventAsync(ns, continueParameter: next, fieldSelector: fieldSelector, limit: pageSize, cancellationToken: token),
+            list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
 }

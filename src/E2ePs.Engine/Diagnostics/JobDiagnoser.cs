@@ -41,8 +41,8 @@ public sealed class JobDiagnoser(IClusterConnectionFactory connections, LogReade
         var mayReadEvents = await MayAsync(connection, ns, "list", "", "events", null, cancellationToken);
         var mayReadLogs = await MayAsync(connection, ns, "get", "", "pods", "log", cancellationToken);
         var pods = await CallAsync(connection, $"list the pods of Job {jobName} in namespace {ns}", jobName,
-            () => client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"batch.kubernetes.io/controller-uid={job.Metadata.Uid}", cancellationToken: cancellationToken));
-        var pod = pods.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).LastOrDefault();
+            () => ListPages.PodsAsync(client, ns, $"batch.kubernetes.io/controller-uid={job.Metadata.Uid}", cancellationToken, connection.ListPageSize));
+        var pod = pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).LastOrDefault();
 
         IReadOnlyList<E2eDiagnosticEvent> events = [];
         if (mayReadEvents)
@@ -78,7 +78,7 @@ public sealed class JobDiagnoser(IClusterConnectionFactory connections, LogReade
         await AddPullSecretsAsync(findings, connection, ns, pod?.Spec ?? job.Spec?.Template?.Spec, cancellationToken);
         await RbacCheck.AddAsync(findings, connection, ns, definitionJobName, expected, Needs(request.ManifestPath, findings), cancellationToken);
 
-        var status = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], clock.UtcNow).Status.ToString();
+        var status = RunEvaluator.Evaluate(job, pods, [], clock.UtcNow).Status.ToString();
         return new E2eDiagnostic
         {
             Name = name,
@@ -188,8 +188,8 @@ public sealed class JobDiagnoser(IClusterConnectionFactory connections, LogReade
         foreach (var name in names)
         {
             var list = await CallAsync(connection, $"list the events of {name} in namespace {ns}", name,
-                () => connection.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: $"involvedObject.name={name}", cancellationToken: cancellationToken));
-            events.AddRange(list.Items.Where(e => e.InvolvedObject?.Uid is null || e.InvolvedObject.Uid == job.Metadata.Uid || e.InvolvedObject.Uid == pod?.Metadata.Uid));
+                () => ListPages.EventsAsync(connection.Client, ns, $"involvedObject.name={name}", cancellationToken, connection.ListPageSize));
+            events.AddRange(list.Where(e => e.InvolvedObject?.Uid is null || e.InvolvedObject.Uid == job.Metadata.Uid || e.InvolvedObject.Uid == pod?.Metadata.Uid));
         }
 
         // Events carry second-resolution times; their names (object.<UnixNano in hex>) break ties in the order they were made.

@@ -46,8 +46,8 @@ public sealed class RunLister(IClusterConnectionFactory connections, IClock cloc
     {
         var where = ns is null ? "all namespaces" : $"namespace {ns}";
         var jobs = await ListPages.AllAsync(connection, $"list the Jobs labelled {JobLabels.E2eJob} in {where}", ns ?? "", (next, token) => ns is null
-            ? connection.Client.BatchV1.ListJobForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: ListPages.PageSize, cancellationToken: token)
-            : connection.Client.BatchV1.ListNamespacedJobAsync(ns, continueParameter: next, labelSelector: selector, limit: ListPages.PageSize, cancellationToken: token),
+            ? connection.Client.BatchV1.ListJobForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: connection.ListPageSize, cancellationToken: token)
+            : connection.Client.BatchV1.ListNamespacedJobAsync(ns, continueParameter: next, labelSelector: selector, limit: connection.ListPageSize, cancellationToken: token),
             list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
         if (jobs.Count == 0)
         {
@@ -55,8 +55,8 @@ public sealed class RunLister(IClusterConnectionFactory connections, IClock cloc
         }
 
         var pods = await ListPages.AllAsync(connection, $"list the pods labelled {JobLabels.E2eJob} in {where}", ns ?? "", (next, token) => ns is null
-            ? connection.Client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: ListPages.PageSize, cancellationToken: token)
-            : connection.Client.CoreV1.ListNamespacedPodAsync(ns, continueParameter: next, labelSelector: selector, limit: ListPages.PageSize, cancellationToken: token),
+            ? connection.Client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: connection.ListPageSize, cancellationToken: token)
+            : connection.Client.CoreV1.ListNamespacedPodAsync(ns, continueParameter: next, labelSelector: selector, limit: connection.ListPageSize, cancellationToken: token),
             list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
         var podsByJob = pods.GroupBy(OwnerUid).ToDictionary(g => g.Key ?? "", g => (IReadOnlyCollection<V1Pod>)g.ToList(), StringComparer.Ordinal);
         var now = clock.UtcNow;

@@ -110,22 +110,13 @@ public sealed class LogReader(IClusterConnectionFactory connections)
 
     private static async Task<List<V1Pod>> ListPodsAsync(ClusterConnection connection, string ns, string jobName, string? uid, string selector, CancellationToken cancellationToken)
     {
-        V1PodList pods;
-        try
-        {
-            pods = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: cancellationToken);
-        }
-        catch (Exception error) when (error is not OperationCanceledException)
-        {
-            throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {jobName} in namespace {ns}", jobName);
-        }
-
-        if (pods.Items.Count == 0)
+        var pods = await ListPages.PodsAsync(connection, ns, selector, $"list the pods of Job {jobName} in namespace {ns}", jobName, cancellationToken);
+        if (pods.Count == 0)
         {
             await EnsureJobExistsAsync(connection, ns, jobName, uid, cancellationToken);
         }
 
-        return pods.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList();
+        return pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
@@ -204,17 +195,8 @@ public sealed class LogReader(IClusterConnectionFactory connections)
         {
             // The two watches race: the Job's list can report the end before the pods' list has
             // arrived, which would end a follow of a finished Job without a line. Ask for the pods once.
-            V1PodList listed;
-            try
-            {
-                listed = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: cancellationToken);
-            }
-            catch (Exception error) when (error is not OperationCanceledException)
-            {
-                throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {jobName} in namespace {ns}", jobName);
-            }
-
-            next = listed.Items.Where(p => !done.Contains(p.Metadata.Name))
+            var listed = await ListPages.PodsAsync(connection, ns, selector, $"list the pods of Job {jobName} in namespace {ns}", jobName, cancellationToken);
+            next = listed.Where(p => !done.Contains(p.Metadata.Name))
                 .OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).FirstOrDefault();
         }
 

@@ -26,17 +26,8 @@ public sealed class ResultReader(IClusterConnectionFactory connections, LogReade
         var job = await ReadJobAsync(connection, ns, request.JobName, cancellationToken);
         RunIdentity.EnsureSameRun(job, request.Uid, ns, request.JobName);
 
-        V1PodList pods;
-        try
-        {
-            pods = await connection.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"batch.kubernetes.io/controller-uid={job.Metadata.Uid}", cancellationToken: cancellationToken);
-        }
-        catch (Exception error) when (error is not OperationCanceledException)
-        {
-            throw KubernetesErrors.Translate(error, connection, $"list the pods of Job {request.JobName} in namespace {ns}", request.JobName);
-        }
-
-        var verdict = RunEvaluator.Evaluate(job, pods.Items.ToList(), [], clock.UtcNow);
+        var pods = await ListPages.PodsAsync(connection, ns, $"batch.kubernetes.io/controller-uid={job.Metadata.Uid}", $"list the pods of Job {request.JobName} in namespace {ns}", request.JobName, cancellationToken);
+        var verdict = RunEvaluator.Evaluate(job, pods, [], clock.UtcNow);
         var run = new E2eRun
         {
             Name = JobNames.ShortName(request.JobName) ?? request.JobName,

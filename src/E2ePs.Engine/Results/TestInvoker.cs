@@ -300,8 +300,8 @@ public sealed class TestInvoker(IImageBuilder images, IClusterConnectionFactory 
         try
         {
             var connection = connections.Get(new ClusterTarget { Kubeconfig = run.Kubeconfig, Context = run.Context });
-            var pods = await connection.Client.CoreV1.ListNamespacedPodAsync(run.Namespace, labelSelector: $"{JobLabels.RunId}={run.RunId}", cancellationToken: cancellationToken);
-            return pods.Items.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).LastOrDefault();
+            var pods = await ListPages.PodsAsync(connection.Client, run.Namespace, $"{JobLabels.RunId}={run.RunId}", cancellationToken, connection.ListPageSize);
+            return pods.OrderBy(p => p.Metadata.CreationTimestamp ?? DateTime.MinValue).ThenBy(p => p.Metadata.Name, StringComparer.Ordinal).LastOrDefault();
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {

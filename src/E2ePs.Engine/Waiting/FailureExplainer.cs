@@ -1,3 +1,4 @@
+using E2ePs.Engine.Cluster;
 using E2ePs.Engine.Platform;
 using System.Threading.Channels;
 using E2ePs.Engine.Manifests;
@@ -44,8 +45,8 @@ internal sealed class FailureExplainer(IKubernetes client, string ns, IReadOnlyD
         V1Pod? lastPod = null;
         if (verdict.FailedByJob)
         {
-            var pods = await client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: $"{JobLabels.RunId}={failed.RunId}", cancellationToken: cancellationToken);
-            var all = WithDeleted(pods.Items, failed.WatchedPods);
+            var pods = await ListPages.PodsAsync(client, ns, $"{JobLabels.RunId}={failed.RunId}", cancellationToken);
+            var all = WithDeleted(pods, failed.WatchedPods);
             verdict = RunEvaluator.Evaluate(failed.Job, all, failed.Events, clock.UtcNow);
             lastPod = RunObservation.Newest(all);
         }

@@ -12,6 +12,7 @@ namespace E2ePs.KubeEmulator.Http;
 internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorizer)
 {
     private const string EventsV1Group = "events.k8s.io";
+    private readonly EscalationCheck _escalation = new(authorizer, cluster.Store);
 
     private static bool IsEventsV1(RequestInfo r) => r.Type.Group == EventsV1Group;
 
@@ -36,21 +37,24 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
 
     public async Task ListAsync(HttpContext ctx, RequestInfo r)
     {
-        var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"]));
-        var (items, rv) = cluster.Store.List(r.Type, r.Namespace, selector.IsEmpty ? null : selector.Matches);
-        if (long.TryParse(ctx.Request.Query["limit"], out var limit) && limit > 0 && items.Count > limit)
-        {
-            // No continuation support: a limited list is served whole, which clients accept (continue is absent).
-            limit = items.Count;
-        }
-
+        var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"], r.Type.Kind));
+        var (all, rv) = cluster.Store.List(r.Type, r.Namespace, selector.IsEmpty ? null : selector.Matches);
+        var page = ListPaging.Slice(ctx.Request.Query, all, !selector.IsEmpty, rv, cluster.Options.ContinueTokenLifetime);
+        var items = page.Items;
+        rv = page.ResourceVersion ?? rv;
         if (TablePrinter.Wanted(ctx))
         {
-            await ResponseWriter.JsonAsync(ctx, cluster.Stats, 200, TablePrinter.Table(r.Type, items, rv));
+            var table = TablePrinter.Table(r.Type, items, rv);
+            if (page.Continue is not null)
+            {
+                table["metadata"]!["continue"] = page.Continue;
+            }
+
+            await ResponseWriter.JsonAsync(ctx, cluster.Stats, 200, table);
             return;
         }
 
-        await ResponseWriter.ListAsync(ctx, cluster.Stats, r.Type.ListKind, r.Type.ApiVersion, rv, items.Select(o => Render(r, o)));
+        await ResponseWriter.ListAsync(ctx, cluster.Stats, r.Type.ListKind, r.Type.ApiVersion, rv, items.Select(o => Render(r, o)), page.Continue, page.RemainingItemCount);
     }
 
     private static async Task<JsonObject> ReadBodyAsync(HttpContext ctx)
@@ -202,6 +206,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
             throw ApiError.AlreadyExists(type, meta.Str("name")!);
         }
 
+        _escalation.Check(user, type, body);
         body.Remove("status");
         cluster.Defaults.OnCreate(type, body);
         cluster.Admission.AdmitRequest(ctx, type, body, create: true);
@@ -229,7 +234,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         await ResponseWriter.JsonAsync(ctx, cluster.Stats, 201, body);
     }
 
-    public async Task UpdateAsync(HttpContext ctx, RequestInfo r)
+    public async Task UpdateAsync(HttpContext ctx, RequestInfo r, UserInfo user)
     {
         var body = await ReadBodyAsync(ctx);
         var type = IsEventsV1(r) ? ResourceCatalog.Events : r.Type;
@@ -244,6 +249,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var currentNode = current.ToNode();
         body = ScopeToSubresource(r, body, currentNode);
         CheckImmutable(type, currentNode, body);
+        _escalation.Check(user, type, body);
         AdmitUpdate(ctx, r, type, body);
         SetManagedFields(body, FieldManager(ctx), "Update", body.DeepClone().AsObject(), type.ApiVersion, currentNode);
         var expected = body.Obj("metadata").Str("resourceVersion");
@@ -263,6 +269,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     /// <summary>Fields the API server refuses to change after create (422 Invalid, "field is immutable").</summary>
     private static void CheckImmutable(ResourceType type, JsonObject current, JsonObject updated)
     {
+        EscalationCheck.CheckRoleRefUnchanged(type, current, updated);
         if (type != ResourceCatalog.Jobs)
         {
             return;
@@ -316,7 +323,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         return stored;
     }
 
-    public async Task PatchAsync(HttpContext ctx, RequestInfo r)
+    public async Task PatchAsync(HttpContext ctx, RequestInfo r, UserInfo user)
     {
         var contentType = ctx.Request.ContentType?.Split(';')[0].Trim() ?? "";
         using var reader = new StreamReader(ctx.Request.Body, Encoding.UTF8);
@@ -324,7 +331,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var type = IsEventsV1(r) ? ResourceCatalog.Events : r.Type;
         if (contentType == "application/apply-patch+yaml")
         {
-            await ApplyAsync(ctx, r, type, text);
+            await ApplyAsync(ctx, r, type, text, user);
             return;
         }
 
@@ -347,6 +354,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         CheckIdentity(r with { Type = type }, body, true);
         body = ScopeToSubresource(r, body, current.ToNode());
         CheckImmutable(type, current.ToNode(), body);
+        _escalation.Check(user, type, body);
         AdmitUpdate(ctx, r, type, body);
         var expected = patch is JsonObject po ? po["metadata"].Str("resourceVersion") : null;
         if (!JsonNode.DeepEquals(currentNode, patched))
@@ -359,7 +367,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     }
 
     /// <summary>Server-side apply: creates when absent, otherwise merges the applied configuration; a repeated apply changes nothing.</summary>
-    private async Task ApplyAsync(HttpContext ctx, RequestInfo r, ResourceType type, string text)
+    private async Task ApplyAsync(HttpContext ctx, RequestInfo r, ResourceType type, string text, UserInfo user)
     {
         var manager = ctx.Request.Query["fieldManager"].ToString();
         if (manager.Length == 0)
@@ -389,6 +397,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
             }
 
             var created = applied.DeepClone().AsObject();
+            _escalation.Check(user, type, created);
             created.Remove("status");
             cluster.Defaults.OnCreate(type, created);
             cluster.Admission.AdmitRequest(ctx, type, created, create: true);
@@ -401,6 +410,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
         var merged = Patching.MergePatch(currentNode, WithoutServerFields(applied), strategic: true)!.AsObject();
         merged = ScopeToSubresource(r, merged, currentNode);
         CheckImmutable(type, currentNode, merged);
+        _escalation.Check(user, type, merged);
         AdmitUpdate(ctx, r, type, merged);
         SetManagedFields(merged, manager, "Apply", applied, type.ApiVersion, currentNode);
         var expected = applied.Obj("metadata").Str("resourceVersion");
@@ -431,7 +441,7 @@ internal sealed class ResourceHandlers(Cluster cluster, RbacAuthorizer authorize
     {
         var (propagation, grace, dryRun, _) = await DeleteOptionsAsync(ctx);
         var type = IsEventsV1(r) ? ResourceCatalog.Events : r.Type;
-        var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"]));
+        var selector = Selector.ParseLabels(ctx.Request.Query["labelSelector"]).And(Selector.ParseFields(ctx.Request.Query["fieldSelector"], r.Type.Kind));
         var (items, _) = cluster.Store.List(type, r.Namespace, selector.IsEmpty ? null : selector.Matches);
         var deleted = new List<byte[]>();
         foreach (var o in items)

@@ -32,7 +32,7 @@ internal static class ResponseWriter
     }
 
     /// <summary>A list: {"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"N"},"items":[…]} from stored bytes.</summary>
-    public static async Task ListAsync(HttpContext ctx, StatsCollector stats, string listKind, string apiVersion, long resourceVersion, IEnumerable<byte[]> items)
+    public static async Task ListAsync(HttpContext ctx, StatsCollector stats, string listKind, string apiVersion, long resourceVersion, IEnumerable<byte[]> items, string? continueToken = null, long? remainingItemCount = null)
     {
         ctx.Response.StatusCode = 200;
         ctx.Response.ContentType = "application/json";
@@ -44,7 +44,8 @@ internal static class ResponseWriter
             total += bytes.Length;
         }
 
-        Write(System.Text.Encoding.UTF8.GetBytes($"{{\"kind\":\"{listKind}\",\"apiVersion\":\"{apiVersion}\",\"metadata\":{{\"resourceVersion\":\"{resourceVersion}\"}},\"items\":["));
+        var paging = (continueToken is null ? "" : $",\"continue\":\"{continueToken}\"") + (remainingItemCount is { } remaining ? $",\"remainingItemCount\":{remaining}" : "");
+        Write(System.Text.Encoding.UTF8.GetBytes($"{{\"kind\":\"{listKind}\",\"apiVersion\":\"{apiVersion}\",\"metadata\":{{\"resourceVersion\":\"{resourceVersion}\"{paging}}},\"items\":["));
         var first = true;
         foreach (var item in items)
         {

@@ -87,7 +87,8 @@ internal sealed class Selector
         return selector;
     }
 
-    public static Selector ParseFields(string? text)
+    /// <summary>A field selector; with <paramref name="kind"/>, only the labels that kind supports (400 otherwise, <see cref="FieldLabels"/>).</summary>
+    public static Selector ParseFields(string? text, string? kind = null)
     {
         var selector = new Selector();
         if (string.IsNullOrWhiteSpace(text))
@@ -108,6 +109,12 @@ internal sealed class Selector
             if (key.Length == 0)
             {
                 throw ApiError.BadRequest($"invalid selector: '{text}'; can't understand '{term}'");
+            }
+
+            if (kind is not null)
+            {
+                FieldLabels.Check(kind, key);
+                key = FieldLabels.Canonical(key);
             }
 
             selector._terms.Add(o => (FieldValue(o, key) == value) != negate);

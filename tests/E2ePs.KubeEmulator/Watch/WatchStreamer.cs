@@ -20,7 +20,7 @@ internal sealed class WatchStreamer(Cluster cluster)
     public async Task StreamAsync(HttpContext ctx, RequestInfo r)
     {
         var q = ctx.Request.Query;
-        var selector = Selector.ParseLabels(q["labelSelector"]).And(Selector.ParseFields(q["fieldSelector"]));
+        var selector = Selector.ParseLabels(q["labelSelector"]).And(Selector.ParseFields(q["fieldSelector"], r.Type.Kind));
         if (r.Name is not null)
         {
             selector = selector.And(Selector.ParseFields("metadata.name=" + r.Name));
