@@ -50,8 +50,14 @@ public class EmulatedCluster : IAsyncLifetime
             TimeStep = TimeSpan.FromMilliseconds(10),
         };
         options.Scenarios.Add(CloneSucceeds());
+        Configure(options);
         Emulator = await EmulatorServer.StartAsync(options);
         Observer = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Emulator.KubeconfigPath));
+    }
+
+    /// <summary>Changes the emulator's options before it starts (a fixture of a cluster with an autoscaler, say).</summary>
+    protected virtual void Configure(EmulatorOptions options)
+    {
     }
 
     public async Task DisposeAsync()
