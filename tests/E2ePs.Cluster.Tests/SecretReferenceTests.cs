@@ -93,4 +93,38 @@ public sealed class SecretReferenceTests(ClusterFixture cluster)
         Assert.Equal("password", password.ValueFrom.SecretKeyRef.Key);
         Assert.Equal("ci", env.Single(e => e.Name == "API_TOKEN").ValueFrom.SecretKeyRef.Key);
     }
+
+    [Fact]
+    public async Task A_missing_git_credentials_secret_is_named_with_the_command_that_creates_it_and_nothing_is_created()
+    {
+        var ns = await cluster.NewNamespaceAsync();
+        var job = cluster.Scaffold("git-missing", ns, "registry.test/e2e/git-missing:1", request => request.GitCredentialSecret = "shop-git");
+
+        var error = await StartFailsAsync(ns, job);
+
+        Assert.Equal("SecretNotFound", error.ErrorId);
+        Assert.Equal("shop-git", error.Target);
+        Assert.Contains("its volume 'git-credentials' mounts the Secret 'shop-git'", error.Message, StringComparison.Ordinal);
+        Assert.Equal($"Create it first: kubectl create secret generic shop-git -n {ns} --from-literal=username=<user> --from-literal=password=<token>", error.RecommendedAction);
+    }
+
+    [Fact]
+    public async Task A_missing_configmap_of_a_hand_edited_manifest_is_named_and_nothing_is_created()
+    {
+        var ns = await cluster.NewNamespaceAsync();
+        var job = cluster.Scaffold("configmap-missing", ns, "registry.test/e2e/configmap-missing:1");
+        // A manifest edited by hand: the test container reads its settings from a ConfigMap.
+        var documents = KubernetesYaml.LoadAllFromString(File.ReadAllText(job.ManifestPath));
+        documents.OfType<V1Job>().Single().Spec.Template.Spec.Containers.Single(c => c.Name == "test-runner").EnvFrom =
+            [new V1EnvFromSource { ConfigMapRef = new V1ConfigMapEnvSource { Name = "shop-settings" } }];
+        File.WriteAllText(job.ManifestPath, KubernetesYaml.SerializeAll(documents));
+        Assert.Contains("shop-settings", File.ReadAllText(job.ManifestPath), StringComparison.Ordinal);
+
+        var error = await StartFailsAsync(ns, job);
+
+        Assert.Equal("ConfigMapNotFound", error.ErrorId);
+        Assert.Equal(E2eErrorCategory.ObjectNotFound, error.Category);
+        Assert.Contains("its envFrom of container test-runner reads the ConfigMap 'shop-settings'", error.Message, StringComparison.Ordinal);
+        Assert.Equal($"Create it first: kubectl create configmap shop-settings -n {ns} --from-literal=KEY=VALUE", error.RecommendedAction);
+    }
 }

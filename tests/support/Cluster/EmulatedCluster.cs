@@ -63,6 +63,11 @@ public class EmulatedCluster : IAsyncLifetime
         Observer = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Emulator.KubeconfigPath));
     }
 
+    /// <summary>Changes the emulator's options before it starts (a fixture of a cluster with an autoscaler, say).</summary>
+    protected virtual void Configure(EmulatorOptions options)
+    {
+    }
+
     public async Task DisposeAsync()
     {
         Observer.Dispose();
