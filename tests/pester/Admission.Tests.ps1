@@ -55,8 +55,10 @@ Describe 'Pod Security admission' {
         $warnings | Should -HaveCount 1
         "$($warnings[0])" | Should -BeLike "broken (namespace $Ns): the API server warns: would violate PodSecurity ""restricted:latest"": allowPrivilegeEscalation != false (containers ""clone-repo"", ""test-runner"" must set securityContext.allowPrivilegeEscalation=false)"
 
-        # Well within the timeout: the first refused pod create decides.
-        $done = $run | Wait-E2eJob -Timeout 120
+        # Well within the timeout: the first refused pod create decides. The run is written, and an error for it.
+        $done = $run | Wait-E2eJob -Timeout 120 -ErrorAction SilentlyContinue -ErrorVariable waitErrors
+        $waitErrors | Should -HaveCount 1
+        "$($waitErrors[0])" | Should -BeLike '*PodSecurityForbidden*violates PodSecurity "restricted:latest"*'
         $done.Status | Should -Be Failed
         $done.Reason | Should -Be PodSecurityForbidden
         $done.Message | Should -BeLike '*is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false*'
