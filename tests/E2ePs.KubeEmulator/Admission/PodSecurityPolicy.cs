@@ -12,8 +12,14 @@ internal readonly record struct LevelVersion(string Level, int? Minor)
 
     public static readonly LevelVersion PrivilegedLatest = new(Privileged, null);
 
-    /// <summary>Whether checks of Kubernetes 1.<paramref name="minor"/> apply at this version ("latest" has them all).</summary>
-    public bool Has(int minor) => Minor is null || Minor >= minor;
+    /// <summary>
+    /// The minor version the emulator's API server reports (/version, Discovery/DiscoveryDocuments.cs): "latest", and any newer
+    /// version label, evaluate as its checks, as registry.go clamps a version to the newest its checks know.
+    /// </summary>
+    public const int ServerMinor = 32;
+
+    /// <summary>Whether checks of Kubernetes 1.<paramref name="minor"/> apply at this version.</summary>
+    public bool Has(int minor) => Math.Min(Minor ?? ServerMinor, ServerMinor) >= minor;
 
     public override string ToString() => Level + ":" + (Minor is { } m ? "v1." + m.ToString(CultureInfo.InvariantCulture) : "latest");
 }
