@@ -47,7 +47,10 @@ internal sealed class FailureExplainer(IKubernetes client, string ns, IReadOnlyD
         {
             var pods = await ListPages.PodsAsync(client, ns, $"{JobLabels.RunId}={failed.RunId}", cancellationToken);
             var all = WithDeleted(pods, failed.WatchedPods);
-            verdict = RunEvaluator.Evaluate(failed.Job, all, failed.Events, clock.UtcNow);
+            var again = RunEvaluator.Evaluate(failed.Job, all, failed.Events, clock.UtcNow);
+            // The list can be newer than the watch, never older: a verdict that is no longer final (a pod still
+            // stopping) cannot end the run, so the watch's stands.
+            verdict = again.Status is E2ePs.Models.E2eRunStatus.Failed or E2ePs.Models.E2eRunStatus.Succeeded ? again : verdict;
             lastPod = RunObservation.Newest(all);
         }
 

@@ -31,15 +31,17 @@ public static partial class RunEvaluator
             return null;
         }
 
-        var terminating = pods.LastOrDefault(p => p.Metadata.DeletionTimestamp is not null && p.Status?.Phase is not ("Succeeded" or "Failed"));
+        // The controller deletes every active pod with FailureTarget; one whose deletion the pod watch has not delivered
+        // yet is stopping too, its grace period counted from the condition.
+        var terminating = pods.LastOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed"));
         if (terminating is null)
         {
             return null;
         }
 
         var name = terminating.Metadata.Name;
-        var graceEnds = Time(terminating.Metadata.DeletionTimestamp)!.Value;
         var grace = terminating.Metadata.DeletionGracePeriodSeconds ?? terminating.Spec?.TerminationGracePeriodSeconds ?? 30;
+        var graceEnds = Time(terminating.Metadata.DeletionTimestamp) ?? (Time(failed.LastTransitionTime) ?? now) + TimeSpan.FromSeconds(grace);
         var why = $"The Job failed ({failed.Reason}: {failed.Message})";
         if (now <= graceEnds + TerminationMargin)
         {

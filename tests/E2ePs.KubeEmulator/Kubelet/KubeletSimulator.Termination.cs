@@ -54,10 +54,13 @@ internal sealed partial class KubeletSimulator
         var plan = PlanFor(rt, c);
         var scenario = cluster.Scenarios.Match(c.Image, c.Name, string.Join(' ', c.Argv));
         var killAt = now + grace;
-        var candidates = new List<(DateTimeOffset At, int ExitCode, string? Reason)>
+        var candidates = new List<(DateTimeOffset At, int ExitCode, string? Reason)>();
+        if (c.StartedAt + plan.RunTime > now)
         {
-            (c.StartedAt + plan.RunTime, plan.ExitCode, plan.OomKilled ? "OOMKilled" : null),
-        };
+            // Its own end, unless the scenario changed since it started (a container still running has not reached it).
+            candidates.Add((c.StartedAt + plan.RunTime, plan.ExitCode, plan.OomKilled ? "OOMKilled" : null));
+        }
+
         if (scenario?.OnSigterm != "ignore")
         {
             var exitMs = scenario?.SigtermExitMs ?? 0;
@@ -96,8 +99,13 @@ internal sealed partial class KubeletSimulator
         c.ExitCode = exitCode;
         c.Reason = reason ?? (exitCode == 0 ? "Completed" : "Error");
         c.FinishedAt = now;
-        WriteStatus(rt);
-        FinishStopped(rt);
+        if (rt.All.Any(other => other.State == "running"))
+        {
+            WriteStatus(rt);
+            return;
+        }
+
+        FinishStopped(rt); // writes the final phase with the last container's end, in one update
     }
 
     /// <summary>Once no container runs any more: the pod's final phase, then (for a deleted pod) its removal.</summary>
