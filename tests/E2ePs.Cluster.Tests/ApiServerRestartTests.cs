@@ -20,13 +20,13 @@ public sealed class ApiServerRestartTests(ClusterFixture cluster) : IDisposable
 
     public void Dispose() => cluster.Emulator.ClearFaults();
 
-    private async Task<E2eRun> StartAsync(string name, string ns, ContainerScenario scenario)
+    private async Task<E2eRun> StartAsync(string name, string ns, ContainerScenario scenario, Action<NewJobRequest>? configure = null)
     {
         var image = $"registry.test/e2e/{name}:1";
         scenario.Image = image;
         scenario.ContainerName = "test-runner";
         cluster.Emulator.AddScenario(scenario);
-        var job = cluster.Scaffold(name, ns, image);
+        var job = cluster.Scaffold(name, ns, image, configure);
         return await cluster.Engine.Cluster.StartAsync(new StartJobRequest { Target = cluster.Target(), ManifestPath = job.ManifestPath, Job = job }, CancellationToken.None);
     }
 
@@ -50,6 +50,29 @@ public sealed class ApiServerRestartTests(ClusterFixture cluster) : IDisposable
         Assert.NotNull(acting);
         await acting;
         return Assert.IsType<E2eRun>(finished);
+    }
+
+    /// <summary>Returns once the pod is gone, by a read and a watch from its resourceVersion (lists fail in that test).</summary>
+    private async Task UntilPodGoneWithoutListingAsync(string ns, string name)
+    {
+        V1Pod pod;
+        try
+        {
+            pod = await cluster.Observer.CoreV1.ReadNamespacedPodAsync(name, ns);
+        }
+        catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return;
+        }
+
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await foreach (var (type, _) in cluster.Observer.CoreV1.WatchListNamespacedPodAsync(ns, fieldSelector: $"metadata.name={name}", resourceVersion: pod.Metadata.ResourceVersion, cancellationToken: limit.Token))
+        {
+            if (type == WatchEventType.Deleted)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Returns once the Job is gone, by a read and a watch from its resourceVersion (lists fail in that test).</summary>
@@ -148,5 +171,56 @@ public sealed class ApiServerRestartTests(ClusterFixture cluster) : IDisposable
         Assert.Contains("etcd was restored", finished.Message, StringComparison.Ordinal);
         Assert.True(DateTimeOffset.UtcNow - started < s_options.Timeout, "the wait ended by itself, not at its timeout");
         Assert.Empty((await cluster.Observer.BatchV1.ListNamespacedJobAsync(ns)).Items);
+    }
+
+    [Fact]
+    public async Task A_followed_log_waiting_for_a_pod_that_went_in_a_watch_gap_ends_instead_of_hanging()
+    {
+        var ns = await cluster.NewNamespaceAsync();
+        // A pod that is never scheduled: the follow waits for its container to start, on a watch of that pod.
+        var run = await StartAsync("follow-gap", ns, new ContainerScenario(), r => r.Memory = ["4Ti"]);
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await foreach (var (type, _) in cluster.Observer.CoreV1.WatchListNamespacedPodAsync(ns, cancellationToken: limit.Token))
+        {
+            // The pod exists: the follow finds it in its first list and goes on to wait for its containers.
+            break;
+        }
+
+        var watchesBefore = cluster.Emulator.GetStats().RequestsByVerbAndResource.GetValueOrDefault("watch pods");
+        var follow = Task.Run(async () =>
+        {
+            await foreach (var _ in cluster.Engine.Cluster.ReadLogsAsync(new LogRequest { Target = cluster.Target(ns), JobName = run.JobName, Uid = run.Uid, Follow = true }, limit.Token))
+            {
+            }
+        });
+
+        // A watch of pods from the follow: the wait for the pod's first container to start.
+        var bound = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(60);
+        while (cluster.Emulator.GetStats().RequestsByVerbAndResource.GetValueOrDefault("watch pods") <= watchesBefore)
+        {
+            Assert.True(DateTimeOffset.UtcNow < bound, "the follow never watched its pod");
+            Assert.False(follow.IsCompleted, "the follow ended before its pod started");
+            await Task.Delay(20);
+        }
+
+        var pod = (await cluster.Observer.CoreV1.ListNamespacedPodAsync(ns)).Items.Single();
+        cluster.Emulator.SetFaults(new FaultSettings { ServerErrorCount = 1_000, ServerErrorVerb = "list", ServerErrorResource = "pods" });
+        await RestartBehindTheWaiterAsync(ns);
+        await cluster.Observer.BatchV1.DeleteNamespacedJobAsync(run.JobName, ns, propagationPolicy: "Background");
+        await UntilPodGoneWithoutListingAsync(ns, pod.Metadata.Name);
+        cluster.Emulator.ClearFaults();
+
+        // Without a DELETED event the pod is only missing from the re-list: the follow stops waiting for it
+        // and then finds the Job gone (JobNotFound), or finds both gone in its lists and ends.
+        try
+        {
+            await follow;
+        }
+        catch (E2eException error)
+        {
+            Assert.Equal("JobNotFound", error.ErrorId);
+        }
+
+        Assert.False(limit.IsCancellationRequested);
     }
 }

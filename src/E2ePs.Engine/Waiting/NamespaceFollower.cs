@@ -14,7 +14,9 @@ namespace E2ePs.Engine.Waiting;
 /// pods, both selected by the e2eps.io/run-id label, and one of the namespace's events (what keeps a
 /// pod from being created, scheduled or started is said only there). Each event updates what is known of its run
 /// (<see cref="RunObservation"/>) and judges it again; a run that ended is finished on the board, or
-/// handed to the <see cref="FailureExplainer"/> when its cause needs one more request. The watches end
+/// handed to the <see cref="FailureExplainer"/> when its cause needs one more request. Each list of Jobs
+/// (the first and every re-list after 410, a restart or an etcd restore) is reconciled: a run whose Job is
+/// not in the full set ends as JobDeleted (<see cref="OnJobsListed"/>). The watches end
 /// once every run has ended. The watch callbacks, the grace-period tick and the explainer run on
 /// different threads, so everything known is read and changed under one lock.
 /// </summary>
