@@ -42,7 +42,7 @@ public class EmulatedCluster : IAsyncLifetime
         Lines = ["Cloning branch main of https://github.com/example/shop.git", "Cloned commit 1a2b3c4"],
     };
 
-    /// <summary>Lets a suite change the emulator's options (its kubelet's timings, say) before it starts.</summary>
+    /// <summary>Lets a suite change the emulator's options (its kubelet's timings, an autoscaler) before it starts.</summary>
     protected virtual void Configure(EmulatorOptions options)
     {
     }
@@ -61,11 +61,6 @@ public class EmulatedCluster : IAsyncLifetime
         Configure(options);
         Emulator = await EmulatorServer.StartAsync(options);
         Observer = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(Emulator.KubeconfigPath));
-    }
-
-    /// <summary>Changes the emulator's options before it starts (a fixture of a cluster with an autoscaler, say).</summary>
-    protected virtual void Configure(EmulatorOptions options)
-    {
     }
 
     public async Task DisposeAsync()
