@@ -93,19 +93,19 @@ catch {
 }
 
 $invoke = @{
-    Name            = $Name
-    Path            = $Path
-    PullGracePeriod = $PullGracePeriod
+    Name                = $Name
+    Path                = $Path
+    PullGracePeriod     = $PullGracePeriod
     ScheduleGracePeriod = $ScheduleGracePeriod
-    RetryCount      = $RetryCount
-    RetryOn         = $RetryOn
-    RetryDelay      = $RetryDelay
-    ThrottleLimit   = $ThrottleLimit
-    LogFormat       = $LogFormat
-    ShowLog         = -not $NoLog
-    Timestamps      = $Timestamps
-    Build           = $Build
-    Push            = $Push
+    RetryCount          = $RetryCount
+    RetryOn             = $RetryOn
+    RetryDelay          = $RetryDelay
+    ThrottleLimit       = $ThrottleLimit
+    LogFormat           = $LogFormat
+    ShowLog             = -not $NoLog
+    Timestamps          = $Timestamps
+    Build               = $Build
+    Push                = $Push
 }
 if ($Timeout -gt 0) { $invoke.Timeout = $Timeout }
 foreach ($optional in 'Namespace', 'Context', 'Kubeconfig', 'Image', 'Branch', 'ResultPath') {
