@@ -58,6 +58,11 @@ public sealed class ListPagingTests(ClusterFixture cluster)
         // A Job and its pod have several events (SuccessfulCreate, Scheduled, Pulled, Created, Started, Completed...).
         Assert.True(referenceDiagnostic.Events.Count > 3, $"{referenceDiagnostic.Events.Count} events");
         Assert.Equal(referenceDiagnostic.Events.Select(e => e.Reason), diagnostic.Events.Select(e => e.Reason));
+        // The scheduler's event is an events.k8s.io one (eventTime, no legacy timestamps or count): still timed and counted.
+        var scheduled = Assert.Single(diagnostic.Events, e => e.Reason == "Scheduled");
+        Assert.NotNull(scheduled.FirstTime);
+        Assert.NotNull(scheduled.LastTime);
+        Assert.Equal(1, scheduled.Count);
         Assert.Contains(ns, namespaces);
         Assert.Contains("default", namespaces);
     }

@@ -98,4 +98,29 @@ public sealed class ApiStrictnessTests(EmulatorFixture fx)
         Assert.True(bindHeld.ExitCode == 0, bindHeld.Stderr);
         Assert.True(bindAllowed.ExitCode == 0, bindAllowed.Stderr);
     }
+
+    [Fact]
+    public async Task The_schedulers_events_are_events_k8s_io_events_with_eventTime_and_no_legacy_timestamps()
+    {
+        var ns = await fx.NewNamespaceAsync("sched-events");
+        await fx.Client.BatchV1.CreateNamespacedJobAsync(Manifests.Job("sched", "registry.example/fresh-image:1.0", ["sh", "-c", "exit 0"]), ns);
+
+        var scheduled = await Eventually.WaitAsync(
+            async () => (await fx.Client.CoreV1.ListNamespacedEventAsync(ns, fieldSelector: "reason=Scheduled")).Items,
+            items => items.Count > 0, "the Scheduled event");
+        var core = Assert.Single(scheduled);
+        var v1 = Assert.Single((await fx.Client.EventsV1.ListNamespacedEventAsync(ns)).Items, e => e.Reason == "Scheduled");
+
+        Assert.NotNull(core.EventTime);
+        Assert.Null(core.FirstTimestamp);
+        Assert.Null(core.LastTimestamp);
+        Assert.Null(core.Count);
+        Assert.Equal("default-scheduler", core.ReportingComponent);
+        Assert.Equal("Binding", core.Action);
+        Assert.Null(core.Source?.Component);
+        Assert.NotNull(v1.EventTime);
+        Assert.Null(v1.DeprecatedFirstTimestamp);
+        Assert.Equal("default-scheduler", v1.ReportingController);
+        Assert.StartsWith("default-scheduler-", v1.ReportingInstance, StringComparison.Ordinal);
+    }
 }

@@ -200,12 +200,14 @@ public sealed class JobDiagnoser(IClusterConnectionFactory connections, LogReade
             .Select(e => new E2eDiagnosticEvent
             {
                 FirstTime = First(e),
-                LastTime = Time(e.LastTimestamp) ?? Time(e.EventTime) ?? First(e),
+                // Events of the events.k8s.io recorder (kube-scheduler's) carry eventTime and series, not the legacy
+                // timestamps and count (client-go tools/events): read in either shape.
+                LastTime = Time(e.LastTimestamp) ?? Time(e.Series?.LastObservedTime) ?? Time(e.EventTime) ?? First(e),
                 Type = e.Type ?? "",
                 Reason = e.Reason ?? "",
                 InvolvedObject = $"{e.InvolvedObject?.Kind}/{e.InvolvedObject?.Name}",
                 FieldPath = e.InvolvedObject?.FieldPath,
-                Count = e.Count ?? 1,
+                Count = e.Series?.Count ?? (e.Count is > 0 ? e.Count.Value : 1),
                 Message = e.Message ?? "",
             })
             .ToList();

@@ -108,6 +108,86 @@ internal sealed class EventRecorder(ObjectStore store)
         }
     }
 
+    /// <summary>
+    /// An event as the events.k8s.io/v1 recorder writes it, which kube-scheduler uses (kubernetes/kubernetes,
+    /// staging/src/k8s.io/client-go/tools/events/event_recorder.go makeEvent and event_broadcaster.go): eventTime
+    /// (microseconds) set, the legacy firstTimestamp, lastTimestamp and count empty, reportingController and
+    /// reportingInstance ("&lt;controller&gt;-&lt;host&gt;"), and a repeat folded into <c>series</c> {count, lastObservedTime}
+    /// instead of count. Stored in the core shape, as the API server stores it.
+    /// </summary>
+    public void RecordEventsV1(StoredObject involved, string type, string reason, string message, string controller, string action)
+    {
+        if (involved.Namespace is null && involved.Type.Namespaced)
+        {
+            return;
+        }
+
+        var ns = involved.Namespace ?? "default";
+        var fingerprint = string.Join('\u0001', "v1", involved.Uid, type, reason, message, controller, action);
+        var now = DateTimeOffset.UtcNow;
+        var micro = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        string? existing;
+        lock (_lock)
+        {
+            _byFingerprint.TryGetValue(fingerprint, out existing);
+        }
+
+        if (existing is not null && store.Mutate(ResourceCatalog.Events, ns, existing, e =>
+            {
+                var count = (e["series"]?["count"]?.GetValue<long>() ?? 1) + 1;
+                e["series"] = new JsonObject { ["count"] = count, ["lastObservedTime"] = micro };
+                return true;
+            }) is not null)
+        {
+            return;
+        }
+
+        long nanos;
+        lock (_lock)
+        {
+            nanos = _lastNanos = Math.Max(_lastNanos + 1, (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+        }
+
+        var name = involved.Name + "." + nanos.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        var ev = new JsonObject
+        {
+            ["kind"] = "Event",
+            ["apiVersion"] = "v1",
+            ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
+            ["involvedObject"] = new JsonObject
+            {
+                ["kind"] = involved.Type.Kind,
+                ["namespace"] = involved.Namespace,
+                ["name"] = involved.Name,
+                ["uid"] = involved.Uid,
+                ["apiVersion"] = involved.Type.ApiVersion,
+                ["resourceVersion"] = involved.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+            ["reason"] = reason,
+            ["message"] = message,
+            ["source"] = new JsonObject(),
+            ["firstTimestamp"] = null,
+            ["lastTimestamp"] = null,
+            ["type"] = type,
+            ["eventTime"] = micro,
+            ["action"] = action,
+            ["reportingComponent"] = controller,
+            ["reportingInstance"] = controller + "-emulator-control-plane",
+        };
+        try
+        {
+            store.Create(ResourceCatalog.Events, ev, dryRun: false);
+            lock (_lock)
+            {
+                _byFingerprint[fingerprint] = name;
+            }
+        }
+        catch (Http.ApiError)
+        {
+            // The namespace is going away; events are best effort.
+        }
+    }
+
     public void Forget(string uid)
     {
         lock (_lock)

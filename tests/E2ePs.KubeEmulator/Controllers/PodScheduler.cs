@@ -330,7 +330,7 @@ internal sealed class PodScheduler(Cluster cluster)
             return;
         }
 
-        cluster.Events.Record(bound, "Normal", "Scheduled", $"Successfully assigned {pod.Namespace}/{pod.Name} to {chosen.Spec.Name}", "default-scheduler", action: "Binding");
+        cluster.Events.RecordEventsV1(bound, "Normal", "Scheduled", $"Successfully assigned {pod.Namespace}/{pod.Name} to {chosen.Spec.Name}", "default-scheduler", "Binding");
         cluster.Kubelet.Start(bound);
     }
 
@@ -376,7 +376,7 @@ internal sealed class PodScheduler(Cluster cluster)
         });
         if (updated is not null && !known)
         {
-            cluster.Events.Record(updated, "Warning", "FailedScheduling", message, "default-scheduler", action: "Scheduling");
+            cluster.Events.RecordEventsV1(updated, "Warning", "FailedScheduling", message, "default-scheduler", "Scheduling");
             cluster.Autoscaler.OnUnschedulable(updated, cpu, memory);
         }
     }

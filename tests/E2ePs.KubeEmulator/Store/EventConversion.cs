@@ -33,6 +33,11 @@ internal static class EventConversion
             e["related"] = related.DeepClone();
         }
 
+        if (core["series"] is JsonNode series)
+        {
+            e["series"] = series.DeepClone();
+        }
+
         foreach (var key in e.Where(p => p.Value is null).Select(p => p.Key).ToList())
         {
             e.Remove(key);
@@ -64,6 +69,11 @@ internal static class EventConversion
         if (v1["related"] is JsonNode related)
         {
             e["related"] = related.DeepClone();
+        }
+
+        if (v1["series"] is JsonNode series)
+        {
+            e["series"] = series.DeepClone();
         }
 
         return e;
