@@ -127,8 +127,7 @@ public sealed class ApiServerRestartTests(ClusterFixture cluster) : IDisposable
 
         Assert.Equal(E2eRunStatus.Failed, finished.Status);
         Assert.Equal("JobDeleted", finished.Reason);
-        Assert.Contains("deleted while the wait was not watching", finished.Message, StringComparison.Ordinal);
-        Assert.Contains("410", finished.Message, StringComparison.Ordinal);
+        Assert.Contains("deleted while the wait was not watching: its connection to the API server dropped", finished.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -168,7 +167,9 @@ public sealed class ApiServerRestartTests(ClusterFixture cluster) : IDisposable
 
         Assert.Equal(E2eRunStatus.Failed, finished.Status);
         Assert.Equal("JobDeleted", finished.Reason);
-        Assert.Contains("etcd was restored", finished.Message, StringComparison.Ordinal);
+        // Usually the list comes back at a lower resourceVersion ("etcd was restored"); when the cluster's
+        // activity has already taken the counter past what the waiter saw, only the missing Job says it.
+        Assert.Matches("etcd was restored|deleted while the wait was not watching", finished.Message);
         Assert.True(DateTimeOffset.UtcNow - started < s_options.Timeout, "the wait ended by itself, not at its timeout");
         Assert.Empty((await cluster.Observer.BatchV1.ListNamespacedJobAsync(ns)).Items);
     }

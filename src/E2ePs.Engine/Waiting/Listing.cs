@@ -8,6 +8,9 @@ public enum RelistCause
     /// <summary>The first list of the loop.</summary>
     First,
 
+    /// <summary>The connection dropped (a network fault, or the API server going away).</summary>
+    Reconnected,
+
     /// <summary>410: the watch cache no longer had the events after the last resourceVersion (history moved on, or the API server restarted).</summary>
     Expired,
 
@@ -35,6 +38,7 @@ public sealed record Listing<T>(IReadOnlyList<T> Items, string ResourceVersion, 
     /// <summary>A sentence on why the list was made, for messages; null on the first list.</summary>
     public string? Explanation => Cause switch
     {
+        RelistCause.Reconnected => "its connection to the API server dropped (a network fault or an API server restart)",
         RelistCause.Expired => "its watch had to list again (410: the API server no longer had the events since the last resourceVersion; it may have restarted)",
         RelistCause.ResourceVersionTooLarge => $"the API server had not reached resourceVersion {HighestSeen}, seen before (its etcd was restored to an earlier state)",
         RelistCause.ResourceVersionWentBack => $"the API server's resourceVersion went back from {HighestSeen} to {ResourceVersion} (its etcd was restored to an earlier state)",

@@ -7,8 +7,9 @@ using k8s.Models;
 namespace E2ePs.Engine.Waiting;
 
 /// <summary>
-/// List, then watch from the list's resourceVersion with bookmarks; after a dropped connection resume
-/// from the last resourceVersion seen; after 410 Gone (the history moved on) list again. This is how
+/// List, then watch from the list's resourceVersion with bookmarks; when a watch ends, resume from the
+/// last resourceVersion seen; after 410 Gone (the history moved on), 504 ResourceVersionTooLarge or a
+/// dropped connection, list again, and hand every list whole to the caller to reconcile. This is how
 /// every E2ePs wait learns about changes: never by polling.
 /// </summary>
 public static class WatchLoop
@@ -24,7 +25,7 @@ public static class WatchLoop
         private int _lists;
         private int _watches;
 
-        /// <summary>Lists made (the first, and one after each 410).</summary>
+        /// <summary>Lists made (the first, and one after each 410, ResourceVersionTooLarge or dropped connection).</summary>
         public int Lists => _lists;
 
         /// <summary>Watches opened (the first, and one per resume).</summary>
@@ -188,7 +189,16 @@ public static class WatchLoop
             }
             catch (Exception error) when (IsTransient(error) && !cancellationToken.IsCancellationRequested)
             {
-                // A dropped connection: resume from the last resourceVersion after a short, growing pause.
+                // A dropped connection: list again after a short, growing pause. Resuming from the last
+                // resourceVersion would be cheaper, but the drop may be the API server restarting, and after
+                // an etcd restore the revision can climb back past the one held, so a resumed watch would
+                // silently miss what went in the gap. The waiters' lists are label-selected and small.
+                if (rv is not null)
+                {
+                    rv = null;
+                    relistCause = RelistCause.Reconnected;
+                }
+
                 failures++;
                 var delay = TimeSpan.FromMilliseconds(Math.Min(s_maxReconnectDelay.TotalMilliseconds, 50 * Math.Pow(2, failures)));
                 await Task.Delay(delay, cancellationToken);

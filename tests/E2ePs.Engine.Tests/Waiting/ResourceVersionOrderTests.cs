@@ -32,6 +32,7 @@ public sealed class ResourceVersionOrderTests
 
     [Theory]
     [InlineData(RelistCause.First, false, null)]
+    [InlineData(RelistCause.Reconnected, false, "connection to the API server dropped")]
     [InlineData(RelistCause.Expired, false, "410")]
     [InlineData(RelistCause.ResourceVersionTooLarge, true, "had not reached resourceVersion 1200")]
     [InlineData(RelistCause.ResourceVersionWentBack, true, "went back from 1200 to 900")]
