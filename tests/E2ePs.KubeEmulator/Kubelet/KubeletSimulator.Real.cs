@@ -112,7 +112,7 @@ internal sealed partial class KubeletSimulator
 
             if (rt.Killing)
             {
-                FinishStoppedReal(rt);
+                FinishStopped(rt);
             }
 
             return;
@@ -193,7 +193,7 @@ internal sealed partial class KubeletSimulator
             c.FinishedAt = now;
         }
 
-        FinishStoppedReal(rt);
+        FinishStopped(rt);
     }
 
     /// <summary>
@@ -225,29 +225,7 @@ internal sealed partial class KubeletSimulator
             c.Real?.Process?.Stop(TimeSpan.FromSeconds(grace));
         }
 
-        FinishStoppedReal(rt);
-    }
-
-    /// <summary>Once no container runs any more: the pod's final phase, then (for a deleted pod) its removal.</summary>
-    private void FinishStoppedReal(PodRuntime rt)
-    {
-        if (rt.All.Any(c => c.State == "running"))
-        {
-            return;
-        }
-
-        if (!rt.Finished)
-        {
-            rt.Finished = true;
-            rt.Phase = rt.Main.All(c => c.State == "terminated" && c.ExitCode == 0) ? "Succeeded" : "Failed";
-            WriteStatus(rt);
-        }
-
-        if (rt.RemoveWhenStopped)
-        {
-            rt.RemoveWhenStopped = false;
-            cluster.Loop.Schedule(Step, () => Controllers.PodRemoval.KubeletStopped(cluster, rt.Namespace, rt.Name, rt.Uid));
-        }
+        FinishStopped(rt);
     }
 
     /// <summary>The pod is gone from the store: kill what still runs, then delete its volumes.</summary>
