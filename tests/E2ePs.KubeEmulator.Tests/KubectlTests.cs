@@ -116,11 +116,19 @@ public sealed class KubectlTests(EmulatorFixture fx)
         Assert.Equal(0, (await fx.KubectlAsync("create", "-n", ns, "serviceaccount", "runner")).ExitCode);
         Assert.Equal(0, (await fx.KubectlAsync("create", "-n", ns, "role", "reader", "--verb=get,list", "--resource=pods,jobs.batch")).ExitCode);
         Assert.Equal(0, (await fx.KubectlAsync("create", "-n", ns, "rolebinding", "reader", "--role=reader", "--serviceaccount=" + ns + ":runner")).ExitCode);
+        var service = await fx.KubectlAsync("create", "-n", ns, "service", "clusterip", "web", "--tcp=80:8080");
+        Assert.True(service.ExitCode == 0, service.Stderr);
 
         var cm = await fx.Client.CoreV1.ReadNamespacedConfigMapAsync("settings", ns);
         Assert.Equal("fast", cm.Data["mode"]);
         var secret = await fx.Client.CoreV1.ReadNamespacedSecretAsync("creds", ns);
         Assert.Equal("s3cret", System.Text.Encoding.UTF8.GetString(secret.Data["password"]));
+        var web = await fx.Client.CoreV1.ReadNamespacedServiceAsync("web", ns);
+        Assert.Equal("ClusterIP", web.Spec.Type);
+        Assert.Equal("web", web.Spec.Selector["app"]);
+        var port = Assert.Single(web.Spec.Ports);
+        Assert.Equal((80, "8080", "TCP", null), (port.Port, port.TargetPort.Value, port.Protocol, port.NodePort));
+        Assert.StartsWith("10.", web.Spec.ClusterIP, StringComparison.Ordinal);
         var binding = await fx.Client.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync("reader", ns);
         Assert.Equal(("ServiceAccount", "runner", ns), (binding.Subjects[0].Kind, binding.Subjects[0].Name, binding.Subjects[0].NamespaceProperty));
 

@@ -5,7 +5,7 @@ namespace E2ePs.KubeEmulator.Http;
 
 /// <summary>
 /// Reads the Kubernetes protobuf envelope ("k8s\0" + runtime.Unknown) for the kinds kubectl's typed clients POST as
-/// protobuf (kubectl create namespace/configmap/secret/serviceaccount/role/rolebinding, kubectl auth can-i), turning
+/// protobuf (kubectl create namespace/configmap/secret/serviceaccount/role/rolebinding/service, kubectl auth can-i), turning
 /// them into the JSON the rest of the emulator works with. Answers are always JSON, which those clients accept.
 /// </summary>
 internal static class ProtobufDecoder
@@ -22,6 +22,7 @@ internal static class ProtobufDecoder
         Message,
         MapString,
         MapBytes,
+        IntOrString,
     }
 
     private sealed record Field(string Name, Kind Kind, bool Repeated = false, Dictionary<int, Field>? Schema = null);
@@ -71,6 +72,30 @@ internal static class ProtobufDecoder
         [5] = new("resource", Kind.String), [6] = new("subresource", Kind.String), [7] = new("name", Kind.String),
     };
 
+    // kubernetes/kubernetes staging/src/k8s.io/api/core/v1/generated.proto (ServicePort, ServiceSpec).
+    private static readonly Dictionary<int, Field> ServicePort = new()
+    {
+        [1] = new("name", Kind.String), [2] = new("protocol", Kind.String), [6] = new("appProtocol", Kind.String),
+        [3] = new("port", Kind.Varint), [4] = new("targetPort", Kind.IntOrString), [5] = new("nodePort", Kind.Varint),
+    };
+
+    private static readonly Dictionary<int, Field> ServiceSpec = new()
+    {
+        [1] = new("ports", Kind.Message, true, ServicePort), [2] = new("selector", Kind.MapString), [3] = new("clusterIP", Kind.String),
+        [18] = new("clusterIPs", Kind.String, true), [4] = new("type", Kind.String), [5] = new("externalIPs", Kind.String, true),
+        [7] = new("sessionAffinity", Kind.String), [8] = new("loadBalancerIP", Kind.String), [9] = new("loadBalancerSourceRanges", Kind.String, true),
+        [10] = new("externalName", Kind.String), [11] = new("externalTrafficPolicy", Kind.String), [12] = new("healthCheckNodePort", Kind.Varint),
+        [13] = new("publishNotReadyAddresses", Kind.Bool), [19] = new("ipFamilies", Kind.String, true), [17] = new("ipFamilyPolicy", Kind.String),
+        [20] = new("allocateLoadBalancerNodePorts", Kind.Bool), [21] = new("loadBalancerClass", Kind.String), [22] = new("internalTrafficPolicy", Kind.String),
+        [23] = new("trafficDistribution", Kind.String),
+    };
+
+    // staging/src/k8s.io/apimachinery/pkg/util/intstr/generated.proto: type 0 is intVal, 1 is strVal.
+    private static readonly Dictionary<int, Field> IntOrString = new()
+    {
+        [1] = new("type", Kind.Varint), [2] = new("intVal", Kind.Varint), [3] = new("strVal", Kind.String),
+    };
+
     private static readonly Dictionary<int, Field> NonResourceAttributes = new() { [1] = new("path", Kind.String), [2] = new("verb", Kind.String) };
 
     private static readonly Dictionary<string, Dictionary<int, Field>> Kinds = new(StringComparer.Ordinal)
@@ -78,6 +103,7 @@ internal static class ProtobufDecoder
         ["Namespace"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("spec", Kind.Message, false, new() { [1] = new("finalizers", Kind.String, true) }) },
         ["ConfigMap"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("data", Kind.MapString), [3] = new("binaryData", Kind.MapBytes), [4] = new("immutable", Kind.Bool) },
         ["Secret"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("data", Kind.MapBytes), [3] = new("type", Kind.String), [4] = new("stringData", Kind.MapString), [5] = new("immutable", Kind.Bool) },
+        ["Service"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("spec", Kind.Message, false, ServiceSpec) },
         ["ServiceAccount"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("secrets", Kind.Message, true, ObjectReference), [3] = new("imagePullSecrets", Kind.Message, true, LocalObjectReference), [4] = new("automountServiceAccountToken", Kind.Bool) },
         ["Role"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("rules", Kind.Message, true, PolicyRule) },
         ["ClusterRole"] = new() { [1] = new("metadata", Kind.Message, false, ObjectMeta), [2] = new("rules", Kind.Message, true, PolicyRule) },
@@ -158,6 +184,7 @@ internal static class ProtobufDecoder
                 Kind.String => JsonValue.Create(System.Text.Encoding.UTF8.GetString(bytes)),
                 Kind.Bytes => JsonValue.Create(Convert.ToBase64String(bytes)),
                 Kind.Varint => JsonValue.Create((long)scalar),
+                Kind.IntOrString => IntOrStringValue(Message(bytes, IntOrString)),
                 Kind.Bool => JsonValue.Create(scalar != 0),
                 Kind.Message => Message(bytes, field.Schema ?? Time),
                 Kind.MapString or Kind.MapBytes => null,
@@ -173,15 +200,18 @@ internal static class ProtobufDecoder
             {
                 result.Arr(field.Name).Add(value);
             }
-            else if (!(field.Kind == Kind.String && bytes.Length == 0))
+            else if (!(field.Kind == Kind.String && bytes.Length == 0) && !(field.Kind == Kind.Varint && scalar == 0))
             {
-                // Empty strings are "omitempty" in the JSON form.
+                // Empty strings and zero numbers are "omitempty" in the JSON form (a ServicePort's unset nodePort).
                 result[field.Name] = value;
             }
         }
 
         return result;
     }
+
+    private static JsonValue IntOrStringValue(JsonObject decoded) =>
+        decoded["type"]?.GetValue<long>() == 1 ? JsonValue.Create(decoded.Str("strVal") ?? "") : JsonValue.Create(decoded["intVal"]?.GetValue<long>() ?? 0);
 
     private static ulong Varint(ReadOnlySpan<byte> data, ref int pos)
     {
