@@ -263,6 +263,49 @@ public sealed class RealContainerTests(RealRuntimeFixture fx, ITestOutputHelper 
     }
 
     [RealRuntimeFact]
+    public async Task AnEvictedRealContainer_GetsDisruptionTarget_Sigterm_AndThePodGoes()
+    {
+        var ns = await fx.NewNamespaceAsync("real-evict");
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "evictee" },
+            Spec = new V1PodSpec
+            {
+                RestartPolicy = "Never",
+                TerminationGracePeriodSeconds = 30,
+                Containers = [new V1Container { Name = "app", Image = fx.Image, Command = ["sh", "-c", "trap 'echo got SIGTERM; exit 143' TERM; echo started; while true; do sleep 0.2; done"] }],
+            },
+        };
+        var created = await fx.Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
+        await WaitAsync(ns, () => fx.Client.CoreV1.ReadNamespacedPodAsync("evictee", ns), p => p.Status?.ContainerStatuses?[0].State.Running is not null, "the container running", seconds: 60, pollMs: 100);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var seen = new List<V1Pod>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var (type, item) in fx.Client.CoreV1.WatchListNamespacedPodAsync(ns, resourceVersion: created.Metadata.ResourceVersion, cancellationToken: timeout.Token))
+            {
+                seen.Add(item);
+                if (type == k8s.WatchEventType.Deleted)
+                {
+                    return;
+                }
+            }
+        });
+        using var stream = await fx.Client.CoreV1.ReadNamespacedPodLogAsync("evictee", ns, follow: true, cancellationToken: timeout.Token);
+        await fx.Client.CoreV1.CreateNamespacedPodEvictionAsync(new V1Eviction { Metadata = new V1ObjectMeta { Name = "evictee", NamespaceProperty = ns } }, "evictee", ns, cancellationToken: timeout.Token);
+        var log = await new StreamReader(stream).ReadToEndAsync(timeout.Token);
+        await watching.WaitAsync(timeout.Token);
+
+        // The eviction API marks the pod, then deletes it gracefully: the process gets SIGTERM and its exit code shows.
+        Assert.Equal("started\ngot SIGTERM\n", log);
+        var disruption = seen[^1].Status.Conditions.Single(c => c.Type == "DisruptionTarget");
+        Assert.Equal(("True", "EvictionByEvictionAPI"), (disruption.Status, disruption.Reason));
+        var terminated = seen.Select(p => p.Status?.ContainerStatuses?[0].State.Terminated).Last(t => t is not null)!;
+        Assert.Equal(143, terminated.ExitCode);
+    }
+
+    [RealRuntimeFact]
     public async Task MissingSecretKeyRef_IsCreateContainerConfigError_UntilTheSecretExists()
     {
         var ns = await fx.NewNamespaceAsync("real-config");
