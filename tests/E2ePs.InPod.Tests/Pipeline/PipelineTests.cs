@@ -91,7 +91,7 @@ public sealed class PipelineTests(InPodFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
-    public async Task FiftyMegabytesOfOutput_WholeReportComesBack_LogReadsTheSameAsThroughKubectl()
+    public async Task FiftyMegabytesOfOutput_RotatedByTheKubelet_WholeReportComesBack_LogReadsTheSameAsThroughKubectl()
     {
         var pipeline = await fixture.PipelineAsync();
         var run = pipeline.Run("big-output");
@@ -101,8 +101,11 @@ public sealed class PipelineTests(InPodFixture fixture, ITestOutputHelper output
         Assert.Equal(
             [("test_writes_50_megabytes", "Passed"), ("test_after_the_output", "Failed")],
             run.Cases.Select(c => (c.Name, c.Outcome)).ToList());
+        // The kubelet rotates a log at containerLogMaxSize (the emulator's default, upstream's 10 MiB) and a read that
+        // does not follow sees the current file only: Get-E2eLog and kubectl agree on it, a fifth or less of the 50 MB.
+        // The report came back whole all the same, since Invoke-E2eTest reads it while it follows the log.
         var lines = SameLines(pipeline, pod, "test-runner");
-        Assert.True(lines > 500_000, $"the log holds {lines} lines");
+        Assert.InRange(lines, 1, 200_000);
     }
 
     [Fact]
