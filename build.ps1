@@ -100,6 +100,44 @@ function Read-TrxCounts {
     $counts
 }
 
+$inPodProject = 'tests/E2ePs.InPod.Tests/E2ePs.InPod.Tests.csproj'
+
+function Start-InPodTests {
+    # Starts `dotnet test` of the in-pod project in the background; its console goes to a file that
+    # Wait-InPodTests prints, its TRX (fixed name: two test runs in one second must not collide) next to the others.
+    param([Parameter(Mandatory)][string] $Results)
+    $console = Join-Path $Results 'inpod-console.log'
+    $arguments = @('test', (Join-Path $root $inPodProject), '-c', $Configuration, '--no-build', '--nologo',
+        '--logger', 'trx;LogFileName=E2ePs.InPod.Tests.trx', '--logger', 'console;verbosity=minimal',
+        '--results-directory', (Join-Path $Results 'xunit/inpod'))
+    Write-Host "E2ePs.InPod.Tests started in the background (console: $console)."
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -NoNewWindow -PassThru `
+        -RedirectStandardOutput $console -RedirectStandardError (Join-Path $Results 'inpod-stderr.log')
+    [pscustomobject]@{ Process = $process; Console = $console; Errors = (Join-Path $Results 'inpod-stderr.log'); Clock = [Diagnostics.Stopwatch]::StartNew() }
+}
+
+function Wait-InPodTests {
+    # Waits for the background in-pod tests, prints their console and returns their exit code.
+    param([Parameter(Mandatory)] $Run)
+    $Run.Process.WaitForExit()
+    Write-Host "E2ePs.InPod.Tests (background, $([int] $Run.Clock.Elapsed.TotalSeconds) s):"
+    Get-Content -LiteralPath $Run.Console | Write-Host
+    if ((Test-Path $Run.Errors) -and (Get-Item $Run.Errors).Length -gt 0) { Get-Content -LiteralPath $Run.Errors | Write-Host }
+    $Run.Process.ExitCode
+}
+
+function New-SolutionFilter {
+    # A solution filter (.slnf) of every project of E2ePs.sln but one, for `dotnet test`.
+    param([Parameter(Mandatory)][string] $Without, [Parameter(Mandatory)][string] $Folder)
+    $solution = Join-Path $root 'E2ePs.sln'
+    $excluded = $Without -replace '/', '\'
+    $projects = @(Select-String -LiteralPath $solution -Pattern '^Project\("\{[^}]+\}"\) = "[^"]+", "([^"]+\.csproj)"' |
+        ForEach-Object { $_.Matches[0].Groups[1].Value } | Where-Object { $_ -ne $excluded })
+    $filter = Join-Path $Folder 'E2ePs.without-inpod.slnf'
+    @{ solution = @{ path = $solution; projects = $projects } } | ConvertTo-Json -Depth 3 | Set-Content -LiteralPath $filter -Encoding utf8NoBOM
+    $filter
+}
+
 function Invoke-Test {
     Invoke-Build
     $results = Join-Path $out 'test-results'
@@ -109,10 +147,14 @@ function Invoke-Test {
     # xUnit: the engine and the emulator, without PowerShell. The fast tier leaves out [Trait("Tier", "Full")].
     $tierFilter = if ($Tier -eq 'Fast') { @('--filter', 'Tier!=Full') } else { @() }
     Write-Host "Tier $Tier$(if ($Tier -eq 'Fast') { ' (-Tier Full adds real images and registries, and stress)' })"
-    & dotnet test (Join-Path $root 'E2ePs.sln') -c $Configuration --no-build --nologo @tierFilter `
+    # The full tier's in-pod tests (real buildah containers, minutes spent waiting on vfs copies, the registry
+    # and git) run in a process of their own from the start, beside the other xUnit projects and Pester,
+    # instead of alone at the end of the solution's run. Everything else runs exactly as before.
+    $inPod = if ($Tier -eq 'Full') { Start-InPodTests -Results $results } else { $null }
+    $solution = if ($inPod) { New-SolutionFilter -Without $inPodProject -Folder $results } else { Join-Path $root 'E2ePs.sln' }
+    & dotnet test $solution -c $Configuration --no-build --nologo @tierFilter `
         --logger 'trx' --logger 'console;verbosity=minimal' --results-directory (Join-Path $results 'xunit')
     $xunitExit = $LASTEXITCODE
-    $xunit = Read-TrxCounts (Join-Path $results 'xunit')
 
     # Pester: the module surface, in a fresh pwsh process so that no assembly loaded here masks the build.
     $pester = Join-Path (Get-NuGetPackageFolder -Id 'Pester' -Version '5.7.1') 'tools/Pester.psd1'
@@ -122,8 +164,13 @@ function Invoke-Test {
     $env:E2EPS_PESTER_FILTER = $PesterFilter
     & dotnet pwsh -NoProfile -NonInteractive -File $pesterScript -PesterModule $pester `
         -ResultPath (Join-Path $results 'pester.xml') -SummaryPath $summary -Tier $Tier
-    Remove-Item Env:E2EPS_PESTER_FILTER
     $pesterExit = $LASTEXITCODE
+    Remove-Item Env:E2EPS_PESTER_FILTER
+    if ($inPod) {
+        $inPodExit = Wait-InPodTests $inPod
+        if ($inPodExit -ne 0) { $xunitExit = $inPodExit }
+    }
+    $xunit = Read-TrxCounts (Join-Path $results 'xunit')
     $pesterCounts = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
 
     $passed = $xunit.Passed + $pesterCounts.Passed

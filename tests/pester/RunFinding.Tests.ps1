@@ -333,3 +333,29 @@ Describe 'Wait-E2eJob for a run another process started' {
         $finished.Status | Should -Be Succeeded
     }
 }
+
+Describe 'A definition of the repository that was never started' {
+    BeforeAll {
+        New-E2eJob -Name fresh -TestPath tests/e2e -Namespace $Ns -Image localhost:5000/e2eps-runfind-pass:1 -Path $Repo | Out-Null
+        Push-Location $Repo
+    }
+
+    AfterAll { Pop-Location }
+
+    It '<_> says JobNotStarted (defined here, no run there) and tells to start it first' -ForEach 'Wait-E2eJob', 'Get-E2eLog', 'Get-E2eResult' {
+        $out = & $_ fresh -Kubeconfig $Kc -ErrorVariable failure -ErrorAction SilentlyContinue 2>$null
+
+        $out | Should -BeNullOrEmpty
+        $failure | Should -HaveCount 1
+        $failure[0].FullyQualifiedErrorId | Should -BeLike 'JobNotStarted,*'
+        $failure[0].CategoryInfo.Category | Should -Be ObjectNotFound
+        $failure[0].TargetObject | Should -Be 'test-fresh-e2e'
+        $failure[0].Exception.Message | Should -BeLike "*'fresh' is defined in*has no run in namespace $Ns*"
+        $failure[0].ErrorDetails.RecommendedAction | Should -BeLike '*Start-E2eJob fresh*'
+    }
+
+    It 'a name the repository does not define is still JobNotFound' {
+        Wait-E2eJob nosuch -Kubeconfig $Kc -Namespace $Ns -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $failure[0].FullyQualifiedErrorId | Should -Be 'JobNotFound,E2ePs.Cmdlets.WaitE2eJobCommand'
+    }
+}

@@ -58,7 +58,7 @@ public sealed class RunLister(IClusterConnectionFactory connections, IClock cloc
             ? connection.Client.CoreV1.ListPodForAllNamespacesAsync(continueParameter: next, labelSelector: selector, limit: connection.ListPageSize, cancellationToken: token)
             : connection.Client.CoreV1.ListNamespacedPodAsync(ns, continueParameter: next, labelSelector: selector, limit: connection.ListPageSize, cancellationToken: token),
             list => (list.Items, list.Metadata?.ContinueProperty), cancellationToken);
-        var podsByJob = pods.GroupBy(OwnerUid).ToDictionary(g => g.Key ?? "", g => (IReadOnlyCollection<V1Pod>)g.ToList(), StringComparer.Ordinal);
+        var podsByJob = pods.GroupBy(JobOwnership.JobUidOf).ToDictionary(g => g.Key ?? "", g => (IReadOnlyCollection<V1Pod>)g.ToList(), StringComparer.Ordinal);
         var now = clock.UtcNow;
         return jobs.Select(job => RunMapper.Map(job, podsByJob.GetValueOrDefault(job.Metadata.Uid ?? "\0") ?? [], connection.Identity, now)).ToList();
     }
@@ -86,12 +86,4 @@ public sealed class RunLister(IClusterConnectionFactory connections, IClock cloc
         var shortName = parsed is null ? query.Names[0] : parsed.Value.RunJobName is null ? parsed.Value.ShortName : null;
         return shortName is not null && E2ePs.Validation.ValueRules.IsDnsLabel(shortName) ? $"{JobLabels.E2eJob}={shortName}" : JobLabels.E2eJob;
     }
-
-    /// <summary>The UID of the Job a pod belongs to: its controller owner reference, else the Job controller's label.</summary>
-    private static string? OwnerUid(V1Pod pod) =>
-        pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == "Job" && o.Controller == true)?.Uid
-        // The labels the Job controller sets on its pods (kubernetes/kubernetes pkg/controller/job/job_controller.go,
-        // batch.kubernetes.io/controller-uid, and the legacy controller-uid).
-        ?? RunMapper.Value(pod.Metadata.Labels, "batch.kubernetes.io/controller-uid")
-        ?? RunMapper.Value(pod.Metadata.Labels, "controller-uid");
 }

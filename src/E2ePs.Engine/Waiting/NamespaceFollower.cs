@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using E2ePs.Contracts;
 using E2ePs.Engine.Cluster;
+using E2ePs.Engine.Listing;
 using E2ePs.Engine.Manifests;
 using E2ePs.Engine.Platform;
 using E2ePs.Models;
@@ -29,6 +30,10 @@ internal sealed class NamespaceFollower : IDisposable
     private readonly IClock _clock;
     private readonly Dictionary<string, E2eRun> _runs;
     private readonly Dictionary<string, string> _runIdsByUid;
+
+    // The run of every Job and pod UID seen (as started, as watched), so that an event finds its run in one
+    // look-up instead of a scan of every run's pods. Changed and read under the lock.
+    private readonly RunsByObjectUid _runsByObjectUid = new();
     private readonly Dictionary<string, RunObservation> _observations;
     private readonly HashSet<string> _pending;
     private readonly EventBuffer _events = new();
@@ -56,6 +61,10 @@ internal sealed class NamespaceFollower : IDisposable
         _runIdsByUid = runs.Where(r => !string.IsNullOrEmpty(r.Uid)).ToDictionary(r => r.Uid, r => r.RunId, StringComparer.Ordinal);
         _observations = runs.ToDictionary(r => r.RunId, _ => new RunObservation(), StringComparer.Ordinal);
         _pending = new HashSet<string>(_runs.Keys, StringComparer.Ordinal);
+        foreach (var run in runs)
+        {
+            _runsByObjectUid.Add(run.Uid, run.RunId);
+        }
     }
 
     /// <summary>Returns once every run has ended, or throws when the watches fail or are cancelled.</summary>
@@ -155,6 +164,7 @@ internal sealed class NamespaceFollower : IDisposable
         {
             _observations[runId].JobSeen = true;
             _observations[runId].Job = type == WatchEventType.Deleted ? null : job;
+            _runsByObjectUid.Add(job.Metadata.Uid, runId);
         }
 
         Judge(runId);
@@ -162,7 +172,7 @@ internal sealed class NamespaceFollower : IDisposable
 
     private void OnPod(WatchEventType type, V1Pod pod)
     {
-        if ((RunIdOf(pod.Metadata) ?? RunIdOfUid(OwnerUid(pod))) is not { } runId)
+        if ((RunIdOf(pod.Metadata) ?? RunIdOfUid(JobOwnership.JobUidOf(pod))) is not { } runId)
         {
             return;
         }
@@ -171,6 +181,7 @@ internal sealed class NamespaceFollower : IDisposable
         {
             // A deleted pod still counts: it is one of the job's attempts.
             _observations[runId].Pods[pod.Metadata.Name] = pod;
+            _runsByObjectUid.Add(pod.Metadata.Uid, runId);
         }
 
         Judge(runId);
@@ -241,7 +252,7 @@ internal sealed class NamespaceFollower : IDisposable
                 return;
             }
 
-            runId = _observations.FirstOrDefault(o => JobUid(o.Key, o.Value) == uid || o.Value.Pods.Values.Any(p => p.Metadata.Uid == uid)).Key;
+            runId = _runsByObjectUid.RunOf(uid);
         }
 
         // An event about a pod not seen yet is joined to its run when the pod arrives.
@@ -288,11 +299,6 @@ internal sealed class NamespaceFollower : IDisposable
     /// <summary>The run followed by its Job's UID (one without a run-id label), if any.</summary>
     private string? RunIdOfUid(string? uid) =>
         uid is not null && _runIdsByUid.TryGetValue(uid, out var runId) && Runs.RunIds.IsFromUid(runId) ? runId : null;
-
-    /// <summary>The UID of a pod's Job: its controller owner reference, else the Job controller's label.</summary>
-    private static string? OwnerUid(V1Pod pod) =>
-        pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Kind == "Job" && o.Controller == true)?.Uid
-        ?? (pod.Metadata.Labels is { } labels && labels.TryGetValue("batch.kubernetes.io/controller-uid", out var uid) ? uid : null);
 
     /// <summary>Judges a run again; once it has ended, finishes it or hands it to the explainer.</summary>
     private void Judge(string runId)

@@ -72,14 +72,17 @@ internal sealed class RunFinder(IE2eEngine engine, string repositoryRoot)
         return (own, where);
     }
 
-    /// <summary>The newest run of the named definition (or the run -RunId gives); JobNotFound or RunNotFound when there is none.</summary>
+    /// <summary>The newest run of the named definition (or the run -RunId gives); JobNotStarted, JobNotFound or RunNotFound when there is none.</summary>
     public async Task<E2eRun> NewestAsync(string name, ClusterTarget target, string? runId, CancellationToken cancellationToken)
     {
         var (runs, where) = await RunsAsync(name, target, runId, cancellationToken).ConfigureAwait(false);
         return runs.Count > 0 ? runs[^1] : throw NotFound(name, where, runId);
     }
 
-    /// <summary>The error of a name that has no run: what was looked for, where, and what to do.</summary>
+    /// <summary>
+    /// The error of a name that has no run: what was looked for, where, and what to do. A definition of
+    /// the repository that was never started there is JobNotStarted (start it first), any other JobNotFound.
+    /// </summary>
     public E2eException NotFound(string name, ClusterTarget where, string? runId)
     {
         ArgumentNullException.ThrowIfNull(where);
@@ -97,6 +100,17 @@ internal sealed class RunFinder(IE2eEngine engine, string repositoryRoot)
         }
 
         var jobName = runJobName ?? JobLayout.KubernetesName(shortName);
+        // Scaffolded here but never started there: the name is right, only the run is missing, and
+        // "no such job" would send the user looking for a typo.
+        if (runJobName is null && engine.Catalog.Find(repositoryRoot, [shortName]).Any(r => r.Job?.Name == shortName))
+        {
+            return new E2eException("JobNotStarted", E2eErrorCategory.ObjectNotFound, jobName,
+                $"E2E job '{shortName}' is defined in '{repositoryRoot}' but has no run in namespace {ns} on context '{identity.Context}': it has not been started there (or its runs were removed).")
+            {
+                RecommendedAction = $"Start it first with Start-E2eJob {shortName} (Start-E2eJob {shortName} | Wait-E2eJob waits for the run it starts), or pass -Namespace or -Context if it ran elsewhere.",
+            };
+        }
+
         return new E2eException("JobNotFound", E2eErrorCategory.ObjectNotFound, jobName,
             $"There is no run of E2E job '{shortName}' ({jobName}) in namespace {ns} on context '{identity.Context}'.")
         {

@@ -1,0 +1,56 @@
+using System.Text;
+using E2ePs.TestSupport;
+using k8s;
+using k8s.Models;
+using Xunit.Abstractions;
+
+namespace E2ePs.KubeEmulator.Tests.RealRuntime;
+
+/// <summary>
+/// A container that writes fast and ends at once, with the log rotated at 64 KiB: a read without follow right after
+/// the pod says Succeeded serves the current file to its last line, and so does every later read.
+/// </summary>
+[Trait("Tier", "Full")]
+[Collection(RealRuntimeCollection.Name)]
+public sealed class FastWriterLogTests(RealRuntimeFixture fx, ITestOutputHelper output)
+{
+    [RealRuntimeFact]
+    public async Task AFastWritersLog_ReadRightAfterSucceeded_EndsWithItsLastLine()
+    {
+        using var storage = new ContainerStorage();
+        await using var server = await EmulatorServer.StartAsync(new EmulatorOptions
+        {
+            Runtime = "buildah",
+            RegistryHost = fx.Registry.Address,
+            StorageRoot = storage.Root,
+            StorageRunRoot = storage.RunRoot,
+            TimeStep = TimeSpan.FromMilliseconds(10),
+            PodStatusLag = TimeSpan.Zero,
+            ContainerLogMaxSize = 64 * 1024,
+        });
+        using var client = EmulatorFixture.CreateClient(server);
+        const string ns = "default";
+        for (var run = 0; run < 3; run++)
+        {
+            var name = $"writer-{run}";
+            await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+            {
+                Metadata = new V1ObjectMeta { Name = name },
+                Spec = new V1PodSpec
+                {
+                    RestartPolicy = "Never",
+                    Containers = [new V1Container { Name = "main", Image = fx.Image, Command = ["sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo \"line $i\"; i=$((i+1)); done"] }],
+                },
+            }, ns);
+            await Eventually.WaitAsync(() => client.CoreV1.ReadNamespacedPodAsync(name, ns), p => p.Status?.Phase == "Succeeded", "the writer to succeed", 120, 20);
+            for (var read = 0; read < 2; read++)
+            {
+                using var stream = await client.CoreV1.ReadNamespacedPodLogAsync(name, ns, timestamps: true);
+                using var reader = new StreamReader(stream, Encoding.UTF8);
+                var lines = (await reader.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                output.WriteLine($"run {run} read {read}: {lines.Length} lines, {lines.FirstOrDefault()} .. {lines.LastOrDefault()}");
+                Assert.EndsWith(" line 2999", lines[^1], StringComparison.Ordinal);
+            }
+        }
+    }
+}
