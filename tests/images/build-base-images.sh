@@ -55,6 +55,13 @@ for tool in mmdebstrap buildah skopeo; do
     command -v "$tool" >/dev/null || { echo "build-base-images.sh: $tool is not installed (apt-get install $tool)" >&2; exit 3; }
 done
 
+# One run at a time per cache: in CI the in-pod tests and the README's demo (Pester) run side by side, and
+# engineers on one machine share the cache. Two runs would build the same images into the same archives and
+# share the PowerShell shim folder below; the second waits here and then finds the first's archives cached.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock"
+flock 9
+
 # The mirror: the apt sources of this machine (deb822 or one-line), without comments.
 sources=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -v '^[[:space:]]*#' || true)
 
