@@ -4,6 +4,9 @@
 #   Raw       -Raw, chunks of text | Out-Null
 #   File      objects > file (PowerShell's redirection, the text as shown)
 #   OutFile   -OutFile file (no object per line)
+# Each read names its container (-Container test-runner, the only one of the bench's pods), as `kubectl logs job/<name>`
+# reads one container: without it Get-E2eLog prefixes every line with [pod/<pod>/<container>] as
+# `kubectl logs --prefix --all-containers` does, and the two would not write the same bytes.
 # Timed after a warm-up read of one line.
 #   pwsh -NoProfile -File Measure-Log.ps1 -Module ./E2ePs.psd1 -Kubeconfig $kc -Namespace logs -Name test-log10-e2e -Mode Raw
 param(
@@ -25,7 +28,7 @@ $Name = $Name -split ','
 Import-Module $Module
 $jobs = $Name | ForEach-Object { [pscustomobject] @{ Name = $_; Namespace = $Namespace; Kubeconfig = $Kubeconfig } }
 # Warm up: follow the last line of the first job, so the engine is loaded and the follow path has run once.
-$null = $jobs[0] | Get-E2eLog -Follow -Tail 1
+$null = $jobs[0] | Get-E2eLog -Follow -Container test-runner -Tail 1
 Write-Fact 'memory-before-kb' (Get-PeakMemoryKilobytes)
 
 $file = Join-Path ([IO.Path]::GetTempPath()) ("e2eps-bench-log-$PID.txt")
@@ -33,11 +36,11 @@ $process = [Diagnostics.Process]::GetCurrentProcess()
 $cpuBefore = $process.TotalProcessorTime
 $clock = [Diagnostics.Stopwatch]::StartNew()
 switch ($Mode) {
-    'Objects' { $jobs | Get-E2eLog -Follow | Out-Null }
-    'Strings' { $jobs | Get-E2eLog -Follow -Timestamps | Out-Null }
-    'Raw' { $jobs | Get-E2eLog -Follow -Raw | Out-Null }
-    'File' { $jobs | Get-E2eLog -Follow > $file }
-    'OutFile' { $jobs | Get-E2eLog -Follow -OutFile $file }
+    'Objects' { $jobs | Get-E2eLog -Follow -Container test-runner | Out-Null }
+    'Strings' { $jobs | Get-E2eLog -Follow -Container test-runner -Timestamps | Out-Null }
+    'Raw' { $jobs | Get-E2eLog -Follow -Container test-runner -Raw | Out-Null }
+    'File' { $jobs | Get-E2eLog -Follow -Container test-runner > $file }
+    'OutFile' { $jobs | Get-E2eLog -Follow -Container test-runner -OutFile $file }
 }
 Write-Fact 'log-ms' $clock.Elapsed.TotalMilliseconds
 # CPU time (user + system, all threads) of the measured read: far less sensitive to a loaded machine than wall time.

@@ -91,7 +91,7 @@ public static class LogBenchmark
 
         section.Method.Add("The jobs are created and finished before the measurements, so every reader gets the whole log as fast as it can take it " +
             "(the emulator writes 100-byte lines; it runs in its own process). Throughput is megabytes of log text (10^6 bytes, timestamps not counted) " +
-            "over the time of the `Get-E2eLog` pipeline inside pwsh (after a warm-up `Get-E2eLog -Follow -Tail 1`, so loading the engine and the first use of each call are not counted: see Start-up), or over kubectl's process wall time. " +
+            "over the time of the `Get-E2eLog -Follow -Container test-runner` pipeline inside pwsh (one container, as `kubectl logs job/…` reads one, so both write the same bytes; without -Container every line would carry kubectl --prefix's `[pod/…/container] `) (after a warm-up `Get-E2eLog -Follow -Tail 1`, so loading the engine and the first use of each call are not counted: see Start-up), or over kubectl's process wall time. " +
             "Peak memory is VmHWM of the measured process: the whole pwsh with E2ePs imported, or kubectl. " +
             "CPU time is user plus system time, far less sensitive to a loaded machine than wall time: of the `Get-E2eLog` pipeline inside pwsh (Process.TotalProcessorTime before and after), " +
             "of kubectl's whole process (/proc/<pid>/stat, so kubectl's own start-up, about 0.1 s, is counted against it).");
