@@ -141,10 +141,15 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     private void WriteLines(LogRequest request)
     {
         var sections = new LogSections(string.IsNullOrEmpty(Container));
+        if (!Timestamps)
+        {
+            LogLineDisplay.Register(this);
+        }
+
         foreach (var line in Drain(ReadLines(request)))
         {
             Mark(sections, line);
-            WriteObject(Timestamps ? LogText.Line(line, timestamps: true) : LogLineDisplay.AsText(line));
+            WriteObject(Timestamps ? LogText.Line(line, timestamps: true) : line);
         }
     }
 
