@@ -123,6 +123,12 @@ Describe 'Several containers' -Skip:$NoKubectl {
         $lines[0].Prefix | Should -Be "[pod/$Pod/clone-repo] "
         "$($lines[1])" | Should -Be "[pod/$Pod/test-runner] $Long"
         ($lines | Where-Object Container -EQ 'test-runner' | Select-String -SimpleMatch 'done').Line | Should -Be "[pod/$Pod/test-runner] done"
+        # The properties come through E2ePs's type adapter: typed, bound by name, settable.
+        $lines[0].pstypenames[0] | Should -Be 'System.String'
+        $lines[0].Timestamp | Should -BeOfType ([DateTimeOffset])
+        ($lines | Sort-Object Timestamp | Select-Object -First 1 -Property Pod, Container).Container | Should -Be 'clone-repo'
+        $lines[0].InitContainer = 'true'
+        $lines[0].InitContainer | Should -BeTrue
         # As for error records, Format-List -Force shows the properties of what otherwise prints as text.
         ($lines[0] | Format-List -Force | Out-String) | Should -Match 'Container\s+: clone-repo'
     }
