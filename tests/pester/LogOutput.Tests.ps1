@@ -134,6 +134,14 @@ Describe 'Several containers' -Skip:$NoKubectl {
     }
 }
 
+Describe 'A line where Get-E2eLog has not run' {
+    It 'prints as one line of text (the format file''s fallback view), not as a list of its properties' {
+        # Without the adapter Get-E2eLog registers, the line's first type name is its own: the view of the type applies.
+        $text = ConvertTo-Text (Invoke-Child "[E2ePs.Models.E2eLogLine]@{ Pod = 'p'; Container = 'c'; Message = 'fallback text' } | Out-String -Width 80 | Write-Host -NoNewline")
+        $text.Trim() | Should -Be 'fallback text'
+    }
+}
+
 Describe 'Shown, never wrapped or cut' -Skip:$NoKubectl {
     It 'Out-String and Out-File -Width <Width> in a redirected child keep the 188-character line whole' -ForEach @(@{ Width = 80 }, @{ Width = 120 }) {
         $expected = [Text.Encoding]::UTF8.GetBytes($ExpectedTest)

@@ -141,15 +141,11 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     private void WriteLines(LogRequest request)
     {
         var sections = new LogSections(string.IsNullOrEmpty(Container));
-        if (!Timestamps)
-        {
-            LogLineDisplay.Register(this);
-        }
-
+        var adapted = Timestamps || LogLineDisplay.Register(this);
         foreach (var line in Drain(ReadLines(request)))
         {
             Mark(sections, line);
-            WriteObject(Timestamps ? LogText.Line(line, timestamps: true) : line);
+            WriteObject(Timestamps ? LogText.Line(line, timestamps: true) : adapted ? line : LogLineDisplay.AsText(line));
         }
     }
 

@@ -30,24 +30,53 @@ public static class LogLineDisplay
     // TypeAdapter's type when it loads the file, before the module's assembly is loaded ("Unable to find type").
     private static readonly ConditionalWeakTable<Runspace, object> s_registered = [];
 
-    /// <summary>Makes sure the runspace that runs <paramref name="cmdlet"/> shows E2eLogLine objects as their text.</summary>
-    public static void Register(PSCmdlet cmdlet)
+    /// <summary>
+    /// Makes sure the runspace that runs <paramref name="cmdlet"/> shows E2eLogLine objects as their text;
+    /// false when it could not (a runspace without Update-TypeData): then each line needs <see cref="AsText"/>.
+    /// </summary>
+    public static bool Register(PSCmdlet cmdlet)
     {
         ArgumentNullException.ThrowIfNull(cmdlet);
         var runspace = Runspace.DefaultRunspace;
-        if (runspace is null || s_registered.TryGetValue(runspace, out _))
+        if (runspace is null)
         {
-            return;
+            return false;
         }
 
-        // -Force: a module imported again (a second copy) replaces the adapter of the copy before it.
-        cmdlet.InvokeCommand.InvokeScript(
-            "param($type, $adapter) Update-TypeData -TypeName $type -TypeAdapter $adapter -Force",
-            useNewScope: true,
-            System.Management.Automation.Runspaces.PipelineResultTypes.None,
-            input: null,
-            typeof(E2eLogLine).FullName,
-            typeof(LogLineAdapter));
+        if (s_registered.TryGetValue(runspace, out _))
+        {
+            return true;
+        }
+
+        try
+        {
+            // -Force: a module imported again (a second copy) replaces the adapter of the copy before it.
+            cmdlet.InvokeCommand.InvokeScript(
+                "param($type, $adapter) Microsoft.PowerShell.Utility\\Update-TypeData -TypeName $type -TypeAdapter $adapter -Force",
+                useNewScope: true,
+                PipelineResultTypes.None,
+                input: null,
+                typeof(E2eLogLine).FullName,
+                typeof(LogLineAdapter));
+        }
+        catch (RuntimeException error) when (error is not PipelineStoppedException)
+        {
+            cmdlet.WriteVerbose($"Log lines are wrapped one by one to print as text: the type adapter could not be registered ({error.Message}).");
+            return false;
+        }
+
         s_registered.AddOrUpdate(runspace, s_registered);
+        return true;
+    }
+
+    /// <summary>
+    /// <paramref name="line"/> wrapped so that PowerShell shows it as its text, where the adapter is not
+    /// registered: the type names copied and "System.String" put first, for this one object.
+    /// </summary>
+    public static PSObject AsText(E2eLogLine line)
+    {
+        var shown = new PSObject(line);
+        shown.TypeNames.Insert(0, TextTypeName);
+        return shown;
     }
 }
