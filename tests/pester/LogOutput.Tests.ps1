@@ -123,8 +123,22 @@ Describe 'Several containers' -Skip:$NoKubectl {
         $lines[0].Prefix | Should -Be "[pod/$Pod/clone-repo] "
         "$($lines[1])" | Should -Be "[pod/$Pod/test-runner] $Long"
         ($lines | Where-Object Container -EQ 'test-runner' | Select-String -SimpleMatch 'done').Line | Should -Be "[pod/$Pod/test-runner] done"
+        # The properties come through E2ePs's type adapter: typed, bound by name, settable.
+        $lines[0].pstypenames[0] | Should -Be 'System.String'
+        $lines[0].Timestamp | Should -BeOfType ([DateTimeOffset])
+        ($lines | Sort-Object Timestamp | Select-Object -First 1 -Property Pod, Container).Container | Should -Be 'clone-repo'
+        $lines[0].InitContainer = 'true'
+        $lines[0].InitContainer | Should -BeTrue
         # As for error records, Format-List -Force shows the properties of what otherwise prints as text.
         ($lines[0] | Format-List -Force | Out-String) | Should -Match 'Container\s+: clone-repo'
+    }
+}
+
+Describe 'A line where Get-E2eLog has not run' {
+    It 'prints as one line of text (the format file''s fallback view), not as a list of its properties' {
+        # Without the adapter Get-E2eLog registers, the line's first type name is its own: the view of the type applies.
+        $text = ConvertTo-Text (Invoke-Child "[E2ePs.Models.E2eLogLine]@{ Pod = 'p'; Container = 'c'; Message = 'fallback text' } | Out-String -Width 80 | Write-Host -NoNewline")
+        $text.Trim() | Should -Be 'fallback text'
     }
 }
 

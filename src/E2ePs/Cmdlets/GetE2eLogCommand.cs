@@ -141,10 +141,11 @@ public sealed class GetE2eLogCommand : ClusterCmdlet
     private void WriteLines(LogRequest request)
     {
         var sections = new LogSections(string.IsNullOrEmpty(Container));
+        var adapted = Timestamps || LogLineDisplay.Register(this);
         foreach (var line in Drain(ReadLines(request)))
         {
             Mark(sections, line);
-            WriteObject(Timestamps ? LogText.Line(line, timestamps: true) : LogLineDisplay.AsText(line));
+            WriteObject(Timestamps ? LogText.Line(line, timestamps: true) : adapted ? line : LogLineDisplay.AsText(line));
         }
     }
 

@@ -3,8 +3,8 @@ namespace E2ePs.Models;
 /// <summary>
 /// One line of a container's log, as Get-E2eLog writes it. Shown, it is its text alone (see
 /// <see cref="ToString"/>), exactly as the container wrote it: PowerShell prints it the way it prints a
-/// string, never wrapped, cut or padded (Get-E2eLog marks the objects it writes for that, see
-/// docs/help/Get-E2eLog.md); the properties stay for filtering.
+/// string, never wrapped, cut or padded (the type's adapter, E2ePs.LogOutput.LogLineAdapter, which Get-E2eLog
+/// registers, gives it the type name System.String first; see docs/help/Get-E2eLog.md); the properties stay for filtering.
 /// </summary>
 public sealed class E2eLogLine
 {
