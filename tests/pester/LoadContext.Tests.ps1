@@ -123,6 +123,33 @@ Describe 'What Import-Module loads' {
         # The same probe sees them once a call needed them, so an empty list above is not a blind probe.
         $run.Output | Should -Contain 'AFTER CALL=E2ePs.Engine,Fractions,KubernetesClient,YamlDotNet'
     }
+
+    It 'runs no command in the nested script module that would auto-load another module, and still exports $E2ePsInvokeJob' {
+        # A command of Microsoft.PowerShell.Management (Join-Path) in E2ePs.Scripts.psm1 made every import
+        # auto-load that module into the nested module's scope; only Microsoft.PowerShell.Core is always there.
+        $script = Join-Path $Root 'module/E2ePs.Scripts.psm1'
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile($script, [ref] $null, [ref] $null)
+        $commands = $ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.CommandAst] }, $true)
+        $commands.Count | Should -BeGreaterThan 0 -Because 'Export-ModuleMember is a command, so an empty list would be a blind probe'
+        foreach ($name in $commands.GetCommandName()) {
+            (Get-Command $name).ModuleName | Should -Be 'Microsoft.PowerShell.Core' -Because "$name runs at every import"
+        }
+
+        $run = Invoke-FreshPwsh "`$ErrorActionPreference = 'Stop'; Import-Module '$Root/E2ePs.psd1'; 'SCRIPT=' + `$E2ePsInvokeJob; 'EXPORTED=' + ((Get-Module E2ePs).ExportedVariables.Keys -join ',')"
+        $run.ExitCode | Should -Be 0 -Because ($run.Output -join "`n")
+        $run.Output | Should -Contain ('SCRIPT=' + (Join-Path $Root 'module/Invoke-E2eJob.ps1'))
+        $run.Output | Should -Contain 'EXPORTED=E2ePsInvokeJob'
+    }
+
+    It 'lists module/E2ePs.Types.ps1xml in TypesToProcess exactly when it declares a type' {
+        # PowerShell binds a manifest's types files at import even when they are empty, so the manifest
+        # leaves the empty file out; a member added to it must bring the file back into the manifest.
+        $manifest = Import-PowerShellDataFile (Join-Path $Root 'E2ePs.psd1')
+        $types = [xml] (Get-Content -Raw -LiteralPath (Join-Path $Root 'module/E2ePs.Types.ps1xml'))
+        $declares = $types.SelectNodes('/Types/Type').Count -gt 0
+        ($manifest.TypesToProcess -contains 'module/E2ePs.Types.ps1xml') | Should -Be $declares
+        $types.DocumentElement.Name | Should -Be 'Types' -Because 'the file must still be a types file that PowerShell can read'
+    }
 }
 
 Describe 'The built module''s ReadyToRun images' {
