@@ -9,7 +9,9 @@
     Description          = 'Runs a repository''s end-to-end tests as Kubernetes Jobs inside the cluster, where they reach *.svc.cluster.local services directly: scaffold, build, start, wait, stream logs and troubleshoot, with objects that pipe together. Requires PowerShell 7.4 or later; Windows PowerShell 5.1 is not supported.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('module/E2ePs.Format.ps1xml')
-    TypesToProcess       = @('module/E2ePs.Types.ps1xml')
+    # No TypesToProcess while module/E2ePs.Types.ps1xml is empty: PowerShell binds a manifest's types files
+    # into the session's type table at import, empty or not (tens of ms for nothing). List it here again
+    # with its first member; LoadContext.Tests.ps1 fails until then.
     # Exports $E2ePsInvokeJob, the path of module/Invoke-E2eJob.ps1, for CI steps.
     NestedModules        = @('module/E2ePs.Scripts.psm1')
     CmdletsToExport      = @(

@@ -5,7 +5,8 @@
 .DESCRIPTION
     Build   compiles the cmdlet assembly into bin/ and the engine with its dependencies into
             bin/engine/, and compiles the markdown help in docs/help into MAML, so that
-            `Import-Module ./E2ePs.psd1` works from the repository root. The compile is incremental
+            `Import-Module ./E2ePs.psd1` works from the repository root. On linux-x64 the module's
+            assemblies are ReadyToRun images (src/ReadyToRun; E2EPS_READYTORUN=0 skips it). The compile is incremental
             (obj/ is kept); bin/ is published afresh into a staging folder and swapped in whole, so a
             file left from an earlier build can never mask what this one built.
     Test    builds, runs the xUnit suites and then the Pester suite in a fresh pwsh process, and
@@ -70,10 +71,33 @@ function Invoke-Build {
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/E2ePs.Engine/E2ePs.Engine.csproj'), '-c', $Configuration, '--no-build', '-o', (Join-Path $staging 'engine'), '--nologo', '-v', 'q')
     # The engine must find E2ePs.dll in the default load context, never a private copy.
     Remove-Item (Join-Path $staging 'engine/E2ePs.dll'), (Join-Path $staging 'engine/E2ePs.pdb'), (Join-Path $staging 'engine/E2ePs.xml') -ErrorAction SilentlyContinue
+    Invoke-ReadyToRun -Staging $staging
     if (Test-Path $bin) { Remove-Item $bin -Recurse -Force }
     Move-Item $staging $bin
     & (Join-Path $root 'src/Help/Build-Help.ps1') -Source (Join-Path $root 'docs/help') -ModuleRoot $root
     Write-Host "Built E2ePs into $bin; Import-Module ./E2ePs.psd1 loads it."
+}
+
+function Invoke-ReadyToRun {
+    # On linux-x64 the staged assemblies (E2ePs.dll, the engine and its dependencies) are replaced by
+    # ReadyToRun images of themselves: the same IL and metadata plus precompiled x64 code for .NET 10 (the
+    # runtime of pwsh 7.6), so the first cluster call runs that code instead of JIT-compiling thousands of
+    # methods. Anywhere else (another OS or CPU, or .NET 8 under pwsh 7.4, whose runtime does not take a
+    # newer R2R format) the runtime ignores the precompiled code and JIT-compiles the IL as before, so the
+    # layout stays portable. Elsewhere than linux-x64 nothing is precompiled: the crossgen package the
+    # build restores from the NuGet feed is the linux-x64 one. E2EPS_READYTORUN=0 skips the step.
+    param([Parameter(Mandatory)][string] $Staging)
+    $isLinuxX64 = $IsLinux -and [System.Runtime.InteropServices.RuntimeInformation]::OSArchitecture -eq [System.Runtime.InteropServices.Architecture]::X64
+    if (-not $isLinuxX64 -or $env:E2EPS_READYTORUN -eq '0') { return }
+    $images = Join-Path $out 'r2r'
+    if (Test-Path $images) { Remove-Item $images -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-o', $images, '--nologo', '-v', 'q',
+        "-p:ModuleAssemblies=$Staging", "-p:PowerShellAssemblies=$PSHOME")
+    foreach ($image in Get-ChildItem $images -Filter *.dll -Recurse | Where-Object Name -ne 'ReadyToRun.dll') {
+        $relative = [System.IO.Path]::GetRelativePath($images, $image.FullName)
+        Copy-Item $image.FullName -Destination (Join-Path $Staging $relative) -Force
+    }
+    Remove-Item $images -Recurse -Force
 }
 
 function Get-NuGetPackageFolder {

@@ -147,6 +147,26 @@ public sealed class CommitPinTests(ClusterFixture cluster) : IDisposable
         Assert.Contains(said, l => l.Contains("not in a git repository", StringComparison.Ordinal) && l.Contains("clones the tip of branch main", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_repository_with_a_remote_but_no_commit_pins_nothing_and_says_so()
+    {
+        // One git call tells the top folder and HEAD's commit; without a commit git prints the folder
+        // alone and exits 1, which must read as "no commit yet", not as "not a repository".
+        Run(_root, "init", "--quiet", "--bare", "--initial-branch", "main", Bare);
+        Directory.CreateDirectory(Work);
+        Git("init", "--quiet", "--initial-branch", "main");
+        Git("remote", "add", "origin", Bare);
+        var (job, ns) = await ScaffoldAsync("nocommit");
+        var said = new List<string>();
+
+        var run = await cluster.Engine.Cluster.StartAsync(new StartJobRequest { Target = cluster.Target(), ManifestPath = job.ManifestPath, Job = job, Verbose = said.Add }, CancellationToken.None);
+
+        Assert.Null(run.Commit);
+        var created = await cluster.Observer.BatchV1.ReadNamespacedJobAsync(run.JobName, ns);
+        Assert.Null(CloneEnv(created, "GIT_COMMIT"));
+        Assert.Contains(said, l => l.Contains("has no commit yet", StringComparison.Ordinal));
+    }
+
     private Task<E2eRun> StartAsync(E2eJob job, string? commit = null, string? branch = null) =>
         cluster.Engine.Cluster.StartAsync(new StartJobRequest { Target = cluster.Target(), ManifestPath = job.ManifestPath, Job = job, Commit = commit, Branch = branch }, CancellationToken.None);
 

@@ -31,7 +31,11 @@ public sealed partial class CommitResolver(GitCli git)
         }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(manifestPath)) ?? ".";
-        var top = (await git.RunAsync(folder, ["rev-parse", "--show-toplevel"], cancellationToken))?.FirstLine;
+        // One git process answers two questions: the repository's top folder (line 1, printed even when
+        // HEAD has no commit yet) and the commit HEAD points at (line 2, absent in a repository without
+        // commits). A Start pays a git process per question; this is the one every Start asks.
+        var located = await git.RunAsync(folder, ["rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}"], cancellationToken);
+        var top = located?.FirstLine;
         if (top is null)
         {
             return wanted is not null && IsFullSha(wanted)
@@ -60,7 +64,7 @@ public sealed partial class CommitResolver(GitCli git)
                 : new CommitPin(tip, remote, $"the tip of branch {branch} on remote {remote}");
         }
 
-        var head = (await git.RunAsync(top, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], cancellationToken))?.FirstLine;
+        var head = located!.Output.Count > 1 && located.Output[1].Trim().Length > 0 ? located.Output[1].Trim() : null;
         if (head is null)
         {
             return CommitPin.None($"the repository {top} has no commit yet, so no commit was pinned");
