@@ -23,10 +23,21 @@ public static partial class RunEvaluator
     /// <summary>Reasons of a run whose newest pod was taken away from its test (see <see cref="FailureClassifier"/>).</summary>
     public static readonly IReadOnlySet<string> DisruptionReasons = new HashSet<string>(StringComparer.Ordinal) { "Evicted", "Preempted", "NodeLost", "NodeShutdown", "PodDisrupted" };
 
+    /// <summary>
+    /// How long after the Job's Failed condition a pod that this view still has running may take to arrive in its final
+    /// state before the verdict is given without it.
+    /// </summary>
+    public static readonly TimeSpan FinalPodStateBound = TimeSpan.FromSeconds(5);
+
     /// <summary>While the Job's FailureTarget waits for a terminating pod: the run goes on; past the grace period and the margin: stuck.</summary>
     private static RunVerdict? AwaitTermination(IList<V1JobCondition> conditions, V1JobCondition failed, List<V1Pod> pods, IReadOnlyList<string> names, DateTimeOffset now)
     {
-        if (failed.Type != "FailureTarget" || conditions.Any(c => c.Type == "Failed" && c.Status == "True"))
+        if (conditions.FirstOrDefault(c => c.Type == "Failed" && c.Status == "True") is { } final)
+        {
+            return AwaitFinalPodState(final, pods, names, now);
+        }
+
+        if (failed.Type != "FailureTarget")
         {
             return null;
         }
@@ -56,6 +67,24 @@ public static partial class RunEvaluator
             + (disruption is null ? "" : $" (it was disrupted: {disruption.Reason}: {disruption.Message})")
             + ": its node may be unreachable, or its kubelet cannot stop the container, so its exit code and the results it wrote are unknown.",
             null, names, now);
+    }
+
+    /// <summary>
+    /// The controller sets Failed only once no pod is terminating (enactJobFinished), so a pod that this view still has
+    /// running has stopped on the server; its final state (the exit code, 143 after a deadline's SIGTERM) is on its way
+    /// through the pods watch, a stream of its own that can deliver after the Jobs watch. The run goes on until it
+    /// comes, up to <see cref="FinalPodStateBound"/> after the condition; then the verdict is given without it.
+    /// </summary>
+    private static RunVerdict? AwaitFinalPodState(V1JobCondition final, List<V1Pod> pods, IReadOnlyList<string> names, DateTimeOffset now)
+    {
+        var behind = pods.LastOrDefault(p => p.Status?.Phase is not ("Succeeded" or "Failed"));
+        if (behind is null || Time(final.LastTransitionTime) is not { } failedAt || now > failedAt + FinalPodStateBound)
+        {
+            return null;
+        }
+
+        return new RunVerdict(E2eRunStatus.Running, null,
+            $"The Job failed ({final.Reason}: {final.Message}); waiting for the final state of pod {behind.Metadata.Name}.", null, names, null);
     }
 
     /// <summary>A Job that ran out of retries because its newest pod was taken away: the disruption is the reason.</summary>

@@ -163,6 +163,21 @@ public sealed class RunVerdictTableTests
         Assert.Equal(initContainer, verdict.FailedInitContainer is { } c ? $"{c.Pod}/{c.Container}" : null);
     }
 
+    [Theory]
+    [InlineData(1, E2eRunStatus.Running, null)]
+    [InlineData(6, E2eRunStatus.Failed, "DeadlineExceeded")]
+    public void Failed_while_this_view_still_has_the_pod_running_waits_briefly_for_its_final_state(int secondsAfterFailed, E2eRunStatus status, string? reason)
+    {
+        // The Jobs watch delivered Failed (set only once no pod terminates) before the pods watch delivered the pod's stop.
+        var job = RunScenario.Job("failed-deadline")!;
+        var failedAt = new DateTimeOffset(job.Status.Conditions.Single(c => c.Type == "Failed").LastTransitionTime!.Value, TimeSpan.Zero);
+
+        var verdict = RunEvaluator.Evaluate(job, RunScenario.Pods(["terminating-in-grace"]), [], failedAt.AddSeconds(secondsAfterFailed));
+
+        Assert.Equal((status, reason, (int?)null), (verdict.Status, verdict.Reason, verdict.ExitCode));
+        Assert.Contains(status == E2eRunStatus.Running ? $"waiting for the final state of pod {Shop}" : "Job was active longer than specified deadline", verdict.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Pods_are_named_in_creation_order_whatever_order_the_list_gives()
     {
