@@ -272,7 +272,7 @@ public sealed class ClusterConnectionFactory : IClusterConnectionFactory, IDispo
     /// </summary>
     private static K8SConfiguration Load(FileInfo file)
     {
-        var config = KubernetesClientConfiguration.LoadKubeConfig(file, useRelativePaths: true);
+        var config = KubeconfigReader.Read(file);
         foreach (var user in config.Users ?? [])
         {
             if (user.UserCredentials?.ExternalExecution is { Command.Length: > 0 } exec
