@@ -224,33 +224,12 @@ public sealed class RealContainerTests(RealRuntimeFixture fx, ITestOutputHelper 
     public async Task AContainerThatIgnoresSigterm_IsKilledAfterTheGracePeriod_WithExitCode137()
     {
         var ns = await fx.NewNamespaceAsync("real-kill");
-        var pod = new V1Pod
-        {
-            Metadata = new V1ObjectMeta { Name = "stubborn" },
-            Spec = new V1PodSpec
-            {
-                RestartPolicy = "Never",
-                TerminationGracePeriodSeconds = 1,
-                Containers = [new V1Container { Name = "app", Image = fx.Image, Command = ["sh", "-c", "trap 'echo ignoring SIGTERM' TERM; echo started; while true; do sleep 0.2; done"] }],
-            },
-        };
-        var created = await fx.Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
-        await WaitAsync(ns, () => fx.Client.CoreV1.ReadNamespacedPodAsync("stubborn", ns), p => p.Status?.ContainerStatuses?[0].State.Running is not null, "the container running", seconds: 60, pollMs: 100);
+        var created = await StartLongRunningPodAsync(ns, "stubborn", graceSeconds: 1, "trap 'echo ignoring SIGTERM' TERM; echo started; while true; do sleep 0.2; done");
 
         // Every status the pod passes through until it is gone, from a watch: the last one before removal is terminated.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var seen = new List<V1Pod>();
-        var watching = Task.Run(async () =>
-        {
-            await foreach (var (type, item) in fx.Client.CoreV1.WatchListNamespacedPodAsync(ns, resourceVersion: created.Metadata.ResourceVersion, cancellationToken: timeout.Token))
-            {
-                seen.Add(item);
-                if (type == k8s.WatchEventType.Deleted)
-                {
-                    return;
-                }
-            }
-        });
+        var watching = RecordUntilDeletedAsync(ns, created, seen, timeout.Token);
         using var stream = await fx.Client.CoreV1.ReadNamespacedPodLogAsync("stubborn", ns, follow: true, cancellationToken: timeout.Token);
         await fx.Client.CoreV1.DeleteNamespacedPodAsync("stubborn", ns, cancellationToken: timeout.Token);
         var log = await new StreamReader(stream).ReadToEndAsync(timeout.Token);
@@ -266,32 +245,11 @@ public sealed class RealContainerTests(RealRuntimeFixture fx, ITestOutputHelper 
     public async Task AnEvictedRealContainer_GetsDisruptionTarget_Sigterm_AndThePodGoes()
     {
         var ns = await fx.NewNamespaceAsync("real-evict");
-        var pod = new V1Pod
-        {
-            Metadata = new V1ObjectMeta { Name = "evictee" },
-            Spec = new V1PodSpec
-            {
-                RestartPolicy = "Never",
-                TerminationGracePeriodSeconds = 30,
-                Containers = [new V1Container { Name = "app", Image = fx.Image, Command = ["sh", "-c", "trap 'echo got SIGTERM; exit 143' TERM; echo started; while true; do sleep 0.2; done"] }],
-            },
-        };
-        var created = await fx.Client.CoreV1.CreateNamespacedPodAsync(pod, ns);
-        await WaitAsync(ns, () => fx.Client.CoreV1.ReadNamespacedPodAsync("evictee", ns), p => p.Status?.ContainerStatuses?[0].State.Running is not null, "the container running", seconds: 60, pollMs: 100);
+        var created = await StartLongRunningPodAsync(ns, "evictee", graceSeconds: 30, "trap 'echo got SIGTERM; exit 143' TERM; echo started; while true; do sleep 0.2; done");
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var seen = new List<V1Pod>();
-        var watching = Task.Run(async () =>
-        {
-            await foreach (var (type, item) in fx.Client.CoreV1.WatchListNamespacedPodAsync(ns, resourceVersion: created.Metadata.ResourceVersion, cancellationToken: timeout.Token))
-            {
-                seen.Add(item);
-                if (type == k8s.WatchEventType.Deleted)
-                {
-                    return;
-                }
-            }
-        });
+        var watching = RecordUntilDeletedAsync(ns, created, seen, timeout.Token);
         using var stream = await fx.Client.CoreV1.ReadNamespacedPodLogAsync("evictee", ns, follow: true, cancellationToken: timeout.Token);
         await fx.Client.CoreV1.CreateNamespacedPodEvictionAsync(new V1Eviction { Metadata = new V1ObjectMeta { Name = "evictee", NamespaceProperty = ns } }, "evictee", ns, cancellationToken: timeout.Token);
         var log = await new StreamReader(stream).ReadToEndAsync(timeout.Token);
@@ -343,6 +301,36 @@ public sealed class RealContainerTests(RealRuntimeFixture fx, ITestOutputHelper 
     }
 
     /// <summary>Waits like Eventually.WaitAsync; on a timeout, writes the namespace's pods and events to the test output first.</summary>
+    /// <summary>Creates a pod of one container running <paramref name="script"/> and returns it once the container runs.</summary>
+    private async Task<V1Pod> StartLongRunningPodAsync(string ns, string name, long graceSeconds, string script)
+    {
+        var created = await fx.Client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = name },
+            Spec = new V1PodSpec
+            {
+                RestartPolicy = "Never",
+                TerminationGracePeriodSeconds = graceSeconds,
+                Containers = [new V1Container { Name = "app", Image = fx.Image, Command = ["sh", "-c", script] }],
+            },
+        }, ns);
+        await WaitAsync(ns, () => fx.Client.CoreV1.ReadNamespacedPodAsync(name, ns), p => p.Status?.ContainerStatuses?[0].State.Running is not null, "the container running", seconds: 60, pollMs: 100);
+        return created;
+    }
+
+    /// <summary>Every state the pod passes through from <paramref name="created"/> on, from a watch, until it is deleted.</summary>
+    private Task RecordUntilDeletedAsync(string ns, V1Pod created, List<V1Pod> seen, CancellationToken cancellationToken) => Task.Run(async () =>
+    {
+        await foreach (var (type, item) in fx.Client.CoreV1.WatchListNamespacedPodAsync(ns, resourceVersion: created.Metadata.ResourceVersion, cancellationToken: cancellationToken))
+        {
+            seen.Add(item);
+            if (type == k8s.WatchEventType.Deleted)
+            {
+                return;
+            }
+        }
+    }, cancellationToken);
+
     private async Task<T> WaitAsync<T>(string ns, Func<Task<T>> probe, Func<T, bool> done, string what, double seconds = 15, int pollMs = 25)
     {
         try
