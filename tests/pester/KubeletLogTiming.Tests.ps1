@@ -12,20 +12,6 @@ BeforeAll {
     $script:Work = Join-Path ([IO.Path]::GetTempPath()) ('e2eps-kubelet-timing-' + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $Work | Out-Null
 
-    function ConvertTo-ReportBlock {
-        # The lines the runner templates print: gzip, base64, 76-character lines between the markers.
-        param([string] $Xml)
-        $bytes = [Text.Encoding]::UTF8.GetBytes($Xml)
-        $buffer = [IO.MemoryStream]::new()
-        $gzip = [IO.Compression.GZipStream]::new($buffer, [IO.Compression.CompressionLevel]::Optimal)
-        $gzip.Write($bytes, 0, $bytes.Length)
-        $gzip.Dispose()
-        $encoded = [Convert]::ToBase64String($buffer.ToArray())
-        '----- BEGIN E2EPS JUNIT (gzip+base64) -----'
-        for ($i = 0; $i -lt $encoded.Length; $i += 76) { $encoded.Substring($i, [Math]::Min(76, $encoded.Length - $i)) }
-        '----- END E2EPS JUNIT -----'
-    }
-
     # 2,000 cases with unique names: about 180 KB of report in the log, three rotations at 64 KiB.
     $cases = foreach ($i in 1..2000) { "<testcase classname=`"tests.e2e.t$([guid]::NewGuid().ToString('N'))`" name=`"test_$([guid]::NewGuid().ToString('N'))`" time=`"0.01`"/>" }
     $bigXml = '<?xml version="1.0" encoding="utf-8"?><testsuite name="pytest" tests="2000">' + ($cases -join '') + '</testsuite>'

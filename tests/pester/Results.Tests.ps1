@@ -15,20 +15,6 @@ BeforeAll {
     $script:SavedCi = @{ TF_BUILD = $env:TF_BUILD; GITHUB_ACTIONS = $env:GITHUB_ACTIONS }
     Remove-Item env:TF_BUILD, env:GITHUB_ACTIONS -ErrorAction SilentlyContinue
 
-    function ConvertTo-ReportBlock {
-        # The lines the runner templates print: gzip, base64, 76-character lines between the markers.
-        param([string] $Xml)
-        $bytes = [Text.Encoding]::UTF8.GetBytes($Xml)
-        $buffer = [IO.MemoryStream]::new()
-        $gzip = [IO.Compression.GZipStream]::new($buffer, [IO.Compression.CompressionLevel]::Optimal)
-        $gzip.Write($bytes, 0, $bytes.Length)
-        $gzip.Dispose()
-        $encoded = [Convert]::ToBase64String($buffer.ToArray())
-        '----- BEGIN E2EPS JUNIT (gzip+base64) -----'
-        for ($i = 0; $i -lt $encoded.Length; $i += 76) { $encoded.Substring($i, [Math]::Min(76, $encoded.Length - $i)) }
-        '----- END E2EPS JUNIT -----'
-    }
-
     $script:PassXml = '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="3"><testcase classname="tests.e2e.test_shop" name="test_health" time="0.1"/><testcase classname="tests.e2e.test_shop" name="test_cart" time="0.2"/><testcase classname="tests.e2e.test_shop" name="test_refund" time="0"><skipped message="not deployed"/></testcase></testsuite></testsuites>'
     $script:FailXml = '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" tests="2"><testcase classname="tests.e2e.test_shop" name="test_health" time="0.1"/><testcase classname="tests.e2e.test_shop" name="test_checkout" time="0.3"><failure message="AssertionError: assert 500 == 200">E   assert 500 == 200</failure></testcase></testsuite></testsuites>'
     $scenarios = Join-Path $Work 'scenarios.json'

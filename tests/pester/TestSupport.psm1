@@ -66,4 +66,18 @@ function Get-ToolSkip {
     $true
 }
 
-Export-ModuleMember -Function Get-E2ePsRepositoryRoot, New-TestGitRepository, Invoke-FreshPwsh, Find-RequiredTool, Get-MissingTool, Test-CiEnvironment, Get-ToolSkip
+function ConvertTo-ReportBlock {
+    # The lines the runner templates print: gzip, base64, 76-character lines between the markers.
+    param([string] $Xml)
+    $bytes = [Text.Encoding]::UTF8.GetBytes($Xml)
+    $buffer = [IO.MemoryStream]::new()
+    $gzip = [IO.Compression.GZipStream]::new($buffer, [IO.Compression.CompressionLevel]::Optimal)
+    $gzip.Write($bytes, 0, $bytes.Length)
+    $gzip.Dispose()
+    $encoded = [Convert]::ToBase64String($buffer.ToArray())
+    '----- BEGIN E2EPS JUNIT (gzip+base64) -----'
+    for ($i = 0; $i -lt $encoded.Length; $i += 76) { $encoded.Substring($i, [Math]::Min(76, $encoded.Length - $i)) }
+    '----- END E2EPS JUNIT -----'
+}
+
+Export-ModuleMember -Function Get-E2ePsRepositoryRoot, New-TestGitRepository, Invoke-FreshPwsh, Find-RequiredTool, Get-MissingTool, Test-CiEnvironment, Get-ToolSkip, ConvertTo-ReportBlock
