@@ -14,6 +14,21 @@ internal sealed class EventRecorder(ObjectStore store)
     private readonly Lock _lock = new();
     private long _lastNanos;
 
+    /// <summary>
+    /// A new event's name as client-go makes it, "&lt;object&gt;.&lt;UnixNano in hex&gt;", so listing by name is listing by
+    /// time; strictly increasing, so two events of one moment never share a name.
+    /// </summary>
+    private string NewName(StoredObject involved, DateTimeOffset now)
+    {
+        long nanos;
+        lock (_lock)
+        {
+            nanos = _lastNanos = Math.Max(_lastNanos + 1, (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
+        }
+
+        return involved.Name + "." + nanos.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public void Record(StoredObject involved, string type, string reason, string message, string component, string? host = null, string? fieldPath = null, string? action = null)
     {
         if (involved.Namespace is null && involved.Type.Namespaced)
@@ -44,14 +59,7 @@ internal sealed class EventRecorder(ObjectStore store)
             }
         }
 
-        // As client-go names events: "<object>.<UnixNano in hex>", so listing by name is listing by time.
-        long nanos;
-        lock (_lock)
-        {
-            nanos = _lastNanos = Math.Max(_lastNanos + 1, (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
-        }
-
-        var name = involved.Name + "." + nanos.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        var name = NewName(involved, now);
         var involvedObject = new JsonObject
         {
             ["kind"] = involved.Type.Kind,
@@ -142,13 +150,7 @@ internal sealed class EventRecorder(ObjectStore store)
             return;
         }
 
-        long nanos;
-        lock (_lock)
-        {
-            nanos = _lastNanos = Math.Max(_lastNanos + 1, (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100);
-        }
-
-        var name = involved.Name + "." + nanos.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        var name = NewName(involved, now);
         var ev = new JsonObject
         {
             ["kind"] = "Event",

@@ -209,8 +209,7 @@ internal sealed partial class KubeletSimulator
         }
 
         rt.RemoveWhenStopped |= remove;
-        var node = pod.ToNode();
-        var grace = node.Obj("metadata").Num("deletionGracePeriodSeconds") ?? node.Obj("spec").Num("terminationGracePeriodSeconds") ?? 30;
+        var grace = GracePeriod(pod);
         foreach (var c in rt.All.Where(c => c.State == "running"))
         {
             if (c.PendingExit is { } exited)
@@ -222,7 +221,7 @@ internal sealed partial class KubeletSimulator
             }
 
             cluster.Events.Record(pod, "Normal", "Killing", string.Format(CultureInfo.InvariantCulture, messageFormat, c.Name), "kubelet", rt.Node, c.FieldPath);
-            c.Real?.Process?.Stop(TimeSpan.FromSeconds(grace));
+            c.Real?.Process?.Stop(grace);
         }
 
         FinishStopped(rt);

@@ -17,6 +17,13 @@ namespace E2ePs.KubeEmulator.Kubelet;
 /// </summary>
 internal sealed partial class KubeletSimulator
 {
+    /// <summary>The pod's grace period: the deletion's, else the spec's, else 30 s (see the class summary).</summary>
+    private static TimeSpan GracePeriod(StoredObject pod)
+    {
+        var node = pod.ToNode();
+        return TimeSpan.FromSeconds(node.Obj("metadata").Num("deletionGracePeriodSeconds") ?? node.Obj("spec").Num("terminationGracePeriodSeconds") ?? 30);
+    }
+
     private void StopSimulated(PodRuntime rt, string messageFormat, bool remove)
     {
         var pod = Get(rt);
@@ -26,8 +33,7 @@ internal sealed partial class KubeletSimulator
         }
 
         rt.RemoveWhenStopped |= remove;
-        var node = pod.ToNode();
-        var grace = TimeSpan.FromSeconds(node.Obj("metadata").Num("deletionGracePeriodSeconds") ?? node.Obj("spec").Num("terminationGracePeriodSeconds") ?? 30);
+        var grace = GracePeriod(pod);
         var now = DateTimeOffset.UtcNow;
         foreach (var c in rt.All.Where(c => c.State == "running"))
         {
